@@ -1,0 +1,398 @@
+package billing
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/roles"
+)
+
+// Agreement is the type of a billing account's agreement; see the roles package for the values.
+// Unknown values from the service are kept as they are.
+type Agreement = roles.Agreement
+
+// Agreement types.
+const (
+	AgreementMOSP  = roles.AgreementMOSP  // individual pay-as-you-go (Microsoft Online Services Program)
+	AgreementEA    = roles.AgreementEA    // Enterprise Agreement
+	AgreementMCA   = roles.AgreementMCA   // Microsoft Customer Agreement
+	AgreementMPA   = roles.AgreementMPA   // Microsoft Partner Agreement
+	AgreementOther = roles.AgreementOther // anything else the service reports
+)
+
+// Account is a billing account.
+type Account struct {
+	ID                string
+	Name              string
+	DisplayName       string
+	Agreement         Agreement
+	AccountType       string // Individual, Enterprise, Business, Partner, ... (kept verbatim)
+	AccountSubType    string
+	Status            string // Active, Disabled, ...
+	HasReadAccess     bool
+	NotificationEmail string // MOSP account notifications (not invoice e-mail)
+	PrimaryTenantID   string
+	Enrollment        *Enrollment // EA only
+}
+
+// Enrollment holds an EA billing account's enrollment details.
+type Enrollment struct {
+	Start            time.Time
+	End              time.Time
+	Currency         string
+	Channel          string
+	BillingCycle     string
+	CountryCode      string
+	PONumber         string
+	InvoiceRecipient string // who receives the enrollment's invoices by e-mail (read-only)
+}
+
+// Scope is the account's scope.
+func (a Account) Scope() Scope { return Scope{kind: ScopeAccount, account: a.Name} }
+
+type wireAccount struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		DisplayName              string `json:"displayName"`
+		AgreementType            string `json:"agreementType"`
+		AccountType              string `json:"accountType"`
+		AccountSubType           string `json:"accountSubType"`
+		AccountStatus            string `json:"accountStatus"`
+		HasReadAccess            bool   `json:"hasReadAccess"`
+		NotificationEmailAddress string `json:"notificationEmailAddress"`
+		PrimaryBillingTenantID   string `json:"primaryBillingTenantId"`
+		EnrollmentDetails        *struct {
+			StartDate        time.Time `json:"startDate"`
+			EndDate          time.Time `json:"endDate"`
+			Currency         string    `json:"currency"`
+			Channel          string    `json:"channel"`
+			BillingCycle     string    `json:"billingCycle"`
+			CountryCode      string    `json:"countryCode"`
+			PONumber         string    `json:"poNumber"`
+			InvoiceRecipient string    `json:"invoiceRecipient"`
+		} `json:"enrollmentDetails"`
+	} `json:"properties"`
+}
+
+func (w wireAccount) account() Account {
+	p := w.Properties
+	a := Account{
+		ID: w.ID, Name: w.Name, DisplayName: p.DisplayName, Agreement: Agreement(p.AgreementType),
+		AccountType: p.AccountType, AccountSubType: p.AccountSubType, Status: p.AccountStatus,
+		HasReadAccess: p.HasReadAccess, NotificationEmail: p.NotificationEmailAddress, PrimaryTenantID: p.PrimaryBillingTenantID,
+	}
+	if e := p.EnrollmentDetails; e != nil {
+		a.Enrollment = &Enrollment{Start: e.StartDate, End: e.EndDate, Currency: e.Currency, Channel: e.Channel,
+			BillingCycle: e.BillingCycle, CountryCode: e.CountryCode, PONumber: e.PONumber, InvoiceRecipient: e.InvoiceRecipient}
+	}
+	if a.Agreement == "" {
+		a.Agreement = AgreementOther
+	}
+	return a
+}
+
+func (c *Client) get(ctx context.Context, path string, call arm.Call, out any) error {
+	_, _, err := c.ARM.DoJSON(ctx, arm.Request{Method: http.MethodGet, Path: path, APIVersion: APIVersion, Call: call}, out)
+	return err
+}
+
+// list yields the items of an ARM list, converting each wire item.
+func list[W, T any](ctx context.Context, c *Client, path string, q url.Values, call arm.Call, conv func(W) T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for w, err := range arm.Items[W](ctx, c.ARM, arm.Request{Method: http.MethodGet, Path: path, APIVersion: APIVersion, Query: q, Call: call}) {
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			if !yield(conv(w), nil) {
+				return
+			}
+		}
+	}
+}
+
+// Accounts yields the billing accounts the caller can see, with their agreement types.
+func (c *Client) Accounts(ctx context.Context) iter.Seq2[Account, error] {
+	call := arm.Call{Action: roles.ViewBillingAccount, Scope: "/providers/Microsoft.Billing/billingAccounts"}
+	return list(ctx, c, "/providers/Microsoft.Billing/billingAccounts", nil, call, wireAccount.account)
+}
+
+// Account returns one billing account by name.
+func (c *Client) Account(ctx context.Context, name string) (Account, error) {
+	s, err := AccountScope(name)
+	if err != nil {
+		return Account{}, err
+	}
+	var w wireAccount
+	if err := c.get(ctx, s.ID(), arm.Call{Action: roles.ViewBillingAccount, Scope: s.ID(), Agreement: s.AgreementHint()}, &w); err != nil {
+		return Account{}, err
+	}
+	return w.account(), nil
+}
+
+// Profile is an MCA or MPA billing profile: who is invoiced, in what currency, and who gets the
+// invoice by e-mail.
+type Profile struct {
+	ID                string
+	Name              string
+	DisplayName       string
+	Currency          string
+	InvoiceDay        int
+	InvoiceEmailOptIn bool
+	InvoiceRecipients []string
+	Status            string
+	PONumber          string
+	SpendingLimit     string
+	HasReadAccess     bool
+	SystemID          string
+}
+
+// Scope is the profile's scope.
+func (p Profile) Scope() Scope { return MustParseScope(p.ID) }
+
+type wireProfile struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		DisplayName       string   `json:"displayName"`
+		Currency          string   `json:"currency"`
+		InvoiceDay        int      `json:"invoiceDay"`
+		InvoiceEmailOptIn bool     `json:"invoiceEmailOptIn"`
+		InvoiceRecipients []string `json:"invoiceRecipients"`
+		Status            string   `json:"status"`
+		PONumber          string   `json:"poNumber"`
+		SpendingLimit     string   `json:"spendingLimit"`
+		HasReadAccess     bool     `json:"hasReadAccess"`
+		SystemID          string   `json:"systemId"`
+	} `json:"properties"`
+}
+
+func (w wireProfile) profile() Profile {
+	p := w.Properties
+	return Profile{ID: w.ID, Name: w.Name, DisplayName: p.DisplayName, Currency: p.Currency, InvoiceDay: p.InvoiceDay,
+		InvoiceEmailOptIn: p.InvoiceEmailOptIn, InvoiceRecipients: p.InvoiceRecipients, Status: p.Status,
+		PONumber: p.PONumber, SpendingLimit: p.SpendingLimit, HasReadAccess: p.HasReadAccess, SystemID: p.SystemID}
+}
+
+// Profiles yields the billing profiles of an MCA or MPA billing account.
+func (c *Client) Profiles(ctx context.Context, account string) iter.Seq2[Profile, error] {
+	s, err := AccountScope(account)
+	if err != nil {
+		return errSeq[Profile](err)
+	}
+	call := arm.Call{Action: roles.ViewBillingProfile, Scope: s.ID(), Agreement: s.AgreementHint()}
+	return list(ctx, c, s.ID()+"/billingProfiles", nil, call, wireProfile.profile)
+}
+
+// Profile returns one billing profile.
+func (c *Client) Profile(ctx context.Context, account, profile string) (Profile, error) {
+	s, err := ProfileScope(account, profile)
+	if err != nil {
+		return Profile{}, err
+	}
+	var w wireProfile
+	if err := c.get(ctx, s.ID(), arm.Call{Action: roles.ViewBillingProfile, Scope: s.ID(), Agreement: s.AgreementHint()}, &w); err != nil {
+		return Profile{}, err
+	}
+	return w.profile(), nil
+}
+
+// InvoiceSection is a section of an MCA billing profile's invoice.
+type InvoiceSection struct {
+	ID          string
+	Name        string
+	DisplayName string
+	State       string
+	SystemID    string
+}
+
+type wireNamed struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		DisplayName    string `json:"displayName"`
+		State          string `json:"state"`
+		Status         string `json:"status"`
+		SystemID       string `json:"systemId"`
+		CostCenter     string `json:"costCenter"`
+		AccountOwner   string `json:"accountOwner"`
+		DepartmentID   string `json:"departmentId"`
+		DepartmentName string `json:"departmentName"`
+		AccountName    string `json:"accountName"`
+		StartDate      string `json:"startDate"`
+		EndDate        string `json:"endDate"`
+	} `json:"properties"`
+}
+
+func (w wireNamed) section() InvoiceSection {
+	return InvoiceSection{ID: w.ID, Name: w.Name, DisplayName: w.Properties.DisplayName, State: w.Properties.State, SystemID: w.Properties.SystemID}
+}
+
+// InvoiceSections yields the invoice sections of an MCA billing profile.
+func (c *Client) InvoiceSections(ctx context.Context, account, profile string) iter.Seq2[InvoiceSection, error] {
+	s, err := ProfileScope(account, profile)
+	if err != nil {
+		return errSeq[InvoiceSection](err)
+	}
+	call := arm.Call{Action: roles.ViewBillingProfile, Scope: s.ID(), Agreement: s.AgreementHint()}
+	return list(ctx, c, s.ID()+"/invoiceSections", nil, call, wireNamed.section)
+}
+
+// Department is an EA department.
+type Department struct {
+	ID          string
+	Name        string
+	DisplayName string
+	CostCenter  string
+	Status      string
+}
+
+func (w wireNamed) department() Department {
+	p := w.Properties
+	name := p.DisplayName
+	if name == "" {
+		name = p.DepartmentName
+	}
+	return Department{ID: w.ID, Name: w.Name, DisplayName: name, CostCenter: p.CostCenter, Status: p.Status}
+}
+
+// Departments yields the departments of an EA billing account.
+func (c *Client) Departments(ctx context.Context, account string) iter.Seq2[Department, error] {
+	s, err := AccountScope(account)
+	if err != nil {
+		return errSeq[Department](err)
+	}
+	call := arm.Call{Action: roles.ViewBillingAccount, Scope: s.ID(), Agreement: AgreementEA}
+	return list(ctx, c, s.ID()+"/departments", nil, call, wireNamed.department)
+}
+
+// EnrollmentAccount is an EA enrollment account (an "account" in EA terms, owned by an account owner).
+type EnrollmentAccount struct {
+	ID           string
+	Name         string
+	DisplayName  string
+	AccountOwner string
+	CostCenter   string
+	DepartmentID string
+	Status       string
+}
+
+func (w wireNamed) enrollmentAccount() EnrollmentAccount {
+	p := w.Properties
+	name := p.DisplayName
+	if name == "" {
+		name = p.AccountName
+	}
+	return EnrollmentAccount{ID: w.ID, Name: w.Name, DisplayName: name, AccountOwner: p.AccountOwner,
+		CostCenter: p.CostCenter, DepartmentID: p.DepartmentID, Status: p.Status}
+}
+
+// EnrollmentAccounts yields the enrollment accounts of an EA billing account.
+func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Seq2[EnrollmentAccount, error] {
+	s, err := AccountScope(account)
+	if err != nil {
+		return errSeq[EnrollmentAccount](err)
+	}
+	call := arm.Call{Action: roles.ViewBillingAccount, Scope: s.ID(), Agreement: AgreementEA}
+	return list(ctx, c, s.ID()+"/enrollmentAccounts", nil, call, wireNamed.enrollmentAccount)
+}
+
+// Subscription is an Azure subscription as the billing service sees it.
+type Subscription struct {
+	ID                 string // ARM id of the billing subscription
+	SubscriptionID     string // the Azure subscription GUID
+	DisplayName        string
+	Status             string
+	BillingProfileID   string
+	InvoiceSectionID   string
+	EnrollmentAccount  string
+	SKU                string
+	OfferID            string
+	ProductCategory    string
+	CreatedAt          time.Time // when known
+	CostCenter         string
+	BillingFrequency   string
+	AutoRenew          string
+	ConsumptionCostUSD string
+}
+
+type wireSubscription struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		SubscriptionID          string    `json:"subscriptionId"`
+		DisplayName             string    `json:"displayName"`
+		Status                  string    `json:"status"`
+		SubscriptionStatus      string    `json:"subscriptionStatus"`
+		BillingProfileID        string    `json:"billingProfileId"`
+		InvoiceSectionID        string    `json:"invoiceSectionId"`
+		EnrollmentAccountID     string    `json:"enrollmentAccountId"`
+		SKUID                   string    `json:"skuId"`
+		OfferID                 string    `json:"offerId"`
+		ProductCategory         string    `json:"productCategory"`
+		CreatedOn               time.Time `json:"createdOn"`
+		ProvisioningTenantID    string    `json:"provisioningTenantId"`
+		CostCenter              string    `json:"costCenter"`
+		BillingFrequency        string    `json:"billingFrequency"`
+		AutoRenew               string    `json:"autoRenew"`
+		EnrollmentAccountStart  string    `json:"enrollmentAccountStartDate"`
+		SubscriptionEnrollments string    `json:"subscriptionEnrollmentAccountStatus"`
+	} `json:"properties"`
+}
+
+func (w wireSubscription) subscription() Subscription {
+	p := w.Properties
+	st := p.Status
+	if st == "" {
+		st = p.SubscriptionStatus
+	}
+	sub := p.SubscriptionID
+	if sub == "" {
+		sub = w.Name
+	}
+	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: st,
+		BillingProfileID: p.BillingProfileID, InvoiceSectionID: p.InvoiceSectionID, EnrollmentAccount: p.EnrollmentAccountID,
+		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.CreatedOn, CostCenter: p.CostCenter,
+		BillingFrequency: p.BillingFrequency, AutoRenew: p.AutoRenew}
+}
+
+// BillingSubscriptions yields the subscriptions billed to a billing account, billing profile or
+// invoice section. This is how a pay-as-you-go (MOSP) user finds their subscriptions: list them
+// under their billing account.
+func (c *Client) BillingSubscriptions(ctx context.Context, scope Scope) iter.Seq2[Subscription, error] {
+	switch scope.Kind() {
+	case ScopeAccount, ScopeProfile, ScopeInvoiceSection, ScopeEnrollmentAccount, ScopeCustomer:
+	default:
+		return errSeq[Subscription](inputError("scope", scope.ID(), "billing subscriptions are listed per billing account, billing profile, invoice section, customer or enrollment account"))
+	}
+	call := arm.Call{Action: roles.ViewBillingAccount, Scope: scope.ID(), Agreement: scope.AgreementHint()}
+	return list(ctx, c, scope.ID()+"/billingSubscriptions", nil, call, wireSubscription.subscription)
+}
+
+// BillingSubscription returns one subscription as the billing service sees it. For an individual
+// pay-as-you-go subscription pass account "default".
+func (c *Client) BillingSubscription(ctx context.Context, account, subscriptionID string) (Subscription, error) {
+	s, err := BillingSubscriptionScope(account, subscriptionID)
+	if err != nil {
+		return Subscription{}, err
+	}
+	var w wireSubscription
+	if err := c.get(ctx, s.ID(), arm.Call{Action: roles.ViewBillingAccount, Scope: s.ID(), Agreement: s.AgreementHint()}, &w); err != nil {
+		return Subscription{}, err
+	}
+	return w.subscription(), nil
+}
+
+// errSeq is a sequence that yields err once.
+func errSeq[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}

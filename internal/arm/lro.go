@@ -1,0 +1,94 @@
+package arm
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Operation is the outcome of a long-running operation: the final response's status and headers.
+type Operation struct {
+	StatusCode int
+	Header     http.Header
+	Polls      int // how many times the Location was polled
+}
+
+// LRO sends r and, if the service answers 202 Accepted, polls the Location header verbatim,
+// honouring Retry-After, until it answers 200, 201 or 204. The final body is decoded into out (when
+// out is not nil and there is a body). This is the "final-state-via: location" pattern of
+// Microsoft.Billing and Cost Management. Cancelling ctx stops the wait.
+func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error) {
+	resp, err := c.Do(ctx, r)
+	if err != nil {
+		return Operation{}, err
+	}
+	op := Operation{}
+	for {
+		if resp.StatusCode != http.StatusAccepted {
+			op.StatusCode, op.Header = resp.StatusCode, resp.Header
+			defer resp.Body.Close()
+			if out != nil && resp.StatusCode != http.StatusNoContent {
+				if err := DecodeJSON(resp, out); err != nil {
+					return op, err
+				}
+			}
+			return op, nil
+		}
+		loc, err := c.pollURL(resp)
+		if err != nil {
+			return op, err
+		}
+		wait := RetryAfter(resp.Header)
+		if wait <= 0 {
+			wait = c.defaultPoll
+			if op.Polls == 0 && resp.Header.Get("Retry-After") != "" {
+				wait = 0 // an explicit Retry-After: 0 means poll now
+			}
+		}
+		if wait > c.maxLROWait {
+			wait = c.maxLROWait
+		}
+		resp.Body.Close()
+		if err := sleep(ctx, wait); err != nil {
+			return op, err
+		}
+		op.Polls++
+		resp, err = c.Do(ctx, Request{Method: http.MethodGet, Path: loc, Call: r.Call})
+		if err != nil {
+			return op, err
+		}
+	}
+}
+
+// pollURL returns the Location (or Azure-AsyncOperation is not used: billing and cost details
+// are final-state-via location) of a 202, resolved against the ARM endpoint when relative.
+func (c *Client) pollURL(resp *http.Response) (string, error) {
+	loc := strings.TrimSpace(resp.Header.Get("Location"))
+	if loc == "" {
+		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
+	}
+	if !u.IsAbs() {
+		u = c.endpoint.ResolveReference(u)
+	}
+	return u.String(), nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
