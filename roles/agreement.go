@@ -61,13 +61,15 @@ func ParseAgreement(s string) Agreement {
 }
 
 // Roles returns the roles that exist on billing accounts of agreement a, broadest scope first.
-// MPA accounts use the MCA billing account and billing profile roles (the service exposes the
-// same role definitions there), so AgreementMPA returns those MCA roles. Unknown agreements have
-// no roles.
+// AgreementMPA returns the MCA billing account and billing profile roles: the billing role
+// definition and assignment operations serve MCA and MPA alike, and MPA has customers instead of
+// invoice sections. That MPA uses the MCA role ids is unverified, and partner users usually get
+// their access from Partner Center roles (Global admin, Admin agent) rather than billing roles.
+// Unknown agreements have no roles.
 func (a Agreement) Roles() []Role {
 	var out []Role
 	for _, info := range roleInfos() {
-		if info.agreement == a || (a == AgreementMPA && info.mpa) {
+		if info.agreement == a || (a == AgreementMPA && info.sharedWithMPA()) {
 			out = append(out, info.role)
 		}
 	}

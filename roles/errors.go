@@ -169,9 +169,12 @@ func clean(s string, max int) string {
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	words := strings.FieldsFunc(s, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) })
+	prev := "" // the previous word as sent: "Bearer Bearer x" must redact both
 	for i, w := range words {
+		afterScheme := isAuthScheme(prev)
+		prev = w
 		switch {
-		case i > 0 && isAuthScheme(words[i-1]):
+		case afterScheme:
 			words[i] = "REDACTED"
 		case looksLikeJWT(w):
 			words[i] = "REDACTED"
@@ -195,9 +198,10 @@ func clean(s string, max int) string {
 
 // isAuthScheme reports whether w names an HTTP authorization scheme whose next word is a secret.
 func isAuthScheme(w string) bool {
-	w = strings.Trim(w, `"':,;()[]{}`)
-	return strings.EqualFold(w, "Bearer") || strings.EqualFold(w, "SharedKey") ||
-		strings.EqualFold(w, "SharedAccessSignature")
+	// The suffix catches "Authorization:Bearer" and "Authorization=Bearer" written as one word.
+	w = strings.ToLower(strings.TrimRight(w, `"':,;()[]{}`))
+	return strings.HasSuffix(w, "bearer") || strings.HasSuffix(w, "sharedkey") ||
+		strings.HasSuffix(w, "sharedaccesssignature")
 }
 
 // looksLikeJWT reports whether w contains a JSON Web Token: a base64url header starting "eyJ"

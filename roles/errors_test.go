@@ -130,3 +130,14 @@ func TestCleanKeepsOrdinaryText(t *testing.T) {
 	assert.Equal(t, "abc…", clean("abcdef", 3))
 	assert.Equal(t, "", clean("", 3))
 }
+
+func TestPermissionErrorTextForOtherPolicies(t *testing.T) {
+	perr := NewPermissionError(DownloadInvoice, "/subscriptions/00000000-0000-0000-0000-000000000001", AgreementMOSP, 401, nil)
+	perr.Policy = PolicyMOSPInvoiceAccess
+	msg := perr.Error()
+	assert.Contains(t, msg, `needs one of Account administrator, Owner or Contributor or Reader or Billing Reader (only while "Allow others to download invoice" is on)`)
+	assert.Contains(t, msg, `; the subscription's "Allow others to download invoice" setting may be off: the account administrator can turn it on in the Azure portal`)
+
+	perr.Policy = "marketplacePurchases"
+	assert.Contains(t, perr.Error(), "; the marketplacePurchases policy may be off: an administrator of the billing account can turn it on")
+}

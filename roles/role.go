@@ -82,7 +82,6 @@ type roleInfo struct {
 	rbac        bool
 	agreement   Agreement
 	level       Level
-	mpa         bool // also a role of MPA billing accounts
 	description string
 }
 
@@ -189,40 +188,40 @@ func roleInfos() []roleInfo {
 
 		{
 			role: MCABillingAccountOwner, name: "Billing account owner", id: "50000000-aaaa-bbbb-cccc-100000000000",
-			agreement: AgreementMCA, level: LevelAccount, mpa: true,
+			agreement: AgreementMCA, level: LevelAccount,
 			description: "Manages everything on the billing account and everything below it, including access.",
 		},
 		{
 			// UNVERIFIED id: numbering pattern.
 			role: MCABillingAccountContributor, name: "Billing account contributor", id: "50000000-aaaa-bbbb-cccc-100000000001",
-			agreement: AgreementMCA, level: LevelAccount, mpa: true,
+			agreement: AgreementMCA, level: LevelAccount,
 			description: "Manages everything on the billing account and below it except access.",
 		},
 		{
 			// UNVERIFIED id: numbering pattern.
 			role: MCABillingAccountReader, name: "Billing account reader", id: "50000000-aaaa-bbbb-cccc-100000000002",
-			agreement: AgreementMCA, level: LevelAccount, mpa: true,
+			agreement: AgreementMCA, level: LevelAccount,
 			description: "Read-only view of everything on the billing account and below it.",
 		},
 		{
 			role: MCABillingProfileOwner, name: "Billing profile owner", id: "40000000-aaaa-bbbb-cccc-100000000000",
-			agreement: AgreementMCA, level: LevelProfile, mpa: true,
+			agreement: AgreementMCA, level: LevelProfile,
 			description: "Manages everything on the billing profile and its invoice sections, including access.",
 		},
 		{
 			role: MCABillingProfileContributor, name: "Billing profile contributor", id: "40000000-aaaa-bbbb-cccc-100000000001",
-			agreement: AgreementMCA, level: LevelProfile, mpa: true,
+			agreement: AgreementMCA, level: LevelProfile,
 			description: "Manages everything on the billing profile and its invoice sections except access.",
 		},
 		{
 			role: MCABillingProfileReader, name: "Billing profile reader", id: "40000000-aaaa-bbbb-cccc-100000000002",
-			agreement: AgreementMCA, level: LevelProfile, mpa: true,
+			agreement: AgreementMCA, level: LevelProfile,
 			description: "Read-only view of everything on the billing profile; cannot change the invoice " +
 				"e-mail preference.",
 		},
 		{
 			role: MCAInvoiceManager, name: "Invoice manager", id: "40000000-aaaa-bbbb-cccc-100000000004",
-			agreement: AgreementMCA, level: LevelProfile, mpa: true,
+			agreement: AgreementMCA, level: LevelProfile,
 			description: "Views and pays the invoices of the billing profile.",
 		},
 		{
@@ -250,6 +249,12 @@ func roleInfos() []roleInfo {
 			description: "Creates Azure subscriptions in the invoice section and sees their costs.",
 		},
 	}
+}
+
+// sharedWithMPA reports whether MPA billing accounts use the role too: MPA exposes the MCA role
+// definitions of the billing account and billing profile, and has customers, not invoice sections.
+func (info roleInfo) sharedWithMPA() bool {
+	return info.agreement == AgreementMCA && (info.level == LevelAccount || info.level == LevelProfile)
 }
 
 // info returns the table row of r.

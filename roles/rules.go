@@ -40,27 +40,57 @@ type Rule struct {
 // roles may read the subscription's billing policies (an Azure RBAC read), and the MOSP account
 // administrator may list billing permissions of the account.
 func Rules() []Rule {
-	type grant struct {
-		agreement Agreement
-		action    Action
-		policy    Policy
-		roles     []Role
+	gs := grants()
+	var rules []Rule
+	for _, g := range gs {
+		for _, r := range g.roles {
+			rules = append(rules, Rule{Agreement: g.agreement, Role: r, Action: g.action, Policy: g.policy})
+		}
 	}
+	// MPA: the MCA rows of the roles MPA shares with MCA.
+	shared := AgreementMPA.Roles()
+	for _, g := range gs {
+		if g.agreement != AgreementMCA {
+			continue
+		}
+		for _, r := range g.roles {
+			if slices.Contains(shared, r) {
+				rules = append(rules, Rule{Agreement: AgreementMPA, Role: r, Action: g.action, Policy: g.policy})
+			}
+		}
+	}
+	return rules
+}
 
+// grant is a group of rows of the permission table: roles allowed action on agreement's
+// accounts under policy. MPA rows are derived from the MCA ones.
+type grant struct {
+	agreement Agreement
+	action    Action
+	policy    Policy
+	roles     []Role
+}
+
+// grants is the permission table as written; Rules expands it.
+func grants() []grant {
 	mospSubscription := []Role{MOSPSubscriptionOwner, MOSPSubscriptionContributor, MOSPSubscriptionReader, MOSPBillingReader}
 	eaAdmins := []Role{EAEnterpriseAdmin, EAEnterpriseAdminReadOnly}
 	eaEnrollmentReaders := []Role{EAEnterpriseAdmin, EAEnterpriseAdminReadOnly, EAPurchaser}
 	eaDepartment := []Role{EADepartmentAdmin, EADepartmentReader}
-	eaAll := AgreementEA.Roles()
+	eaAll := []Role{
+		EAEnterpriseAdmin, EAEnterpriseAdminReadOnly, EAPurchaser, EADepartmentAdmin, EADepartmentReader,
+		EAAccountOwner, EASubscriptionCreator,
+	}
 	mcaAccount := []Role{MCABillingAccountOwner, MCABillingAccountContributor, MCABillingAccountReader}
 	// The profile readers: everyone who sees a billing profile and its invoices.
 	mcaProfile := []Role{
 		MCABillingAccountOwner, MCABillingAccountContributor, MCABillingAccountReader,
 		MCABillingProfileOwner, MCABillingProfileContributor, MCABillingProfileReader, MCAInvoiceManager,
 	}
-	mcaAll := AgreementMCA.Roles()
+	mcaAll := append(mcaProfile[:len(mcaProfile):len(mcaProfile)],
+		MCAInvoiceSectionOwner, MCAInvoiceSectionContributor, MCAInvoiceSectionReader, MCAAzureSubscriptionCreator)
 
-	grants := []grant{
+	return []grant{
 		{AgreementMOSP, ViewBillingAccount, PolicyNone, []Role{MOSPAccountAdmin}},
 		{AgreementMOSP, ViewInvoices, PolicyNone, []Role{MOSPAccountAdmin}},
 		{AgreementMOSP, ViewInvoices, PolicyMOSPInvoiceAccess, mospSubscription},
@@ -102,29 +132,14 @@ func Rules() []Rule {
 			MCABillingAccountOwner, MCABillingProfileOwner, MCAInvoiceSectionOwner,
 		}},
 	}
-
-	var rules []Rule
-	for _, g := range grants {
-		for _, r := range g.roles {
-			rules = append(rules, Rule{Agreement: g.agreement, Role: r, Action: g.action, Policy: g.policy})
-		}
-	}
-	// MPA: the MCA rows of the roles MPA shares with MCA.
-	shared := AgreementMPA.Roles()
-	for _, rl := range rules[:len(rules):len(rules)] { // a fixed view: the MPA rows appended are not revisited
-		if rl.Agreement == AgreementMCA && slices.Contains(shared, rl.Role) {
-			rl.Agreement = AgreementMPA
-			rules = append(rules, rl)
-		}
-	}
-	return rules
 }
 
-// rule finds the rule that lets r perform a.
+// rule finds the rule that lets r perform a. MPA needs no case of its own: a role shared by MCA
+// and MPA has the same rules on both.
 func rule(r Role, a Action) (Rule, bool) {
-	for _, rl := range Rules() {
-		if rl.Role == r && rl.Action == a {
-			return rl, true
+	for _, g := range grants() {
+		if g.action == a && slices.Contains(g.roles, r) {
+			return Rule{Agreement: g.agreement, Role: r, Action: a, Policy: g.policy}, true
 		}
 	}
 	return Rule{}, false
@@ -167,11 +182,15 @@ func RequiredPolicy(r Role, a Action) Policy {
 // including those that need a policy to be on (see RequiredPolicy), in the order of Roles. It
 // returns nil when no role can, or when ag is unknown.
 func Allowing(ag Agreement, a Action) []Role {
+	table := ag
+	if ag == AgreementMPA {
+		table = AgreementMCA // ag.Roles() below keeps the shared roles only
+	}
+	gs := grants()
 	var out []Role
-	rules := Rules()
 	for _, r := range ag.Roles() {
-		for _, rl := range rules {
-			if rl.Agreement == ag && rl.Role == r && rl.Action == a {
+		for _, g := range gs {
+			if g.agreement == table && g.action == a && slices.Contains(g.roles, r) {
 				out = append(out, r)
 				break
 			}

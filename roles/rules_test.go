@@ -245,3 +245,9 @@ func TestPolicyDescriptions(t *testing.T) {
 	assert.Equal(t, "no policy", PolicyNone.Description())
 	assert.Equal(t, "marketplacePurchases", Policy("marketplacePurchases").Description())
 }
+
+func TestEveryBillingRoleMayListItsOwnPermissions(t *testing.T) {
+	for _, ag := range []Agreement{AgreementEA, AgreementMCA, AgreementMPA} {
+		assert.Equal(t, ag.Roles(), Allowing(ag, ViewPermissions), ag)
+	}
+}
