@@ -66,11 +66,12 @@ type CurrencyMismatchError struct {
 	Left, Right string // the currencies of the two operands, in order
 }
 
+// Error names both currencies and what to do about it.
 func (e *CurrencyMismatchError) Error() string {
-	return fmt.Sprintf("cannot combine amounts in %s and %s: convert one currency first", quoteCurrency(e.Left), quoteCurrency(e.Right))
+	return fmt.Sprintf("cannot combine amounts in %s and %s: convert one currency first", amountCurrencyName(e.Left), amountCurrencyName(e.Right))
 }
 
-func quoteCurrency(c string) string {
+func amountCurrencyName(c string) string {
 	if c == "" {
 		return "no currency"
 	}

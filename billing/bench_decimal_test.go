@@ -5,15 +5,15 @@ import (
 	"testing"
 )
 
-// benchNumbers are cost and quantity fields as they appear in Azure usage files.
-var benchNumbers = []string{
+// decBenchNumbers are cost and quantity fields as they appear in Azure usage files.
+var decBenchNumbers = []string{
 	"0.40000", "8.53", "24", "0.0000000072922557592391990000", "0.000000144000000000000000",
 	"5.64902E-05", "12.345678901234567890", "-1.50", "1234.56789", "0.05890",
 }
 
-func benchBytes() [][]byte {
-	bs := make([][]byte, len(benchNumbers))
-	for i, s := range benchNumbers {
+func decBenchBytes() [][]byte {
+	bs := make([][]byte, len(decBenchNumbers))
+	for i, s := range decBenchNumbers {
 		bs[i] = []byte(s)
 	}
 	return bs
@@ -22,7 +22,7 @@ func benchBytes() [][]byte {
 // BenchmarkParseDecimalBytes parses exactly; compare with BenchmarkParseFloatBaseline,
 // which parses the same text inexactly with strconv.
 func BenchmarkParseDecimalBytes(b *testing.B) {
-	bs := benchBytes()
+	bs := decBenchBytes()
 	b.ReportAllocs()
 	var sink Decimal
 	for i := 0; b.Loop(); i++ {
@@ -39,7 +39,7 @@ func BenchmarkParseDecimalString(b *testing.B) {
 	b.ReportAllocs()
 	var sink Decimal
 	for i := 0; b.Loop(); i++ {
-		d, err := ParseDecimal(benchNumbers[i%len(benchNumbers)])
+		d, err := ParseDecimal(decBenchNumbers[i%len(decBenchNumbers)])
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func BenchmarkParseFloatBaseline(b *testing.B) {
 	b.ReportAllocs()
 	var sink float64
 	for i := 0; b.Loop(); i++ {
-		f, err := strconv.ParseFloat(benchNumbers[i%len(benchNumbers)], 64)
+		f, err := strconv.ParseFloat(decBenchNumbers[i%len(decBenchNumbers)], 64)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,8 +62,8 @@ func BenchmarkParseFloatBaseline(b *testing.B) {
 }
 
 func BenchmarkAdd(b *testing.B) {
-	ds := make([]Decimal, len(benchNumbers))
-	for i, s := range benchNumbers {
+	ds := make([]Decimal, len(decBenchNumbers))
+	for i, s := range decBenchNumbers {
 		ds[i], _ = ParseDecimal(s)
 	}
 	b.ReportAllocs()

@@ -38,22 +38,22 @@ func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return Date{}, dateError(s, "want YYYY-MM-DD")
 	}
-	y, ok1 := digits(s[0:4])
-	m, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
+	y, ok1 := dateDigits(s[0:4])
+	m, ok2 := dateDigits(s[5:7])
+	d, ok3 := dateDigits(s[8:10])
 	if !ok1 || !ok2 || !ok3 {
 		return Date{}, dateError(s, "want YYYY-MM-DD")
 	}
 	if m < 1 || m > 12 {
 		return Date{}, dateError(s, "month out of range")
 	}
-	if d < 1 || d > daysIn(time.Month(m), y) {
+	if d < 1 || d > dateDaysIn(time.Month(m), y) {
 		return Date{}, dateError(s, "day out of range")
 	}
 	return Date{Year: y, Month: time.Month(m), Day: d}, nil
 }
 
-func digits(s string) (int, bool) {
+func dateDigits(s string) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -65,7 +65,7 @@ func digits(s string) (int, bool) {
 	return n, true
 }
 
-func daysIn(m time.Month, y int) int {
+func dateDaysIn(m time.Month, y int) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
@@ -82,7 +82,7 @@ func (d Date) IsZero() bool { return d == Date{} }
 
 // IsValid reports whether d names a day that exists, such as 2024-02-29 but not 2026-02-29.
 func (d Date) IsValid() bool {
-	return d.Month >= time.January && d.Month <= time.December && d.Day >= 1 && d.Day <= daysIn(d.Month, d.Year)
+	return d.Month >= time.January && d.Month <= time.December && d.Day >= 1 && d.Day <= dateDaysIn(d.Month, d.Year)
 }
 
 // String returns d as YYYY-MM-DD, or "" for the zero Date.
@@ -100,14 +100,14 @@ func (d Date) appendTo(b []byte) []byte {
 		b = append(b, '-')
 		y = -y
 	}
-	b = appendPadded(b, y, 4)
+	b = dateAppendPadded(b, y, 4)
 	b = append(b, '-')
-	b = appendPadded(b, int(d.Month), 2)
+	b = dateAppendPadded(b, int(d.Month), 2)
 	b = append(b, '-')
-	return appendPadded(b, d.Day, 2)
+	return dateAppendPadded(b, d.Day, 2)
 }
 
-func appendPadded(b []byte, v, width int) []byte {
+func dateAppendPadded(b []byte, v, width int) []byte {
 	if v < 0 { // only for invalid fields; keep the output readable
 		return fmt.Appendf(b, "%d", v)
 	}
@@ -147,7 +147,7 @@ func (d Date) AddDays(n int) Date { return NewDate(d.Year, d.Month, d.Day+n) }
 // would give, because billing periods end on the last day of a month.
 func (d Date) AddMonths(n int) Date {
 	first := NewDate(d.Year, d.Month+time.Month(n), 1)
-	first.Day = min(max(d.Day, 1), daysIn(first.Month, first.Year))
+	first.Day = min(max(d.Day, 1), dateDaysIn(first.Month, first.Year))
 	return first
 }
 
@@ -164,14 +164,14 @@ func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
 func (d Date) Compare(o Date) int {
 	switch {
 	case d.Year != o.Year:
-		return cmpInt(d.Year, o.Year)
+		return dateCmpInt(d.Year, o.Year)
 	case d.Month != o.Month:
-		return cmpInt(int(d.Month), int(o.Month))
+		return dateCmpInt(int(d.Month), int(o.Month))
 	}
-	return cmpInt(d.Day, o.Day)
+	return dateCmpInt(d.Day, o.Day)
 }
 
-func cmpInt(a, b int) int {
+func dateCmpInt(a, b int) int {
 	switch {
 	case a < b:
 		return -1
@@ -243,7 +243,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("%w: want a JSON string, got %s", ErrInvalidDate, truncateJSON(b))
+		return fmt.Errorf("%w: want a JSON string, got %s", ErrInvalidDate, dateTruncJSON(b))
 	}
 	if s == "" {
 		*d = Date{}
@@ -289,7 +289,7 @@ func parseDateOrTimestamp(s string) (Date, error) {
 	return Date{}, dateError(s, "bad time of day in timestamp")
 }
 
-func truncateJSON(b []byte) string {
+func dateTruncJSON(b []byte) string {
 	const limit = 40
 	if len(b) > limit {
 		return string(b[:limit]) + "…"

@@ -40,7 +40,10 @@ type Decimal struct {
 	neg    bool     // never true for zero
 }
 
-// NewDecimal returns coefficient × 10^exponent, for example NewDecimal(853, -2) is 8.53.
+// NewDecimal returns coefficient × 10^exponent, for example NewDecimal(853, -2) is 8.53 and
+// NewDecimal(15, 2) is 1500 (scale 0). Keep |exponent| within 1000, the range ParseDecimal
+// accepts: larger exponents are stored as given, but printing or adding such a value is
+// exact and so needs memory in proportion to the exponent.
 func NewDecimal(coefficient int64, exponent int32) Decimal {
 	mag := uint64(coefficient)
 	if coefficient < 0 {
@@ -156,11 +159,14 @@ func parseDecimal[T string | []byte](s T) (Decimal, error) {
 	}
 	scale := frac - exp
 	if scale > maxParseScale || scale < -maxParseScale {
+		if exp == 0 {
+			return Decimal{}, decimalError(s, "more than 1000 digits after the decimal point")
+		}
 		return Decimal{}, decimalError(s, "exponent out of range")
 	}
 	if !overflow && accN > 0 {
 		var ok bool
-		if hi, lo, ok = mulAdd128(hi, lo, pow10(accN), acc); !ok {
+		if hi, lo, ok = mulAdd128(hi, lo, decPow10(accN), acc); !ok {
 			overflow = true
 		}
 	}
@@ -192,7 +198,7 @@ func parseBigDecimal[T string | []byte](s T, neg bool, scale int32) Decimal {
 	if neg {
 		x.Neg(x)
 	}
-	return fromBig(x, scale)
+	return decFromBig(x, scale)
 }
 
 func decimalError[T string | []byte](s T, reason string) error {
@@ -238,12 +244,12 @@ func (d Decimal) Abs() Decimal {
 // Add returns d + e exactly. Its scale is the larger of the two scales.
 func (d Decimal) Add(e Decimal) Decimal {
 	if d.big == nil && e.big == nil {
-		if r, ok := addSmall(d, e); ok {
+		if r, ok := decAddSmall(d, e); ok {
 			return r
 		}
 	}
-	x, y, scale := alignedBig(d, e)
-	return fromBig(x.Add(x, y), scale)
+	x, y, scale := decAlignedBig(d, e)
+	return decFromBig(x.Add(x, y), scale)
 }
 
 // Sub returns d - e exactly. Its scale is the larger of the two scales.
@@ -252,7 +258,7 @@ func (d Decimal) Sub(e Decimal) Decimal { return d.Add(e.Neg()) }
 // Mul returns d × e exactly. Its scale is the sum of the two scales (saturating at the
 // int32 range, which only values built with extreme NewDecimal exponents can reach).
 func (d Decimal) Mul(e Decimal) Decimal {
-	scale := satScale(int64(d.scale) + int64(e.scale))
+	scale := decSatScale(int64(d.scale) + int64(e.scale))
 	neg := d.neg != e.neg
 	if d.big == nil && e.big == nil {
 		var hi, lo uint64
@@ -270,7 +276,7 @@ func (d Decimal) Mul(e Decimal) Decimal {
 		}
 	}
 	x := d.bigCoef()
-	return fromBig(x.Mul(x, e.bigCoef()), scale)
+	return decFromBig(x.Mul(x, e.bigCoef()), scale)
 }
 
 // Cmp compares d and e numerically and returns -1, 0 or +1.
@@ -285,7 +291,7 @@ func (d Decimal) Cmp(e Decimal) int {
 	if ds == 0 {
 		return 0
 	}
-	return ds * cmpMag(d, e)
+	return ds * decCmpMag(d, e)
 }
 
 // Equal reports whether d and e are the same number: 1.5 equals 1.50.
@@ -317,7 +323,7 @@ func (d Decimal) Round(places int32) Decimal {
 		r = Decimal{hi: hi, lo: lo, scale: places, neg: d.neg && hi|lo != 0}
 	} else {
 		q, rem := new(big.Int), new(big.Int)
-		p := bigPow10(drop)
+		p := decBigPow10(drop)
 		q.QuoRem(d.big, p, rem)
 		if rem.Lsh(rem, 1).Cmp(p) >= 0 {
 			q.Add(q, big.NewInt(1))
@@ -325,7 +331,7 @@ func (d Decimal) Round(places int32) Decimal {
 		if d.neg {
 			q.Neg(q)
 		}
-		r = fromBig(q, places)
+		r = decFromBig(q, places)
 	}
 	if r.scale < 0 {
 		r = r.rescale(0)
@@ -362,7 +368,7 @@ func (d Decimal) Normalize() Decimal {
 	if d.neg {
 		x.Neg(x)
 	}
-	return fromBig(x, scale)
+	return decFromBig(x, scale)
 }
 
 // Float64 returns the nearest float64, for display and plotting only: never compute
@@ -473,7 +479,7 @@ func (d Decimal) rescale(scale int32) Decimal {
 		}
 	}
 	x := d.bigCoef()
-	return fromBig(x.Mul(x, bigPow10(diff)), scale)
+	return decFromBig(x.Mul(x, decBigPow10(diff)), scale)
 }
 
 // bigCoef returns the signed coefficient as a new big.Int the caller may modify.
@@ -492,19 +498,19 @@ func (d Decimal) bigCoef() *big.Int {
 	return x
 }
 
-// fromBig returns x × 10^-scale, taking ownership of x and moving back inline if it fits.
-func fromBig(x *big.Int, scale int32) Decimal {
+// decFromBig returns x × 10^-scale, taking ownership of x and moving back inline if it fits.
+func decFromBig(x *big.Int, scale int32) Decimal {
 	neg := x.Sign() < 0
 	if x.BitLen() <= 128 {
 		var b [16]byte
 		x.FillBytes(b[:]) // magnitude, big-endian
-		hi, lo := beUint64(b[:8]), beUint64(b[8:])
+		hi, lo := decBEUint64(b[:8]), decBEUint64(b[8:])
 		return Decimal{hi: hi, lo: lo, scale: scale, neg: neg}
 	}
 	return Decimal{big: x.Abs(x), scale: scale, neg: neg}
 }
 
-func beUint64(b []byte) uint64 {
+func decBEUint64(b []byte) uint64 {
 	var v uint64
 	for _, c := range b {
 		v = v<<8 | uint64(c)
@@ -512,21 +518,21 @@ func beUint64(b []byte) uint64 {
 	return v
 }
 
-// alignedBig returns the signed coefficients of d and e at their common (larger) scale.
-func alignedBig(d, e Decimal) (x, y *big.Int, scale int32) {
+// decAlignedBig returns the signed coefficients of d and e at their common (larger) scale.
+func decAlignedBig(d, e Decimal) (x, y *big.Int, scale int32) {
 	x, y = d.bigCoef(), e.bigCoef()
 	switch {
 	case d.scale < e.scale:
-		x.Mul(x, bigPow10(int64(e.scale)-int64(d.scale)))
+		x.Mul(x, decBigPow10(int64(e.scale)-int64(d.scale)))
 		return x, y, e.scale
 	case e.scale < d.scale:
-		y.Mul(y, bigPow10(int64(d.scale)-int64(e.scale)))
+		y.Mul(y, decBigPow10(int64(d.scale)-int64(e.scale)))
 	}
 	return x, y, d.scale
 }
 
-// addSmall adds two inline values; ok is false when the result needs the big form.
-func addSmall(d, e Decimal) (Decimal, bool) {
+// decAddSmall adds two inline values; ok is false when the result needs the big form.
+func decAddSmall(d, e Decimal) (Decimal, bool) {
 	if d.scale != e.scale {
 		var ok bool
 		if d.scale < e.scale {
@@ -557,8 +563,8 @@ func addSmall(d, e Decimal) (Decimal, bool) {
 	return Decimal{hi: hi, lo: lo, scale: d.scale, neg: d.neg && hi|lo != 0}, true
 }
 
-// cmpMag compares |d| and |e|.
-func cmpMag(d, e Decimal) int {
+// decCmpMag compares |d| and |e|.
+func decCmpMag(d, e Decimal) int {
 	if d.big == nil && e.big == nil {
 		swapped := false
 		if d.scale > e.scale {
@@ -579,11 +585,11 @@ func cmpMag(d, e Decimal) int {
 		}
 		return r
 	}
-	x, y, _ := alignedBig(d.Abs(), e.Abs())
+	x, y, _ := decAlignedBig(d.Abs(), e.Abs())
 	return x.Cmp(y)
 }
 
-func satScale(s int64) int32 {
+func decSatScale(s int64) int32 {
 	return int32(max(math.MinInt32, min(math.MaxInt32, s)))
 }
 
@@ -617,7 +623,7 @@ func mulPow10(hi, lo uint64, n int64) (uint64, uint64, bool) {
 	for n > 0 {
 		k := min(n, 19)
 		var ok bool
-		if hi, lo, ok = mulAdd128(hi, lo, pow10(int(k)), 0); !ok {
+		if hi, lo, ok = mulAdd128(hi, lo, decPow10(int(k)), 0); !ok {
 			return 0, 0, false
 		}
 		n -= k
@@ -636,7 +642,7 @@ func div128by64(hi, lo, m uint64) (qhi, qlo, rem uint64) {
 func divPow10(hi, lo uint64, n int) (uint64, uint64) {
 	for n > 0 {
 		k := min(n, 19)
-		hi, lo, _ = div128by64(hi, lo, pow10(k))
+		hi, lo, _ = div128by64(hi, lo, decPow10(k))
 		n -= k
 	}
 	return hi, lo
@@ -668,8 +674,8 @@ func appendU128(b []byte, hi, lo uint64) []byte {
 	return b
 }
 
-// pow10 returns 10^n for 0 ≤ n ≤ 19.
-func pow10(n int) uint64 {
+// decPow10 returns 10^n for 0 ≤ n ≤ 19.
+func decPow10(n int) uint64 {
 	switch n {
 	case 0:
 		return 1
@@ -713,6 +719,6 @@ func pow10(n int) uint64 {
 	return 1e19
 }
 
-func bigPow10(n int64) *big.Int {
+func decBigPow10(n int64) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(n), nil)
 }

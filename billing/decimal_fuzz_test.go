@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// ratComparable reports whether s uses only the characters of a plain decimal with a short
+// decRatComparable reports whether s uses only the characters of a plain decimal with a short
 // exponent, where math/big.Rat parsing is a fair oracle: Rat also accepts fractions, base
 // prefixes and underscores, and computes huge exponents in full.
-func ratComparable(s string) bool {
+func decRatComparable(s string) bool {
 	if strings.Trim(s, "0123456789.+-eE") != "" {
 		return false
 	}
@@ -36,7 +36,7 @@ func FuzzParseDecimal(f *testing.F) {
 		if (err == nil) != (errb == nil) || (err == nil && d.Cmp(db) != 0) {
 			t.Fatalf("ParseDecimal and ParseDecimalBytes disagree on %q: %v / %v", s, err, errb)
 		}
-		if ratComparable(s) {
+		if decRatComparable(s) {
 			r, ok := new(big.Rat).SetString(s)
 			switch {
 			case err == nil && !ok:
@@ -44,6 +44,7 @@ func FuzzParseDecimal(f *testing.F) {
 			case err == nil && r.Cmp(decRatF(t, d)) != 0:
 				t.Fatalf("%q parsed as %s, math/big says %s", s, d, r.FloatString(40))
 			case err != nil && ok && !strings.Contains(err.Error(), "exponent out of range") &&
+				!strings.Contains(err.Error(), "more than 1000 digits") &&
 				!strings.HasSuffix(s, ".") && !strings.HasPrefix(strings.TrimLeft(s, "+-"), "."):
 				t.Fatalf("rejected %q (%v), which math/big accepts", s, err)
 			}
@@ -101,7 +102,7 @@ func FuzzDecimalArithmetic(f *testing.F) {
 		check("+", new(big.Rat).Add(ra, rb), a.Add(b))
 		check("-", new(big.Rat).Sub(ra, rb), a.Sub(b))
 		check("×", new(big.Rat).Mul(ra, rb), a.Mul(b))
-		check("round", ratRoundHalfAway(ra, int32(places)), a.Round(int32(places)))
+		check("round", decRatRoundHalfAway(ra, int32(places)), a.Round(int32(places)))
 		if a.Cmp(b) != ra.Cmp(rb) {
 			t.Fatalf("%s cmp %s = %d, want %d", as, bs, a.Cmp(b), ra.Cmp(rb))
 		}

@@ -69,6 +69,7 @@ func TestParseDecimalAcceptsAzureNumberForms(t *testing.T) {
 		{"0000000000000000000000000000000000000000000000001.25", "1.25", 2},
 		{"1e1000", "1" + strings.Repeat("0", 1000), 0},
 		{"1e-1000", "0." + strings.Repeat("0", 999) + "1", 1000},
+		{"0." + strings.Repeat("0", 1000) + "1e1", "0." + strings.Repeat("0", 999) + "1", 1000},
 		{"18446744073709551616", "18446744073709551616", 0}, // 2^64
 		{"10000000000000000000", "10000000000000000000", 0}, // exactly 19 digits + 1
 	}
@@ -116,7 +117,8 @@ func TestParseDecimalRejectsNonNumbers(t *testing.T) {
 		{"1e1001", "exponent out of range"},
 		{"1e-1001", "exponent out of range"},
 		{"1e99999999999999999999", "exponent out of range"},
-		{"0." + strings.Repeat("0", 1000) + "1", "exponent out of range"},
+		{"0." + strings.Repeat("0", 1000) + "1", "more than 1000 digits after the decimal point"},
+		{"0." + strings.Repeat("0", 1000) + "1e-1", "exponent out of range"},
 		{"١", `unexpected "\xd9"`}, // Arabic-Indic digit one
 		{"$5", `unexpected "$"`},
 		{"5 USD", "unexpected"},
@@ -488,7 +490,7 @@ func TestArithmeticMatchesMathBig(t *testing.T) {
 		require.Zero(t, ra.Cmp(decRat(t, a.Normalize())), "normalize %s", as)
 
 		places := int32(rng.IntN(40) - 5)
-		require.Zero(t, ratRoundHalfAway(ra, places).Cmp(decRat(t, a.Round(places))), "%s round %d", as, places)
+		require.Zero(t, decRatRoundHalfAway(ra, places).Cmp(decRat(t, a.Round(places))), "%s round %d", as, places)
 
 		for _, d := range []Decimal{a.Add(b), a.Mul(b), a.Round(places)} {
 			if d.big != nil {
@@ -499,9 +501,9 @@ func TestArithmeticMatchesMathBig(t *testing.T) {
 	}
 }
 
-// ratRoundHalfAway is the reference rounding: sign × floor(|r| × 10^p + 1/2) / 10^p.
-func ratRoundHalfAway(r *big.Rat, places int32) *big.Rat {
-	p := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(places))), nil))
+// decRatRoundHalfAway is the reference rounding: sign × floor(|r| × 10^p + 1/2) / 10^p.
+func decRatRoundHalfAway(r *big.Rat, places int32) *big.Rat {
+	p := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decAbs32(places))), nil))
 	x := new(big.Rat).Abs(r)
 	if places >= 0 {
 		x.Mul(x, p)
@@ -522,7 +524,7 @@ func ratRoundHalfAway(r *big.Rat, places int32) *big.Rat {
 	return res
 }
 
-func abs32(v int32) int32 {
+func decAbs32(v int32) int32 {
 	if v < 0 {
 		return -v
 	}
