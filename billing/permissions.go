@@ -149,6 +149,19 @@ func (c *Client) Access(ctx context.Context, scope Scope) (Access, error) {
 		return Access{}, err
 	}
 	acc := Access{Scope: scope, Agreement: scope.AgreementHint()}
+	if acc.Agreement == AgreementMOSP {
+		// MOSP accounts have no billing role definitions: the account administrator is the only
+		// billing role, and only it gets billing permissions on the account.
+		for p, err := range c.Permissions(ctx, scope) {
+			if err != nil {
+				return Access{}, err
+			}
+			if len(p.Actions) > 0 {
+				acc.Roles = []roles.Role{roles.MOSPAccountAdmin}
+			}
+		}
+		return acc, nil
+	}
 	var defs []RoleDefinition
 	for d, err := range c.RoleDefinitions(ctx, scope) {
 		if err != nil {
@@ -178,22 +191,48 @@ func (c *Client) Access(ctx context.Context, scope Scope) (Access, error) {
 			allowed[d.Action] = true
 		}
 	}
+	var held []RoleDefinition
 	for _, d := range defs {
-		held := true
+		missing := 0
+		missingCharges := 0
 		for _, a := range d.Actions {
 			if !allowed[a] {
-				held = false
+				missing++
+				if isChargesAction(a) {
+					missingCharges++
+				}
+			}
+		}
+		switch {
+		case missing == 0:
+			held = append(held, d)
+		case missing == missingCharges && roles.RequiredPolicy(d.Role, roles.ViewUsage) != "":
+			// An EA department admin or account owner whose "view charges" policy is off keeps
+			// the role but loses its charge actions.
+			held = append(held, d)
+			acc.ViewChargesOff = appendUnique(acc.ViewChargesOff, roles.RequiredPolicy(d.Role, roles.ViewUsage))
+		}
+	}
+	// An owner also passes the checks of contributor and reader: report only the roles whose
+	// actions are not all covered by a larger held role.
+	for i, d := range held {
+		covered := false
+		for j, o := range held {
+			if i != j && len(o.Actions) > len(d.Actions) && subset(d.Actions, o.Actions) {
+				covered = true
 				break
 			}
 		}
-		if held {
+		if !covered {
 			acc.Roles = append(acc.Roles, d.Role)
 		}
 	}
 	if acc.Agreement == AgreementEA && scope.BillingAccount() != "" {
-		p, err := c.EAPolicies(ctx, scope.BillingAccount())
-		if err == nil {
-			acc.ViewChargesOff = p.viewChargesOff()
+		// Who may read the enrollment's policies varies; when we can, they are authoritative.
+		if p, err := c.EAPolicies(ctx, scope.BillingAccount()); err == nil {
+			for _, off := range p.viewChargesOff() {
+				acc.ViewChargesOff = appendUnique(acc.ViewChargesOff, off)
+			}
 		}
 	}
 	return acc, nil
@@ -289,4 +328,33 @@ func checkRoleScope(s Scope) error {
 		return nil
 	}
 	return inputError("scope", s.ID(), "billing roles and permissions exist on billing accounts, billing profiles, invoice sections, customers, departments and enrollment accounts")
+}
+
+func subset(a, b []string) bool {
+	in := make(map[string]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	for _, x := range a {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func appendUnique(ps []roles.Policy, p roles.Policy) []roles.Policy {
+	for _, x := range ps {
+		if x == p {
+			return ps
+		}
+	}
+	return append(ps, p)
+}
+
+// isChargesAction reports whether a service action is about seeing costs: the EA view-charges
+// policies remove exactly these from department admins and account owners.
+func isChargesAction(a string) bool {
+	l := strings.ToLower(a)
+	return strings.Contains(l, "usagedetails") || strings.Contains(l, "charges") || strings.Contains(l, "costmanagement")
 }

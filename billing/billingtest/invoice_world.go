@@ -1,0 +1,378 @@
+package billingtest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Invoice is an invoice (or credit note) of the emulator's world: the ground truth the invoice
+// routes answer from. Amounts are decimal strings in Currency, exactly as sent on the wire.
+type Invoice struct {
+	Name         string // invoice number, e.g. G000000001
+	Account      string // billing account name
+	Agreement    string // AgreementMOSP, AgreementEA or AgreementMCA
+	Profile      string // MCA billing profile ("" otherwise)
+	Subscription string // MOSP subscription ("" otherwise)
+	Status       string // Due, OverDue, Paid, Void
+	Type         string // invoiceType: AzureServices, AzureMarketplace, AzureSupport
+	DocumentType string // Invoice or CreditNote
+	Date         time.Time
+	DueDate      time.Time
+	PeriodStart  time.Time // midnight UTC
+	PeriodEnd    time.Time // midnight UTC of the last day (inclusive)
+	Currency     string
+	SubTotal     string
+	Tax          string
+	Total        string
+	Credit       string
+	FreeCredit   string
+	Prepayment   string
+	Billed       string
+	AmountDue    string
+	Documents    []InvoiceDocument
+	// PurchaseOrder is the purchase order number printed on MCA invoices.
+	PurchaseOrder string
+	// CreditFor is, for a credit note, the name of the invoice it credits.
+	CreditFor string
+	// PaidOn is when a Paid invoice was paid (zero otherwise).
+	PaidOn time.Time
+
+	// Display names, fixed at generation so rendering needs no lock on the world.
+	billedTo, profileName, subscriptionName string
+}
+
+// InvoiceDocument is a document of an Invoice.
+type InvoiceDocument struct {
+	Name string // documentName, e.g. 10000001
+	Kind string // Invoice, VoidNote, TaxReceipt, CreditNote, Transactions
+}
+
+// invoiceState is the invoice feature's state: the invoices generated from the world at start
+// (they never change) and the knobs tests turn.
+type invoiceState struct {
+	list []*Invoice // by account, then date
+
+	mu         sync.Mutex
+	refuseEA   bool
+	expireNext int
+	padding    int
+}
+
+// newInvoiceState generates the invoices of the seeded world: 24 monthly invoices of the MOSP
+// pay-as-you-go subscription (one per billing period), 24 per MCA billing profile (calendar
+// months, issued on the profile's invoice day) with tax receipts, a void invoice and a credit
+// note on the US profile, and 24 for the EA enrollment. Amounts come from the seed.
+func newInvoiceState(w *World, seed int64) *invoiceState {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x696e766f696365)) // "invoice"
+	st := &invoiceState{}
+	now := w.Anchor
+	cents := func(lo, hi int) int64 { return int64(lo*100 + rng.IntN((hi-lo)*100+1)) }
+	docSeq := 10000000
+	nextDoc := func(kind string) InvoiceDocument {
+		docSeq++
+		return InvoiceDocument{Name: fmt.Sprint(docSeq), Kind: kind}
+	}
+
+	// MOSP: one invoice per closed billing period of the pay-as-you-go subscription.
+	if sub := w.Subscription(SubscriptionPayAsYouGo); sub != nil {
+		for i, p := range sub.InvoicePeriods {
+			billed := cents(20, 120)
+			inv := &Invoice{
+				Name: fmt.Sprintf("E0%08d", i+1), Account: sub.Account, Agreement: AgreementMOSP, Subscription: sub.ID,
+				Type: "AzureServices", DocumentType: "Invoice",
+				Date: p.End.AddDate(0, 0, 1).Add(6 * time.Hour), PeriodStart: p.Start, PeriodEnd: p.End,
+				Currency: sub.Currency, Billed: money(billed),
+				Documents: []InvoiceDocument{nextDoc("Invoice")},
+			}
+			inv.DueDate = inv.Date.AddDate(0, 0, 15)
+			settle(inv, i == len(sub.InvoicePeriods)-1, false, billed)
+			st.list = append(st.list, inv)
+		}
+	}
+
+	// MCA: calendar months, invoiced on the profile's invoice day of the following month.
+	if a := w.Account(MCAAccount); a != nil {
+		seq := 0
+		for pi, pr := range a.Profiles {
+			months := closedMonths(now, pr.InvoiceDay, 24)
+			for i, m := range months {
+				seq++
+				sub := cents(300, 5000)
+				tax := (sub*8 + 50) / 100
+				total := sub + tax
+				var prepay, free int64
+				if pi == 0 && i%3 == 0 {
+					prepay = min(10000, total)
+				}
+				if pi == 0 && i == 0 {
+					free = min(20000, total-prepay)
+				}
+				billed := total - prepay - free
+				inv := &Invoice{
+					Name: fmt.Sprintf("G%09d", seq), Account: a.Name, Agreement: AgreementMCA, Profile: pr.Name,
+					Type: "AzureServices", DocumentType: "Invoice",
+					Date:        m.End.AddDate(0, 0, pr.InvoiceDay).Add(8 * time.Hour),
+					PeriodStart: m.Start, PeriodEnd: m.End, Currency: pr.Currency,
+					SubTotal: money(sub), Tax: money(tax), Total: money(total), Credit: money(0),
+					FreeCredit: money(free), Prepayment: money(prepay), Billed: money(billed),
+					Documents:     []InvoiceDocument{nextDoc("Invoice")},
+					PurchaseOrder: pr.PONumber,
+				}
+				inv.DueDate = inv.Date.AddDate(0, 0, 30)
+				last := i == len(months)-1
+				switch {
+				case pi == 0 && i == 10:
+					inv.Type = "AzureMarketplace"
+				case pi == 0 && i == 14:
+					inv.Type = "AzureSupport"
+				}
+				if pi == 0 && i%4 == 1 {
+					inv.Documents = append(inv.Documents, nextDoc("TaxReceipt"))
+				}
+				if pi == 0 && last {
+					inv.Documents = append(inv.Documents, nextDoc("Transactions"))
+				}
+				switch {
+				case pi == 0 && i == 18:
+					inv.Status, inv.AmountDue = "Void", money(0)
+					inv.Documents = append(inv.Documents, nextDoc("VoidNote"))
+				case pi == 1 && i == len(months)-2:
+					settle(inv, true, true, billed)
+				default:
+					settle(inv, last, false, billed)
+				}
+				st.list = append(st.list, inv)
+				if pi == 0 && i == 20 {
+					// A credit note for part of this invoice, issued ten days after it.
+					seq++
+					credit := (billed + 5) / 10
+					cn := &Invoice{
+						Name: fmt.Sprintf("G%09d", seq), Account: a.Name, Agreement: AgreementMCA, Profile: pr.Name,
+						Type: "AzureServices", DocumentType: "CreditNote", Status: "Paid",
+						Date: inv.Date.AddDate(0, 0, 10), PeriodStart: m.Start, PeriodEnd: m.End, Currency: pr.Currency,
+						SubTotal: money(-credit), Tax: money(0), Total: money(-credit), Credit: money(credit),
+						FreeCredit: money(0), Prepayment: money(0), Billed: money(-credit), AmountDue: money(0),
+						Documents: []InvoiceDocument{nextDoc("CreditNote")}, PurchaseOrder: pr.PONumber, CreditFor: inv.Name,
+					}
+					cn.DueDate = cn.Date
+					st.list = append(st.list, cn)
+				}
+			}
+		}
+	}
+
+	// EA: one invoice per calendar month for the enrollment, issued on the 10th.
+	if a := w.Account(EAAccount); a != nil {
+		months := closedMonths(now, 10, 24)
+		for i, m := range months {
+			billed := cents(3000, 20000)
+			inv := &Invoice{
+				Name: fmt.Sprintf("EA%08d", i+1), Account: a.Name, Agreement: AgreementEA,
+				Type: "AzureServices", DocumentType: "Invoice",
+				Date: m.End.AddDate(0, 0, 10).Add(9 * time.Hour), PeriodStart: m.Start, PeriodEnd: m.End,
+				Currency: a.Currency, SubTotal: money(billed), Tax: money(0), Total: money(billed), Billed: money(billed),
+				Documents: []InvoiceDocument{nextDoc("Invoice")},
+			}
+			inv.DueDate = inv.Date.AddDate(0, 0, 30)
+			settle(inv, i == len(months)-1, false, billed)
+			st.list = append(st.list, inv)
+		}
+	}
+	for _, inv := range st.list {
+		if a := w.Account(inv.Account); a != nil {
+			inv.billedTo = a.DisplayName
+			if pr := a.Profile(inv.Profile); pr != nil {
+				inv.profileName = pr.DisplayName
+			}
+		}
+		if sub := w.Subscription(inv.Subscription); sub != nil {
+			inv.subscriptionName = sub.DisplayName
+		}
+	}
+	return st
+}
+
+// settle sets the status and amount due: the newest invoice is still due (or overdue), older
+// ones are paid.
+func settle(inv *Invoice, open, overdue bool, billed int64) {
+	switch {
+	case overdue:
+		inv.Status, inv.AmountDue = "OverDue", money(billed)
+	case open:
+		inv.Status, inv.AmountDue = "Due", money(billed)
+	default:
+		inv.Status, inv.AmountDue = "Paid", money(0)
+		inv.PaidOn = inv.Date.AddDate(0, 0, 3)
+	}
+}
+
+func paymentFamily(inv *Invoice) string {
+	if inv.Agreement == AgreementMOSP {
+		return "CreditCard"
+	}
+	return "CheckWire"
+}
+
+// money formats cents as a decimal string ("-12.30").
+func money(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
+}
+
+// closedMonths returns the last n calendar months whose invoice (issued on invoiceDay of the
+// following month) is out by now, oldest first.
+func closedMonths(now time.Time, invoiceDay, n int) []Period {
+	m := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	// Issue times carry a few hours (see newInvoiceState): compare with the latest of them.
+	for m.AddDate(0, 1, -1).AddDate(0, 0, invoiceDay).Add(9 * time.Hour).After(now) {
+		m = m.AddDate(0, -1, 0)
+	}
+	out := make([]Period, n)
+	for i := n - 1; i >= 0; i-- {
+		out[i] = Period{Start: m, End: m.AddDate(0, 1, -1)}
+		m = m.AddDate(0, -1, 0)
+	}
+	return out
+}
+
+// clone copies an invoice for callers.
+func (inv *Invoice) clone() Invoice {
+	c := *inv
+	c.Documents = append([]InvoiceDocument(nil), inv.Documents...)
+	return c
+}
+
+// document returns the invoice's document by name, or by kind when name is a kind (the first of
+// that kind); "" means the invoice PDF.
+func (inv *Invoice) document(name string) (InvoiceDocument, bool) {
+	if name == "" {
+		name = "Invoice"
+	}
+	for _, d := range inv.Documents {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	for _, d := range inv.Documents {
+		if strings.EqualFold(d.Kind, name) {
+			return d, true
+		}
+	}
+	return InvoiceDocument{}, false
+}
+
+// scope is where roles are checked for the invoice: its billing profile (MCA), subscription
+// (MOSP) or enrollment (EA).
+func (inv *Invoice) scope(w *World) scopeRef {
+	switch {
+	case inv.Profile != "":
+		return scopeRef{account: inv.Account, profile: inv.Profile}
+	case inv.Subscription != "":
+		if sub := w.Subscription(inv.Subscription); sub != nil {
+			return scopeOfSubscription(sub)
+		}
+	}
+	return scopeRef{account: inv.Account}
+}
+
+func (st *invoiceState) find(name string, match func(*Invoice) bool) *Invoice {
+	for _, inv := range st.list {
+		if strings.EqualFold(inv.Name, name) && (match == nil || match(inv)) {
+			return inv
+		}
+	}
+	return nil
+}
+
+// Invoices returns every invoice of the world (MOSP, MCA and EA), grouped by account and oldest
+// first within each group.
+func (s *Server) Invoices() []Invoice {
+	out := make([]Invoice, 0, len(s.invoices.list))
+	for _, inv := range s.invoices.list {
+		out = append(out, inv.clone())
+	}
+	return out
+}
+
+// Invoice returns one invoice by name.
+func (s *Server) Invoice(name string) (Invoice, bool) {
+	inv := s.invoices.find(name, nil)
+	if inv == nil {
+		return Invoice{}, false
+	}
+	return inv.clone(), true
+}
+
+// DocumentBytes returns the PDF the emulator serves for a document of an invoice: document is a
+// document name (documents[].name), a kind ("Invoice", "CreditNote", "TaxReceipt", ...: the
+// first document of that kind), "" for the invoice PDF, or "Summary" for an EA invoice's summary
+// (downloadSummary). It returns nil for an unknown invoice or document.
+func (s *Server) DocumentBytes(invoiceName, document string) []byte {
+	inv := s.invoices.find(invoiceName, nil)
+	if inv == nil {
+		return nil
+	}
+	pad := s.invoices.paddingBytes()
+	if strings.EqualFold(document, "Summary") && inv.Agreement == AgreementEA {
+		return invoicePDF(inv, InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}, pad)
+	}
+	d, ok := inv.document(document)
+	if !ok {
+		return nil
+	}
+	return invoicePDF(inv, d, pad)
+}
+
+// RefuseEAInvoiceDownloads makes the EA download operations (download, downloadSummary,
+// downloadDocuments) answer 400 UnsupportedAgreementType, as the service does for enrollments
+// whose invoices are only e-mailed. Off by default (the 2024-04-01 spec offers them for EA).
+func (s *Server) RefuseEAInvoiceDownloads(refuse bool) {
+	s.invoices.mu.Lock()
+	defer s.invoices.mu.Unlock()
+	s.invoices.refuseEA = refuse
+}
+
+// ExpireNextInvoiceLinks makes the next n download operations hand out links whose expiryTime
+// (and SAS se) has already passed, so a client must notice and ask for a fresh one.
+func (s *Server) ExpireNextInvoiceLinks(n int) {
+	s.invoices.mu.Lock()
+	defer s.invoices.mu.Unlock()
+	s.invoices.expireNext = max(n, 0)
+}
+
+// SetInvoiceDocumentPadding grows every invoice document by about n bytes (an unreferenced PDF
+// stream object, so the file stays a valid PDF), to test behaviour with large documents.
+func (s *Server) SetInvoiceDocumentPadding(n int) {
+	s.invoices.mu.Lock()
+	defer s.invoices.mu.Unlock()
+	s.invoices.padding = max(n, 0)
+}
+
+func (st *invoiceState) paddingBytes() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.padding
+}
+
+func (st *invoiceState) eaRefused() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.refuseEA
+}
+
+// takeExpired reports whether the next link handed out should be already expired.
+func (st *invoiceState) takeExpired() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.expireNext > 0 {
+		st.expireNext--
+		return true
+	}
+	return false
+}

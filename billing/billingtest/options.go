@@ -1,0 +1,92 @@
+package billingtest
+
+import "time"
+
+// Option configures a Server at start.
+type Option func(*config)
+
+type config struct {
+	seed       int64
+	pageSize   int
+	retryAfter int // seconds sent in Retry-After of LRO 202 answers
+	lroPolls   int // 202 answers on the operation URL before the 200
+	now        time.Time
+	faults     []Fault
+	addr       string
+	blobAddr   string
+	eaPolicy   EAPolicy
+	usage      usageConfig // usage feature settings (usage_options.go)
+}
+
+func defaultConfig() config {
+	now, _ := time.Parse(time.RFC3339, DefaultNow)
+	return config{
+		seed:     1,
+		pageSize: 50,
+		lroPolls: 1,
+		now:      now,
+		addr:     "127.0.0.1:0",
+		blobAddr: "127.0.0.1:0",
+		eaPolicy: EAPolicy{}.withDefaults(),
+	}
+}
+
+// WithSeed sets the seed of the generated parts of the world (amounts, system ids, operation
+// ids). The fixed names listed in the package documentation do not depend on it. Default 1.
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+// WithPageSize sets how many items a list answers per page before it adds a nextLink
+// (default 50, the service's maximum `top`). Values below 1 make Start fail.
+func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
+
+// WithLRODelay sets the Retry-After value (seconds) of long-running operation answers and how
+// many times polling the operation URL answers 202 before it answers 200. The default is
+// Retry-After 0 and one extra 202, so a client sees 202 → 202 → 200 without waiting.
+func WithLRODelay(retryAfterSeconds, pollsBefore200 int) Option {
+	return func(c *config) { c.retryAfter, c.lroPolls = retryAfterSeconds, pollsBefore200 }
+}
+
+// WithNow sets the anchor of the world clock (default DefaultNow). Subscription ages and invoice
+// periods are laid out relative to it.
+func WithNow(t time.Time) Option { return func(c *config) { c.now = t.UTC() } }
+
+// WithFaults installs faults from the start; see Fault. Faults added later with InjectFault are
+// matched after these.
+func WithFaults(f ...Fault) Option {
+	return func(c *config) { c.faults = append(c.faults, f...) }
+}
+
+// WithAddr sets the listen address of the ARM listener (default 127.0.0.1:0, a free port).
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithBlobAddr sets the listen address of the blob listener (default 127.0.0.1:0).
+func WithBlobAddr(addr string) Option { return func(c *config) { c.blobAddr = addr } }
+
+// WithPolicy sets the EA enrollment's view-charges policies (default: department administrators
+// may view charges, account owners may not).
+func WithPolicy(p EAPolicy) Option { return func(c *config) { c.eaPolicy = p.withDefaults() } }
+
+// EAPolicy holds the EA "view charges" policies, with the wire values of
+// enterpriseAgreementPolicies.accountOwnerViewCharges / departmentAdminViewCharges
+// (PolicyAllowed, PolicyDisabled, PolicyNotAllowed). An empty field keeps its default.
+type EAPolicy struct {
+	AccountOwnerViewCharges    string
+	DepartmentAdminViewCharges string
+}
+
+// Wire values of the EA view-charges policies.
+const (
+	PolicyAllowed    = "Allowed"
+	PolicyDisabled   = "Disabled"
+	PolicyNotAllowed = "NotAllowed"
+)
+
+func (p EAPolicy) withDefaults() EAPolicy {
+	if p.AccountOwnerViewCharges == "" {
+		p.AccountOwnerViewCharges = PolicyDisabled
+	}
+	if p.DepartmentAdminViewCharges == "" {
+		p.DepartmentAdminViewCharges = PolicyAllowed
+	}
+	return p
+}
