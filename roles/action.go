@@ -18,6 +18,9 @@ const (
 	ViewPermissions       Action = "view-permissions"
 	ViewPolicies          Action = "view-policies"
 	ManageRoleAssignments Action = "manage-role-assignments"
+	// UpdateNotificationEmail is changing a MOSP billing account's notification e-mail address
+	// (account notifications, not invoice e-mail).
+	UpdateNotificationEmail Action = "update-notification-email"
 )
 
 // Actions returns every action of the SDK, in a stable order. The slice is new on each call.
@@ -25,6 +28,7 @@ func Actions() []Action {
 	return []Action{
 		ViewBillingAccount, ViewBillingProfile, ViewInvoices, DownloadInvoice, ViewUsage,
 		ReadInvoiceEmail, UpdateInvoiceEmail, ViewPermissions, ViewPolicies, ManageRoleAssignments,
+		UpdateNotificationEmail,
 	}
 }
 
@@ -52,6 +56,8 @@ func (a Action) Description() string {
 		return "view billing policies"
 	case ManageRoleAssignments:
 		return "manage billing role assignments"
+	case UpdateNotificationEmail:
+		return "change the account's notification e-mail address"
 	}
 	return string(a)
 }

@@ -99,6 +99,7 @@ func grants() []grant {
 		{AgreementMOSP, ViewUsage, PolicyNone, append([]Role{MOSPAccountAdmin}, mospSubscription...)},
 		// MOSP invoice e-mail has no public API (portal only), so no role can do it through the SDK.
 		{AgreementMOSP, ViewPermissions, PolicyNone, []Role{MOSPAccountAdmin}},
+		{AgreementMOSP, UpdateNotificationEmail, PolicyNone, []Role{MOSPAccountAdmin}},
 		{AgreementMOSP, ViewPolicies, PolicyNone, mospSubscription},
 		// MOSP access is granted with Azure RBAC, not billing role assignments.
 

@@ -1,6 +1,7 @@
 package billingtest
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -59,6 +60,33 @@ type invoiceState struct {
 	refuseEA   bool
 	expireNext int
 	padding    int
+	// pdfs caches rendered documents: rendering is deterministic, and serving the same bytes
+	// again keeps the emulator's own allocations out of client benchmarks.
+	pdfs map[pdfKey][]byte
+}
+
+type pdfKey struct {
+	invoice, document string
+	pad               int
+}
+
+// pdf returns the document's bytes (shared: callers must not modify them).
+func (st *invoiceState) pdf(inv *Invoice, d InvoiceDocument, pad int) []byte {
+	k := pdfKey{inv.Name, d.Name, pad}
+	st.mu.Lock()
+	b, ok := st.pdfs[k]
+	st.mu.Unlock()
+	if ok {
+		return b
+	}
+	b = invoicePDF(inv, d, pad)
+	st.mu.Lock()
+	if st.pdfs == nil {
+		st.pdfs = map[pdfKey][]byte{}
+	}
+	st.pdfs[k] = b
+	st.mu.Unlock()
+	return b
 }
 
 // newInvoiceState generates the invoices of the seeded world: 24 monthly invoices of the MOSP
@@ -320,13 +348,13 @@ func (s *Server) DocumentBytes(invoiceName, document string) []byte {
 	}
 	pad := s.invoices.paddingBytes()
 	if strings.EqualFold(document, "Summary") && inv.Agreement == AgreementEA {
-		return invoicePDF(inv, InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}, pad)
+		return bytes.Clone(s.invoices.pdf(inv, InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}, pad))
 	}
 	d, ok := inv.document(document)
 	if !ok {
 		return nil
 	}
-	return invoicePDF(inv, d, pad)
+	return bytes.Clone(s.invoices.pdf(inv, d, pad))
 }
 
 // RefuseEAInvoiceDownloads makes the EA download operations (download, downloadSummary,

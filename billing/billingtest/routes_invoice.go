@@ -278,7 +278,7 @@ func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice
 	pad := s.invoices.paddingBytes()
 	return s.startOperation(rc, opAccount, "invoiceDownload", func() response {
 		name := "invoices/" + inv.Name + "/" + d.Name + ".pdf"
-		u, exp := s.putBlob(blobContent{Name: name, ContentType: "application/pdf", Data: invoicePDF(inv, d, pad)})
+		u, exp := s.putBlob(blobContent{Name: name, ContentType: "application/pdf", Data: s.invoices.pdf(inv, d, pad)})
 		if s.invoices.takeExpired() {
 			exp = s.Now().Add(-time.Minute).Truncate(time.Second)
 			u = s.blobSASURL(blobStorePath(name), exp)
@@ -360,7 +360,7 @@ func (s *Server) downloadDocuments(rc *reqCtx, opAccount string, match func(*Inv
 			h := &zip.FileHeader{Name: e.inv.Name + "_" + e.doc.Name + ".pdf", Method: zip.Deflate, Modified: e.inv.Date}
 			w, err := zw.CreateHeader(h)
 			if err == nil {
-				_, err = w.Write(invoicePDF(e.inv, e.doc, pad))
+				_, err = w.Write(s.invoices.pdf(e.inv, e.doc, pad))
 			}
 			if err != nil {
 				return errResp(http.StatusInternalServerError, "InternalServerError", "building the archive failed")

@@ -128,9 +128,10 @@ func (c *Client) Now() time.Time { return c.now() }
 type Request struct {
 	Method     string
 	Path       string
-	APIVersion string     // added to Query unless the path is absolute
-	Query      url.Values // extra query parameters for page one
-	Body       any        // JSON-encoded when not nil
+	APIVersion string      // added to Query unless the path is absolute
+	Query      url.Values  // extra query parameters for page one
+	Body       any         // JSON-encoded when not nil
+	Header     http.Header // extra request headers, e.g. If-Match
 	Call       Call
 }
 
@@ -186,6 +187,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 		return nil, fmt.Errorf("azbilling: building %s request: %w", method, err)
 	}
 	req.Raw().Header.Set("Accept", "application/json")
+	for k, v := range r.Header {
+		req.Raw().Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
 	if r.Body != nil {
 		if err := runtime.MarshalAsJSON(req, r.Body); err != nil {
 			return nil, fmt.Errorf("azbilling: encoding request body: %w", err)

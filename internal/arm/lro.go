@@ -41,11 +41,8 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 			return op, err
 		}
 		wait := RetryAfter(resp.Header)
-		if wait <= 0 {
-			wait = c.defaultPoll
-			if op.Polls == 0 && resp.Header.Get("Retry-After") != "" {
-				wait = 0 // an explicit Retry-After: 0 means poll now
-			}
+		if wait <= 0 && strings.TrimSpace(resp.Header.Get("Retry-After")) != "0" {
+			wait = c.defaultPoll // no usable Retry-After; an explicit 0 means poll now
 		}
 		if wait > c.maxLROWait {
 			wait = c.maxLROWait
@@ -62,8 +59,8 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 	}
 }
 
-// pollURL returns the Location (or Azure-AsyncOperation is not used: billing and cost details
-// are final-state-via location) of a 202, resolved against the ARM endpoint when relative.
+// pollURL returns the Location header of a 202 (billing and cost details operations are
+// final-state-via location), resolved against the ARM endpoint when relative.
 func (c *Client) pollURL(resp *http.Response) (string, error) {
 	loc := strings.TrimSpace(resp.Header.Get("Location"))
 	if loc == "" {
