@@ -315,7 +315,7 @@ type Subscription struct {
 	SKU                string
 	OfferID            string
 	ProductCategory    string
-	CreatedAt          time.Time // when known
+	CreatedAt          time.Time // purchase date, when known
 	CostCenter         string
 	BillingFrequency   string
 	AutoRenew          string
@@ -336,7 +336,7 @@ type wireSubscription struct {
 		SKUID                   string    `json:"skuId"`
 		OfferID                 string    `json:"offerId"`
 		ProductCategory         string    `json:"productCategory"`
-		CreatedOn               time.Time `json:"createdOn"`
+		PurchaseDate            time.Time `json:"purchaseDate"`
 		ProvisioningTenantID    string    `json:"provisioningTenantId"`
 		CostCenter              string    `json:"costCenter"`
 		BillingFrequency        string    `json:"billingFrequency"`
@@ -358,7 +358,7 @@ func (w wireSubscription) subscription() Subscription {
 	}
 	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: st,
 		BillingProfileID: p.BillingProfileID, InvoiceSectionID: p.InvoiceSectionID, EnrollmentAccount: p.EnrollmentAccountID,
-		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.CreatedOn, CostCenter: p.CostCenter,
+		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.PurchaseDate, CostCenter: p.CostCenter,
 		BillingFrequency: p.BillingFrequency, AutoRenew: p.AutoRenew}
 }
 

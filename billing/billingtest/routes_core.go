@@ -507,10 +507,10 @@ func (s *Server) getEnrollmentAccount(rc *reqCtx) response {
 func (s *Server) billingSubscriptionWire(sub *Subscription, accountName string) wireBillingSubscription {
 	a := s.world.Account(sub.Account)
 	props := wireBillingSubscriptionProps{
-		DisplayName: sub.DisplayName, SubscriptionID: sub.ID, SubscriptionBillingStatus: sub.Status, Status: sub.Status,
+		DisplayName: sub.DisplayName, SubscriptionID: sub.ID, Status: sub.Status,
 		LastMonthCharges:   &wireAmount{Currency: sub.Currency, Value: wireNum(sub.LastMonthCharges)},
 		MonthToDateCharges: &wireAmount{Currency: sub.Currency, Value: wireNum(sub.MonthToDateCharges)},
-		OfferID:            sub.OfferID, PurchaseDate: wireTime(sub.Created), CostCenter: sub.CostCenter,
+		OfferID:            sub.OfferID, PurchaseDate: wireTime(sub.Created), ConsumptionCostCenter: sub.CostCenter,
 		SkuID: sub.SkuID, SkuDescription: sub.SkuDescription,
 	}
 	if pr := a.Profile(sub.Profile); pr != nil {

@@ -144,12 +144,12 @@ func (s *Server) createCostDetails(rc *reqCtx) response {
 		if acct.Agreement != AgreementMCA || sc.kind() != scopeProfile {
 			return costDetailsBadRequest("Invalid request payload: invoiceId can only be used by Microsoft Customer Agreement customers at the billing profile or customer scope.")
 		}
-		pos, m, ok := parseMCAInvoiceID(req.InvoiceID)
-		if !ok || pos < 1 || pos > len(acct.Profiles) || !strings.EqualFold(acct.Profiles[pos-1].Name, sc.profile) ||
-			!m.Before(firstOfMonth(today)) {
+		inv, ok := s.usageInvoice(sc.profile, req.InvoiceID)
+		if !ok {
 			return errResp(http.StatusNotFound, "InvoiceNotFound",
 				fmt.Sprintf("The invoice '%s' was not found for billing profile '%s'.", req.InvoiceID, sc.profile))
 		}
+		m := firstOfMonth(inv.PeriodStart)
 		start, end = m, m.AddDate(0, 1, -1)
 		if end.Before(cutoff) {
 			return costDetailsBadRequest("Start date must be after " + cutoff.Format(time.DateOnly) + ".")

@@ -233,8 +233,8 @@ type usagePlan struct {
 	subs       []*usageSub
 	rowsPerDay int
 	amortized  bool
-	invoiceID  string // MCA report for one invoice: printed in invoiceId
-	openFrom   time.Time
+	openFrom   time.Time               // first day of the open month
+	invoices   map[invoiceMonth]string // MCA: the invoice of each profile's closed month
 }
 
 // rowPos is a position in the sequence: day index, subscription index, row within the pair.

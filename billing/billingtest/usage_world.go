@@ -3,7 +3,6 @@ package billingtest
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -17,68 +16,53 @@ type usageState struct {
 	reports int
 }
 
-// mcaInvoiceID is the emulator's id of the MCA invoice that bills a profile's calendar month:
-// "G", the profile's 3-digit position in its account, and YYYYMM, e.g. G001202610.
-func mcaInvoiceID(a *Account, profile string, month time.Time) string {
-	n := 0
-	for i, p := range a.Profiles {
-		if strings.EqualFold(p.Name, profile) {
-			n = i + 1
+// mcaInvoices maps an MCA billing profile and billed month to the invoice that bills it (from
+// the invoice feature's world; credit notes are left out), so closed-month usage rows carry the
+// invoiceId of the invoice they appear on.
+func (s *Server) mcaInvoices() map[invoiceMonth]string {
+	out := map[invoiceMonth]string{}
+	for _, inv := range s.Invoices() {
+		if inv.Agreement == AgreementMCA && inv.DocumentType != "CreditNote" {
+			out[invoiceMonth{strings.ToLower(inv.Profile), firstOfMonth(inv.PeriodStart)}] = inv.Name
 		}
 	}
-	return fmt.Sprintf("G%03d%04d%02d", n, month.Year(), int(month.Month()))
+	return out
 }
 
-// parseMCAInvoiceID returns the profile position and billed month of an id made by mcaInvoiceID.
-func parseMCAInvoiceID(id string) (profile int, month time.Time, ok bool) {
-	if len(id) != 10 || (id[0] != 'G' && id[0] != 'g') {
-		return 0, time.Time{}, false
-	}
-	for _, c := range id[1:] {
-		if c < '0' || c > '9' {
-			return 0, time.Time{}, false
-		}
-	}
-	p, _ := strconv.Atoi(id[1:4])
-	y, _ := strconv.Atoi(id[4:8])
-	m, _ := strconv.Atoi(id[8:10])
-	if p < 1 || m < 1 || m > 12 || y < 2000 {
-		return 0, time.Time{}, false
-	}
-	return p, time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC), true
+type invoiceMonth struct {
+	profile string // lower case
+	month   time.Time
 }
 
-// UsageInvoice is an MCA invoice the emulator's usage data knows: the id a Cost Details report
-// accepts as invoiceId and the calendar month it bills.
+// usageInvoice finds the MCA invoice named id of a billing profile: the invoiceId a Cost Details
+// report accepts.
+func (s *Server) usageInvoice(profile, id string) (Invoice, bool) {
+	inv, ok := s.Invoice(id)
+	if !ok || inv.Agreement != AgreementMCA || !strings.EqualFold(inv.Profile, profile) {
+		return Invoice{}, false
+	}
+	return inv, true
+}
+
+// UsageInvoice is an MCA invoice as the usage data sees it: the id a Cost Details report
+// accepts as invoiceId (and that closed-month MCA usage rows carry) and the month it bills.
 type UsageInvoice struct {
 	ID      string
 	Profile string
 	Period  Period
 }
 
-// UsageInvoices lists the MCA invoices of a billing profile whose billed month has closed and
-// lies within the last 13 months, oldest first. Their ids are what generateCostDetailsReport
-// accepts as invoiceId and what the MCA usage rows of a closed month carry in invoiceId.
+// UsageInvoices lists the invoices (not credit notes) of an MCA billing profile whose billed
+// month lies within the last 13 months (Cost Details' history), oldest first.
 func (s *Server) UsageInvoices(profile string) []UsageInvoice {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var a *Account
-	var pr *Profile
-	for _, acct := range s.world.Accounts {
-		if p := acct.Profile(profile); p != nil && acct.Agreement == AgreementMCA {
-			a, pr = acct, p
-		}
-	}
-	if a == nil {
-		return nil
-	}
-	today := day(s.Now())
-	cur := firstOfMonth(today)
+	cutoff := day(s.Now()).AddDate(0, -13, 0)
 	var out []UsageInvoice
-	for i := 13; i >= 1; i-- {
-		m := cur.AddDate(0, -i, 0)
-		out = append(out, UsageInvoice{ID: mcaInvoiceID(a, pr.Name, m), Profile: pr.Name,
-			Period: Period{Start: m, End: m.AddDate(0, 1, -1)}})
+	for _, inv := range s.Invoices() {
+		if inv.Agreement != AgreementMCA || inv.DocumentType == "CreditNote" || !strings.EqualFold(inv.Profile, profile) ||
+			inv.PeriodEnd.Before(cutoff) {
+			continue
+		}
+		out = append(out, UsageInvoice{ID: inv.Name, Profile: inv.Profile, Period: Period{Start: inv.PeriodStart, End: inv.PeriodEnd}})
 	}
 	return out
 }
@@ -172,10 +156,17 @@ func (s *Server) newUsagePlan(subs []*usageSub, start, end time.Time, amortized 
 	if !end.Before(start) {
 		days = int(end.Sub(start).Hours()/24) + 1
 	}
-	return &usagePlan{
+	p := &usagePlan{
 		seed: uint64(s.cfg.seed), start: start, days: days, subs: subs,
 		rowsPerDay: s.usage.cfg.rowsPerDay, amortized: amortized, openFrom: firstOfMonth(today),
 	}
+	for _, us := range subs {
+		if us.agreement == AgreementMCA {
+			p.invoices = s.mcaInvoices()
+			break
+		}
+	}
+	return p
 }
 
 // UsageTotal is the ground truth of a usage query: the exact sum of the cost column per

@@ -211,7 +211,7 @@ type wireBillingSubscriptionProps struct {
 	BillingProfileDisplayName    string      `json:"billingProfileDisplayName,omitempty"`
 	BillingProfileID             string      `json:"billingProfileId,omitempty"`
 	BillingProfileName           string      `json:"billingProfileName,omitempty"`
-	CostCenter                   string      `json:"costCenter,omitempty"`
+	ConsumptionCostCenter        string      `json:"consumptionCostCenter,omitempty"` // 2020-05-01: costCenter
 	DisplayName                  string      `json:"displayName,omitempty"`
 	EnrollmentAccountDisplayName string      `json:"enrollmentAccountDisplayName,omitempty"`
 	EnrollmentAccountID          string      `json:"enrollmentAccountId,omitempty"`
@@ -224,8 +224,7 @@ type wireBillingSubscriptionProps struct {
 	PurchaseDate                 string      `json:"purchaseDate,omitempty"`
 	SkuDescription               string      `json:"skuDescription,omitempty"`
 	SkuID                        string      `json:"skuId,omitempty"`
-	Status                       string      `json:"status,omitempty"`
-	SubscriptionBillingStatus    string      `json:"subscriptionBillingStatus,omitempty"`
+	Status                       string      `json:"status,omitempty"` // 2020-05-01's subscriptionBillingStatus is gone in 2024-04-01
 	SubscriptionID               string      `json:"subscriptionId,omitempty"`
 }
 

@@ -203,6 +203,14 @@ func (r *Reader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
+	if len(p) == 0 {
+		return 0, nil // the loop below would spin: a body read of nothing makes no progress
+	}
+	// Stop promptly once the context is done, even when the transport still has buffered bytes.
+	if err := r.ctx.Err(); err != nil {
+		r.fail(err)
+		return 0, err
+	}
 	for {
 		if r.body == nil {
 			if err := r.open(); err != nil {
@@ -292,9 +300,16 @@ func (r *Reader) open() error {
 	for {
 		if r.link.URL == "" || r.expired() {
 			if r.link.URL != "" {
+				// Each expired link replaced counts once, whether it expired in use or arrived
+				// already expired.
 				r.stats.Refreshes++
 				if r.stats.Refreshes > r.opts.MaxRefreshes {
-					return &Error{Op: "download", URL: Redact(r.link.URL), Reason: fmt.Sprintf("the download link kept expiring (%d fresh links tried)", r.opts.MaxRefreshes), Kind: KindExpired}
+					reason := fmt.Sprintf("the download link kept expiring (%d fresh links tried)", r.opts.MaxRefreshes)
+					if r.c.now().After(r.link.Expiry) {
+						reason = fmt.Sprintf("the service kept handing out download links whose expiryTime (%s) is already past by this computer's clock (%d fresh links tried); check the clock",
+							r.link.Expiry.UTC().Format(time.RFC3339), r.opts.MaxRefreshes)
+					}
+					return &Error{Op: "download", URL: Redact(r.link.URL), Reason: reason, Kind: KindExpired}
 				}
 			}
 			l, err := r.get(r.ctx)
@@ -305,13 +320,7 @@ func (r *Reader) open() error {
 				return err
 			}
 			r.link = l
-			if r.expired() && r.stats.Refreshes >= r.opts.MaxRefreshes {
-				return &Error{Op: "download", URL: Redact(l.URL), Reason: "the service handed out a download link that has already expired", Kind: KindExpired}
-			}
-			if r.expired() {
-				r.stats.Refreshes++
-				continue
-			}
+			continue // a link that arrives expired is replaced (and counted) above
 		}
 		req, err := retryablehttp.NewRequestWithContext(r.ctx, http.MethodGet, r.link.URL, nil)
 		if err != nil {

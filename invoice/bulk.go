@@ -1,0 +1,284 @@
+package invoice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/roles"
+)
+
+// BulkOptions tune DownloadAll. The zero value downloads every document of every invoice, four
+// at a time, skipping those already on disk.
+type BulkOptions struct {
+	// Concurrency is how many documents download at once. 0 means 4.
+	Concurrency int
+	// Kinds selects the documents to download, e.g. []DocumentKind{KindInvoice}. Nil means every
+	// document each invoice lists. Invoices without a document of a kind are passed over. For
+	// EA invoices KindSummary downloads the enrollment summary.
+	Kinds []DocumentKind
+	// Overwrite downloads documents again even when a complete file is already there.
+	Overwrite bool
+	// Progress, when set, is called after each document with what happened to it. Calls never
+	// overlap, so it may print or update shared state without locking.
+	Progress func(Progress)
+}
+
+func (o *BulkOptions) orDefault() BulkOptions {
+	var c BulkOptions
+	if o != nil {
+		c = *o
+		c.Kinds = append([]DocumentKind(nil), o.Kinds...)
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 4
+	}
+	return c
+}
+
+// Outcome is what happened to one document of a bulk download.
+type Outcome int
+
+// Outcomes.
+const (
+	Downloaded Outcome = iota + 1 // fetched and written
+	Skipped                       // a complete file was already there
+	Failed                        // see Progress.Err
+)
+
+// String returns "downloaded", "skipped" or "failed".
+func (o Outcome) String() string {
+	switch o {
+	case Downloaded:
+		return "downloaded"
+	case Skipped:
+		return "skipped"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Progress reports one finished document of a bulk download.
+type Progress struct {
+	File    File
+	Outcome Outcome
+	Err     error // when Outcome is Failed
+	Done    int   // documents finished so far, this one included
+	Total   int   // documents found so far; final once Listed is true
+	Listed  bool  // every invoice has been read from the iterator
+}
+
+// Failure is a document a bulk download could not fetch, and why.
+type Failure struct {
+	File
+	Err error
+}
+
+// Summary is the outcome of a bulk download.
+type Summary struct {
+	Downloaded []File
+	Skipped    []File
+	Failed     []Failure
+	Bytes      int64 // bytes downloaded (skipped files not counted)
+}
+
+// String is a one-line account such as "45 downloaded, 3 skipped, 0 failed (1.2 MB)".
+func (s Summary) String() string {
+	return fmt.Sprintf("%d downloaded, %d skipped, %d failed (%s)", len(s.Downloaded), len(s.Skipped), len(s.Failed), humanBytes(s.Bytes))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+type job struct {
+	t    target
+	name string
+}
+
+// DownloadAll downloads the documents of every invoice the iterator yields into folder dir
+// (created if missing), Concurrency at a time, named by FileName. A document whose complete file
+// is already in dir is skipped without contacting the service, so running DownloadAll again
+// after a crash or Ctrl-C finishes the job without fetching anything twice: files only ever
+// appear under their final name once complete (see DownloadFile).
+//
+// The Summary lists what was downloaded, skipped and failed. The error is nil when everything
+// succeeded; the iterator's error if listing failed; the context's error if ctx was cancelled;
+// otherwise a *BulkError listing the failed documents. A refusal that would repeat for every
+// document (a *roles.PermissionError, an *EmailedError) stops the run early.
+func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, error], dir string, opts *BulkOptions) (Summary, error) {
+	o := opts.orDefault()
+	if err := c.ready(); err != nil {
+		return Summary{}, err
+	}
+	if invoices == nil {
+		return Summary{}, &billing.InputError{Field: "invoices", Reason: "nil iterator; pass Client.List(...) or your own iter.Seq2"}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Summary{}, err
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	var (
+		mu     sync.Mutex // guards everything below and serializes Progress calls
+		sum    Summary
+		done   int
+		total  int
+		listed bool
+	)
+	report := func(f File, out Outcome, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		switch out {
+		case Downloaded:
+			sum.Downloaded = append(sum.Downloaded, f)
+			sum.Bytes += f.Bytes
+		case Skipped:
+			sum.Skipped = append(sum.Skipped, f)
+		case Failed:
+			sum.Failed = append(sum.Failed, Failure{File: f, Err: err})
+		}
+		if o.Progress != nil {
+			o.Progress(Progress{File: f, Outcome: out, Err: err, Done: done, Total: total, Listed: listed})
+		}
+	}
+	abandoned := func() {
+		mu.Lock()
+		total-- // a job that a cancellation stopped is neither done nor failed
+		mu.Unlock()
+	}
+
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Go(func() {
+			for j := range jobs {
+				if runCtx.Err() != nil {
+					abandoned()
+					continue
+				}
+				if !o.Overwrite {
+					if size, ok := complete(dir, j.name); ok {
+						report(File{Invoice: j.t.invoice, Document: j.t.document, Kind: j.t.kind, Path: filepath.Join(dir, j.name), Bytes: size}, Skipped, nil)
+						continue
+					}
+				}
+				f, err := c.downloadTo(runCtx, j.t, dir, j.name)
+				switch {
+				case err == nil:
+					report(f, Downloaded, nil)
+				case arm.IsContextError(err) && runCtx.Err() != nil:
+					abandoned()
+				default:
+					report(f, Failed, err)
+					if repeats(err) {
+						cancel(err) // the other documents would fail the same way
+					}
+				}
+			}
+		})
+	}
+
+	var listErr error
+	seen := map[string]bool{}
+produce:
+	for inv, err := range invoices {
+		if err != nil {
+			listErr = err
+			break
+		}
+		for _, j := range c.jobsFor(inv, o.Kinds) {
+			if seen[j.name] {
+				continue // the same document listed twice (or two names sanitized alike)
+			}
+			seen[j.name] = true
+			mu.Lock()
+			total++
+			mu.Unlock()
+			select {
+			case jobs <- j:
+			case <-runCtx.Done():
+				abandoned()
+				break produce
+			}
+		}
+	}
+	mu.Lock()
+	listed = true
+	mu.Unlock()
+	close(jobs)
+	wg.Wait()
+
+	switch {
+	case listErr != nil:
+		return sum, listErr
+	case ctx.Err() != nil:
+		return sum, ctx.Err()
+	case len(sum.Failed) > 0:
+		return sum, &BulkError{Failed: sum.Failed, Total: len(sum.Downloaded) + len(sum.Skipped) + len(sum.Failed)}
+	}
+	return sum, nil
+}
+
+// repeats reports whether an error would come back for every other document: a missing role or
+// an agreement that does not offer downloads.
+func repeats(err error) bool {
+	var perr *roles.PermissionError
+	return errors.As(err, &perr) || errors.Is(err, billing.ErrUnsupported)
+}
+
+// jobsFor lists the documents of inv to fetch.
+func (c *Client) jobsFor(inv Invoice, kinds []DocumentKind) []job {
+	var out []job
+	add := func(d Document) {
+		t, err := c.documentTarget(inv, d)
+		if err != nil {
+			return // a name the service should never send; nothing safe to request
+		}
+		out = append(out, job{t: t, name: FileName(inv, d)})
+	}
+	if len(kinds) == 0 {
+		for _, d := range inv.Documents {
+			add(d)
+		}
+		if len(inv.Documents) == 0 {
+			if t, d, err := c.resolve(inv, KindInvoice); err == nil {
+				out = append(out, job{t: t, name: FileName(inv, d)})
+			}
+		}
+		return out
+	}
+	for _, k := range kinds {
+		found := false
+		for _, d := range inv.Documents {
+			if strings.EqualFold(string(d.Kind), string(k)) {
+				add(d)
+				found = true
+			}
+		}
+		if !found {
+			if t, d, err := c.resolve(inv, k); err == nil {
+				out = append(out, job{t: t, name: FileName(inv, d)})
+			}
+		}
+	}
+	return out
+}

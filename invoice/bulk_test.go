@@ -1,0 +1,291 @@
+package invoice_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/invoice"
+	"github.com/azbilling/azbilling/roles"
+)
+
+func listFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDownloadAllFetchesEveryDocument(t *testing.T) {
+	srv := newServer(t)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	dir := t.TempDir()
+	var calls atomic.Int32
+	var last invoice.Progress
+
+	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, &invoice.BulkOptions{
+		Progress: func(p invoice.Progress) { calls.Add(1); last = p },
+	})
+
+	require.NoError(t, err)
+	want := 0
+	for _, inv := range worldInvoices(srv, func(i billingtest.Invoice) bool { return i.Profile == billingtest.MCAProfileUS }) {
+		want += len(inv.Documents)
+		for _, d := range inv.Documents {
+			got, err := os.ReadFile(filepath.Join(dir, invoice.FileName(invoice.Invoice{Name: inv.Name, Documents: toDocs(inv)}, invoice.Document{Name: d.Name, Kind: invoice.DocumentKind(d.Kind)})))
+			require.NoError(t, err)
+			assert.Equal(t, srv.DocumentBytes(inv.Name, d.Name), got)
+		}
+	}
+	assert.Len(t, sum.Downloaded, want)
+	assert.Empty(t, sum.Skipped)
+	assert.Empty(t, sum.Failed)
+	assert.Equal(t, int32(want), calls.Load())
+	assert.Equal(t, want, last.Done)
+	assert.Equal(t, want, last.Total)
+	assert.Positive(t, sum.Bytes)
+	assert.Contains(t, sum.String(), "downloaded")
+	for _, name := range listFiles(t, dir) {
+		assert.NotContains(t, name, ".part", "no temporary file is left")
+	}
+	assert.Contains(t, listFiles(t, dir), "G000000001-invoice.pdf")
+	assert.Contains(t, listFiles(t, dir), "G000000002-tax-receipt.pdf")
+}
+
+func toDocs(inv billingtest.Invoice) []invoice.Document {
+	var out []invoice.Document
+	for _, d := range inv.Documents {
+		out = append(out, invoice.Document{Name: d.Name, Kind: invoice.DocumentKind(d.Kind)})
+	}
+	return out
+}
+
+func TestDownloadAllRerunAfterInterruptFinishesWithoutRefetching(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+
+	// First run: "Ctrl-C" after five documents.
+	ctx, cancel := context.WithCancel(context.Background())
+	var done atomic.Int32
+	sum1, err := c.DownloadAll(ctx, c.List(ctx, nil), dir, &invoice.BulkOptions{
+		Concurrency: 2,
+		Progress: func(p invoice.Progress) {
+			if done.Add(1) == 5 {
+				cancel()
+			}
+		},
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	completed := len(sum1.Downloaded)
+	require.GreaterOrEqual(t, completed, 5)
+	require.Less(t, completed, 24)
+
+	// Second run: everything else, nothing twice.
+	srv.ResetRequests()
+	sum2, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum2.Skipped, completed)
+	assert.Len(t, sum2.Downloaded, 24-completed)
+	assert.Len(t, srv.BlobRequests(), 24-completed)
+	assert.Equal(t, 24-completed, countDownloadOps(srv))
+	skipped := map[string]bool{}
+	for _, f := range sum2.Skipped {
+		skipped[f.Invoice] = true
+	}
+	for _, f := range sum1.Downloaded {
+		assert.True(t, skipped[f.Invoice], "%s was completed in the first run", f.Invoice)
+	}
+
+	// Third run: nothing to do, no download operation at all.
+	srv.ResetRequests()
+	sum3, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum3.Skipped, 24)
+	assert.Zero(t, countDownloadOps(srv))
+	assert.Empty(t, srv.BlobRequests())
+	for _, inv := range worldInvoices(srv, func(i billingtest.Invoice) bool { return i.Subscription != "" }) {
+		got, err := os.ReadFile(filepath.Join(dir, inv.Name+"-invoice.pdf"))
+		require.NoError(t, err)
+		assert.Equal(t, srv.DocumentBytes(inv.Name, ""), got)
+	}
+}
+
+func TestDownloadAllRefetchesFilesThatAreNotComplete(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	ctx := context.Background()
+	list := func() []invoice.Invoice { return collect(t, c, nil)[:3] }
+	seq := func(invs []invoice.Invoice) func(func(invoice.Invoice, error) bool) {
+		return func(yield func(invoice.Invoice, error) bool) {
+			for _, inv := range invs {
+				if !yield(inv, nil) {
+					return
+				}
+			}
+		}
+	}
+	_, err := c.DownloadAll(ctx, seq(list()), dir, nil)
+	require.NoError(t, err)
+
+	// Damage: one truncated, one with a changed byte (still a PDF header and trailer), one
+	// replaced by an HTML page.
+	p1 := filepath.Join(dir, "E000000001-invoice.pdf")
+	b, err := os.ReadFile(p1)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(p1, b[:len(b)/2], 0o644))
+	p2 := filepath.Join(dir, "E000000002-invoice.pdf")
+	b, err = os.ReadFile(p2)
+	require.NoError(t, err)
+	b[100] ^= 0x20
+	require.NoError(t, os.WriteFile(p2, b, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000003-invoice.pdf"), []byte("<html>oops</html>"), 0o644))
+
+	sum, err := c.DownloadAll(ctx, seq(list()), dir, nil)
+
+	require.NoError(t, err)
+	assert.Len(t, sum.Downloaded, 3)
+	for _, name := range []string{"E000000001", "E000000002", "E000000003"} {
+		got, err := os.ReadFile(filepath.Join(dir, name+"-invoice.pdf"))
+		require.NoError(t, err)
+		assert.Equal(t, srv.DocumentBytes(name, ""), got)
+	}
+}
+
+func TestDownloadAllAcceptsCompletePDFsWithoutSidecar(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000001-invoice.pdf"), srv.DocumentBytes("E000000001", ""), 0o644))
+	inv := get(t, c, "E000000001")
+
+	sum, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
+
+	require.NoError(t, err)
+	assert.Len(t, sum.Skipped, 1)
+	assert.Zero(t, countDownloadOps(srv))
+}
+
+func TestDownloadAllOverwrite(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	inv := get(t, c, "E000000001")
+	one := func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }
+	_, err := c.DownloadAll(context.Background(), one, dir, nil)
+	require.NoError(t, err)
+
+	sum, err := c.DownloadAll(context.Background(), one, dir, &invoice.BulkOptions{Overwrite: true})
+
+	require.NoError(t, err)
+	assert.Len(t, sum.Downloaded, 1)
+}
+
+func TestDownloadAllSelectsKinds(t *testing.T) {
+	srv := newServer(t)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	dir := t.TempDir()
+
+	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir,
+		&invoice.BulkOptions{Kinds: []invoice.DocumentKind{invoice.KindTaxReceipt, invoice.KindCreditNote}, Concurrency: 8})
+
+	require.NoError(t, err)
+	require.NotEmpty(t, sum.Downloaded)
+	for _, f := range sum.Downloaded {
+		assert.Contains(t, []invoice.DocumentKind{invoice.KindTaxReceipt, invoice.KindCreditNote}, f.Kind)
+	}
+	for _, name := range listFiles(t, dir) {
+		if !strings.HasPrefix(name, ".") {
+			assert.Regexp(t, `-(tax-receipt|credit-note)\.pdf$`, name)
+		}
+	}
+}
+
+func TestDownloadAllStopsEarlyOnAPermissionError(t *testing.T) {
+	srv := newServer(t)
+	owner := usClient(t, srv, billingtest.MCAProfileOwner)
+	invs := collect(t, owner, nil)
+	// The section owner may not download the profile's invoices: every document would fail alike.
+	c := usClient(t, srv, billingtest.MCAInvoiceSectionOwner)
+	srv.ResetRequests()
+	seq := func(yield func(invoice.Invoice, error) bool) {
+		for _, inv := range invs {
+			if !yield(inv, nil) {
+				return
+			}
+		}
+	}
+
+	sum, err := c.DownloadAll(context.Background(), seq, t.TempDir(), &invoice.BulkOptions{Concurrency: 1})
+
+	var perr *roles.PermissionError
+	require.ErrorAs(t, err, &perr)
+	var be *invoice.BulkError
+	require.ErrorAs(t, err, &be)
+	assert.Len(t, sum.Failed, 1)
+	assert.Equal(t, 1, countDownloadOps(srv))
+}
+
+func TestDownloadAllReportsAListingError(t *testing.T) {
+	srv := newServer(t)
+	c := usClient(t, srv, billingtest.NoRole)
+
+	_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), t.TempDir(), nil)
+
+	var perr *roles.PermissionError
+	require.ErrorAs(t, err, &perr)
+	assert.Equal(t, roles.ViewInvoices, perr.Action)
+}
+
+func TestDownloadAllCollectsFailures(t *testing.T) {
+	srv := newServer(t, billingtest.WithFaults(billingtest.HTMLBody().OnBlob().Times(2)))
+	c := mospClient(t, srv)
+	invs := collect(t, c, nil)[:5]
+	seq := func(yield func(invoice.Invoice, error) bool) {
+		for _, inv := range invs {
+			if !yield(inv, nil) {
+				return
+			}
+		}
+	}
+	dir := t.TempDir()
+
+	sum, err := c.DownloadAll(context.Background(), seq, dir, &invoice.BulkOptions{Concurrency: 1})
+
+	var be *invoice.BulkError
+	require.ErrorAs(t, err, &be)
+	assert.Len(t, be.Failed, 2)
+	assert.Len(t, sum.Failed, 2)
+	assert.Len(t, sum.Downloaded, 3)
+	assert.Len(t, listFilesWithSuffix(t, dir, ".pdf"), 3)
+
+	// The re-run fetches the two that failed.
+	sum, err = c.DownloadAll(context.Background(), seq, dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum.Downloaded, 2)
+	assert.Len(t, sum.Skipped, 3)
+}
+
+func listFilesWithSuffix(t testing.TB, dir, suffix string) []string {
+	var out []string
+	for _, n := range listFiles(t, dir) {
+		if strings.HasSuffix(n, suffix) && !strings.HasPrefix(n, ".") {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,288 @@
+package invoice
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/roles"
+)
+
+// maxDocumentSize bounds one invoice document. Real invoice PDFs are well under a megabyte; the
+// bound only stops a broken or hostile host from filling a disk.
+const maxDocumentSize = 256 << 20
+
+var pdfMagic = []byte("%PDF-")
+
+// target is one downloadable thing: a document of an invoice, or an EA invoice summary.
+type target struct {
+	invoice  string
+	document string // "" asks the service for its default, the invoice PDF
+	kind     DocumentKind
+	summary  bool // EA downloadSummary
+}
+
+// wireDownload is DocumentDownloadResult: expiryTime is a plain string in 2024-04-01.
+type wireDownload struct {
+	ExpiryTime string `json:"expiryTime"`
+	URL        string `json:"url"`
+}
+
+// parseExpiry reads expiryTime tolerantly; an unreadable value means "unknown" (the blob layer then
+// relies on the host's 403 to notice expiry).
+func parseExpiry(s string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range [...]string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// link runs the download operation (POST …/download, 200 or 202 + Location polling) and returns
+// the SAS link it hands out.
+func (c *Client) link(ctx context.Context, t target) (blob.Link, error) {
+	path := c.accountPath() + "/invoices/" + t.invoice + "/download"
+	q := url.Values{}
+	switch {
+	case t.summary:
+		path = c.accountPath() + "/invoices/" + t.invoice + "/downloadSummary"
+	case t.document != "":
+		q.Set("documentName", t.document)
+	}
+	var res wireDownload
+	req := arm.Request{Method: http.MethodPost, Path: path, APIVersion: billing.APIVersion, Query: q, Call: c.call(roles.DownloadInvoice)}
+	if _, err := c.cc.ARM.LRO(ctx, req, &res); err != nil {
+		return blob.Link{}, c.downloadError(ctx, t.invoice, err)
+	}
+	if res.URL == "" {
+		return blob.Link{}, &billing.ProtocolError{StatusCode: http.StatusOK, Reason: "the download operation finished without a url"}
+	}
+	return blob.Link{URL: res.URL, Expiry: parseExpiry(res.ExpiryTime)}, nil
+}
+
+// downloadError turns an EA refusal into an *EmailedError; other errors pass unchanged.
+func (c *Client) downloadError(ctx context.Context, invoice string, err error) error {
+	if c.agreement != billing.AgreementEA || !isRefusal(err) {
+		return err
+	}
+	return &EmailedError{Invoice: invoice, Account: c.scope.BillingAccount(), Recipient: c.invoiceRecipient(ctx), Err: err}
+}
+
+// isRefusal reports whether err is the service declining an operation (as opposed to a network
+// problem, throttling or a cancelled context): 401/403, 404, or an "unsupported" answer.
+func isRefusal(err error) bool {
+	if arm.IsContextError(err) {
+		return false
+	}
+	var perr *roles.PermissionError
+	var nf *billing.NotFoundError
+	var se *billing.ServiceError
+	switch {
+	case errors.As(err, &perr), errors.As(err, &nf), errors.Is(err, billing.ErrUnsupported):
+		return true
+	case errors.As(err, &se):
+		if se.StatusCode != http.StatusBadRequest && se.StatusCode != http.StatusMethodNotAllowed && se.StatusCode != http.StatusNotImplemented {
+			return false
+		}
+		text := strings.ToLower(se.Code + " " + se.Message)
+		return strings.Contains(text, "support") || strings.Contains(text, "notallowed") || strings.Contains(text, "not allowed")
+	}
+	return false
+}
+
+// recipientCache remembers an EA enrollment's invoice recipient per client.
+type recipientCache struct {
+	mu    sync.Mutex
+	known map[string]string
+}
+
+func (c *Client) invoiceRecipient(ctx context.Context) string {
+	acct := c.scope.BillingAccount()
+	c.recipients.mu.Lock()
+	r, ok := c.recipients.known[acct]
+	c.recipients.mu.Unlock()
+	if ok {
+		return r
+	}
+	a, err := c.bc.Account(ctx, acct)
+	if err != nil || a.Enrollment == nil {
+		return "" // best effort: the caller may not be allowed to read the enrollment
+	}
+	r = a.Enrollment.InvoiceRecipient
+	c.recipients.mu.Lock()
+	if c.recipients.known == nil {
+		c.recipients.known = map[string]string{}
+	}
+	c.recipients.known[acct] = r
+	c.recipients.mu.Unlock()
+	return r
+}
+
+// resolve finds what to download for an invoice and a document kind.
+func (c *Client) resolve(inv Invoice, kind DocumentKind) (target, Document, error) {
+	if err := c.ready(); err != nil {
+		return target{}, Document{}, err
+	}
+	if err := checkName("invoice name", inv.Name); err != nil {
+		return target{}, Document{}, err
+	}
+	if kind == "" {
+		kind = KindInvoice
+	}
+	if d, ok := inv.Document(kind); ok {
+		t, err := c.documentTarget(inv, d)
+		return t, d, err
+	}
+	switch {
+	case strings.EqualFold(string(kind), string(KindSummary)) && c.agreement == billing.AgreementEA:
+		// EA summaries are not listed as documents: they have their own operation.
+		return target{invoice: inv.Name, kind: KindSummary, summary: true}, Document{Kind: KindSummary}, nil
+	case strings.EqualFold(string(kind), string(KindInvoice)) && len(inv.Documents) == 0:
+		// Without a document list (an Invoice built from a name, or a 2020-05-01 answer) the
+		// service's default document is the invoice PDF.
+		return target{invoice: inv.Name, kind: KindInvoice}, Document{Kind: KindInvoice}, nil
+	}
+	e := &MissingDocumentError{Invoice: inv.Name, Kind: kind}
+	for _, d := range inv.Documents {
+		e.Available = append(e.Available, d.Kind)
+	}
+	return target{}, Document{}, e
+}
+
+func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
+	if err := c.ready(); err != nil {
+		return target{}, err
+	}
+	if err := checkName("invoice name", inv.Name); err != nil {
+		return target{}, err
+	}
+	if d.Name != "" {
+		if err := checkName("document name", d.Name); err != nil {
+			return target{}, err
+		}
+	}
+	return target{invoice: inv.Name, document: d.Name, kind: d.Kind}, nil
+}
+
+// Download writes the invoice's first document of the given kind (KindInvoice for the invoice
+// PDF) to w and returns the number of bytes written. The document is streamed: memory use does
+// not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
+// the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
+// instead (an HTML page, say). Broken connections resume with Range requests and expired links are
+// replaced, without the caller noticing. For an EA invoice, kind KindSummary downloads the
+// enrollment summary (downloadSummary). On an EA account that refuses downloads the error is an
+// *EmailedError naming the enrollment's invoice recipient.
+func (c *Client) Download(ctx context.Context, inv Invoice, kind DocumentKind, w io.Writer) (int64, error) {
+	t, _, err := c.resolve(inv, kind)
+	if err != nil {
+		return 0, err
+	}
+	return c.fetch(ctx, t, w)
+}
+
+// DownloadDocument is Download for one specific document of the invoice (when it has several of
+// a kind).
+func (c *Client) DownloadDocument(ctx context.Context, inv Invoice, doc Document, w io.Writer) (int64, error) {
+	t, err := c.documentTarget(inv, doc)
+	if err != nil {
+		return 0, err
+	}
+	return c.fetch(ctx, t, w)
+}
+
+// DownloadSummary writes an EA invoice's summary PDF (POST …/downloadSummary) to w.
+func (c *Client) DownloadSummary(ctx context.Context, inv Invoice, w io.Writer) (int64, error) {
+	if err := c.ready(); err != nil {
+		return 0, err
+	}
+	if err := checkName("invoice name", inv.Name); err != nil {
+		return 0, err
+	}
+	return c.fetch(ctx, target{invoice: inv.Name, kind: KindSummary, summary: true}, w)
+}
+
+// fetch streams the document of t to w after checking that it is a PDF.
+func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error) {
+	var lastURL string // for error messages (redacted there); only the reader's goroutine sets it
+	get := func(ctx context.Context) (blob.Link, error) {
+		l, err := c.link(ctx, t)
+		if err == nil {
+			lastURL = l.URL
+		}
+		return l, err
+	}
+	r, err := c.cc.Blob.Open(ctx, get, &blob.ReadOptions{MaxSize: maxDocumentSize})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	// Only the first bytes are held back: enough to tell a PDF from an error page.
+	head := make([]byte, 512)
+	n, err := io.ReadAtLeast(r, head, len(pdfMagic))
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return 0, err
+	}
+	if !bytes.HasPrefix(head[:n], pdfMagic) {
+		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
+	}
+	m, err := w.Write(head[:n])
+	if err != nil {
+		return int64(m), err
+	}
+	rest, err := io.Copy(w, r)
+	return int64(m) + rest, err
+}
+
+// describeContent says in a few words what a body is, for "expected a PDF, got …" errors.
+func describeContent(head []byte, size int64) string {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	lower := bytes.ToLower(trimmed)
+	var what string
+	switch {
+	case len(head) == 0:
+		return "an empty body"
+	case bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) || bytes.Contains(lower, []byte("<html")):
+		what = "an HTML page"
+	case bytes.HasPrefix(lower, []byte("<?xml")) || bytes.HasPrefix(lower, []byte("<error")):
+		what = "an XML document"
+	case bytes.HasPrefix(trimmed, []byte("{")) || bytes.HasPrefix(trimmed, []byte("[")):
+		what = "JSON"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		what = "a zip archive"
+	default:
+		what = "data that is not a PDF"
+	}
+	if size >= 0 {
+		what += fmt.Sprintf(" of %d bytes", size)
+	}
+	return what + " starting with " + quoteSnippet(trimmed)
+}
+
+// quoteSnippet is a short, printable, quoted prefix of b with anything SAS-like redacted.
+func quoteSnippet(b []byte) string {
+	const limit = 60
+	var sb strings.Builder
+	for _, r := range string(b) {
+		if sb.Len() >= limit {
+			sb.WriteString("…")
+			break
+		}
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+			r = ' '
+		}
+		sb.WriteRune(r)
+	}
+	return fmt.Sprintf("%q", blob.RedactText(sb.String()))
+}

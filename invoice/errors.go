@@ -1,0 +1,99 @@
+package invoice
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/roles"
+)
+
+// EmailedError reports that the service refused to hand out an Enterprise Agreement invoice
+// document. Azure sends EA invoices by e-mail to the enrollment's invoice recipient, and the
+// download operations are not available to every enrollment, so the recipient is who has the PDF.
+// It unwraps to the service's refusal (often a *roles.PermissionError) and matches
+// billing.ErrUnsupported with errors.Is.
+type EmailedError struct {
+	Invoice   string // the invoice asked for
+	Account   string // the EA billing account (enrollment number)
+	Recipient string // enrollmentDetails.invoiceRecipient; "" when the caller cannot read it
+	Err       error  // the service's refusal
+}
+
+// Error says the invoice is e-mailed, to whom, and what the service said.
+func (e *EmailedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "azbilling: cannot download EA invoice %s of enrollment %s: ", e.Invoice, e.Account)
+	if e.Recipient != "" {
+		fmt.Fprintf(&b, "Azure e-mails Enterprise Agreement invoices to the enrollment's invoice recipient, %s; ask them for a copy", e.Recipient)
+	} else {
+		b.WriteString("Azure e-mails Enterprise Agreement invoices to the enrollment's invoice recipient (an enterprise administrator can tell who it is); ask them for a copy")
+	}
+	if e.Err != nil {
+		var perr *roles.PermissionError
+		if errors.As(e.Err, &perr) {
+			b.WriteString(" (the service said: ")
+			b.WriteString(perr.Error())
+			b.WriteString(")")
+		} else {
+			b.WriteString(" (the service said: ")
+			b.WriteString(strings.TrimPrefix(e.Err.Error(), "azbilling: "))
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns the service's refusal.
+func (e *EmailedError) Unwrap() error { return e.Err }
+
+// Is reports whether target is billing.ErrUnsupported.
+func (e *EmailedError) Is(target error) bool { return target == billing.ErrUnsupported }
+
+// MissingDocumentError reports that an invoice has no document of the kind asked for.
+type MissingDocumentError struct {
+	Invoice   string
+	Kind      DocumentKind
+	Available []DocumentKind // the kinds the invoice does have
+}
+
+// Error names the kind asked for and the kinds the invoice has.
+func (e *MissingDocumentError) Error() string {
+	if len(e.Available) == 0 {
+		return fmt.Sprintf("azbilling: invoice %s has no %s document (it lists no documents)", e.Invoice, e.Kind)
+	}
+	kinds := make([]string, len(e.Available))
+	for i, k := range e.Available {
+		kinds[i] = string(k)
+	}
+	return fmt.Sprintf("azbilling: invoice %s has no %s document; it has: %s", e.Invoice, e.Kind, strings.Join(kinds, ", "))
+}
+
+// Is reports whether target is billing.ErrNotFound.
+func (e *MissingDocumentError) Is(target error) bool { return target == billing.ErrNotFound }
+
+// BulkError reports the documents DownloadAll could not download. It unwraps to each failure's
+// error, so errors.As finds, for example, a *roles.PermissionError among them.
+type BulkError struct {
+	Failed []Failure
+	Total  int // documents attempted
+}
+
+// Error counts the failures and shows the first.
+func (e *BulkError) Error() string {
+	if len(e.Failed) == 0 {
+		return "azbilling: no invoice document failed"
+	}
+	return fmt.Sprintf("azbilling: %d of %d invoice documents failed; first: %s: %v",
+		len(e.Failed), e.Total, e.Failed[0].Path, e.Failed[0].Err)
+}
+
+// Unwrap returns the failures' errors.
+func (e *BulkError) Unwrap() []error {
+	out := make([]error, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		out = append(out, f.Err)
+	}
+	return out
+}

@@ -1,0 +1,265 @@
+package invoice
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/azbilling/azbilling/billing"
+)
+
+// Status is an invoice's payment status as the service sends it. Values this package does not
+// know are kept verbatim.
+type Status string
+
+// Invoice statuses of api-version 2024-04-01.
+const (
+	StatusDue     Status = "Due"
+	StatusOverDue Status = "OverDue"
+	StatusPaid    Status = "Paid"
+	StatusVoid    Status = "Void"
+	StatusLocked  Status = "Locked"
+	StatusOther   Status = "Other"
+)
+
+// Type is what an invoice bills (invoiceType). Unknown values are kept verbatim; the
+// 2020-05-01 spelling "AzureService" is kept as sent too.
+type Type string
+
+// Invoice types of api-version 2024-04-01.
+const (
+	TypeAzureServices    Type = "AzureServices"
+	TypeAzureMarketplace Type = "AzureMarketplace"
+	TypeAzureSupport     Type = "AzureSupport"
+	TypeOther            Type = "Other"
+)
+
+// DocumentKind is the kind of an invoice document (documents[].kind, and the invoice's
+// documentType). Unknown kinds are kept verbatim.
+type DocumentKind string
+
+// Document kinds of api-version 2024-04-01.
+const (
+	KindInvoice      DocumentKind = "Invoice"
+	KindVoidNote     DocumentKind = "VoidNote"
+	KindTaxReceipt   DocumentKind = "TaxReceipt"
+	KindCreditNote   DocumentKind = "CreditNote"
+	KindSummary      DocumentKind = "Summary"
+	KindTransactions DocumentKind = "Transactions"
+	KindOther        DocumentKind = "Other"
+)
+
+// slug is the kind as it appears in file names: lower case with dashes ("credit-note").
+func (k DocumentKind) slug() string {
+	switch k {
+	case KindInvoice:
+		return "invoice"
+	case KindVoidNote:
+		return "void-note"
+	case KindTaxReceipt:
+		return "tax-receipt"
+	case KindCreditNote:
+		return "credit-note"
+	case KindSummary:
+		return "summary"
+	case KindTransactions:
+		return "transactions"
+	case KindOther, "":
+		return "other"
+	}
+	return strings.ToLower(SafeFileName(string(k)))
+}
+
+// Invoice is an invoice, or a credit note, of any agreement type. Amounts are exact decimals;
+// fields the service did not send are zero. Documents lists what can be downloaded.
+type Invoice struct {
+	ID   string // ARM id, as the service sent it
+	Name string // the invoice number, e.g. G123456789: pass it to Get
+	// Agreement is the agreement of the client that listed the invoice (the service does not
+	// send it): MOSP for subscription clients, otherwise guessed from the account name.
+	Agreement billing.Agreement
+
+	Status       Status
+	Type         Type
+	DocumentType DocumentKind // Invoice, or CreditNote for a credit note
+	Monthly      bool         // isMonthlyInvoice
+
+	Date    billing.Date   // invoice date
+	DueDate billing.Date   // due date
+	Period  billing.Period // the billing period the invoice covers
+
+	AmountDue  billing.Amount // what is still to be paid
+	Billed     billing.Amount // billedAmount
+	Total      billing.Amount // totalAmount (MCA/MPA)
+	Tax        billing.Amount // taxAmount (MCA/MPA)
+	SubTotal   billing.Amount // subTotal (MCA/MPA)
+	Credit     billing.Amount // creditAmount (MCA/MPA)
+	FreeCredit billing.Amount // freeAzureCreditApplied (MCA/MPA)
+	Prepayment billing.Amount // azurePrepaymentApplied (MCA/MPA)
+
+	Documents []Document
+
+	BillingProfileID   string // MCA/MPA
+	BillingProfileName string // billingProfileDisplayName
+	SubscriptionID     string // MOSP
+	SubscriptionName   string // subscriptionDisplayName
+	PurchaseOrder      string // purchaseOrderNumber
+	Payments           []Payment
+
+	CreditFor      string // creditForDocumentId: the invoice a credit note credits
+	BilledDocument string // billedDocumentId: set on void invoices
+}
+
+// Document returns the first document of the given kind.
+func (inv Invoice) Document(kind DocumentKind) (Document, bool) {
+	for _, d := range inv.Documents {
+		if strings.EqualFold(string(d.Kind), string(kind)) {
+			return d, true
+		}
+	}
+	return Document{}, false
+}
+
+// Document is one downloadable document of an invoice: the invoice PDF itself, a void note, a tax
+// receipt, a credit note, a summary or a transactions list.
+type Document struct {
+	Name    string       // the documentName to download it by, e.g. 12345678
+	Kind    DocumentKind // Invoice, CreditNote, ...; unknown kinds are kept
+	Source  string       // DRS, or ENF (Brazil); verbatim
+	Numbers []string     // documentNumbers
+	URL     string       // 2020-05-01 only: a management URL; the SDK downloads by Name
+}
+
+// Payment is a payment applied to an invoice.
+type Payment struct {
+	Amount     billing.Amount
+	Date       billing.Date
+	Family     string // paymentMethodFamily: CreditCard, CheckWire, Credits, ...
+	MethodType string // paymentMethodType, e.g. visa
+	Type       string // paymentType, e.g. credited or debited
+}
+
+// Wire shapes (2024-04-01 names). Dates are decoded by billing.Date, which takes the date part of
+// a timestamp as written; amounts by billing.Decimal, which never goes through float64.
+
+type wireAmount struct {
+	Currency string          `json:"currency"`
+	Value    billing.Decimal `json:"value"`
+}
+
+func (w *wireAmount) amount() billing.Amount {
+	if w == nil {
+		return billing.Amount{}
+	}
+	return billing.Amount{Value: w.Value, Currency: w.Currency}
+}
+
+type wireDocument struct {
+	DocumentNumbers []string `json:"documentNumbers"`
+	ExternalURL     string   `json:"externalUrl"`
+	Kind            string   `json:"kind"`
+	Name            string   `json:"name"`
+	URL             string   `json:"url"`
+	Source          string   `json:"source"`
+}
+
+type wirePayment struct {
+	Amount              *wireAmount  `json:"amount"`
+	Date                billing.Date `json:"date"`
+	PaymentMethodFamily string       `json:"paymentMethodFamily"`
+	PaymentMethodType   string       `json:"paymentMethodType"`
+	PaymentType         string       `json:"paymentType"`
+}
+
+type wireInvoice struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Properties struct {
+		AmountDue                 *wireAmount    `json:"amountDue"`
+		AzurePrepaymentApplied    *wireAmount    `json:"azurePrepaymentApplied"`
+		BilledAmount              *wireAmount    `json:"billedAmount"`
+		CreditAmount              *wireAmount    `json:"creditAmount"`
+		FreeAzureCreditApplied    *wireAmount    `json:"freeAzureCreditApplied"`
+		SubTotal                  *wireAmount    `json:"subTotal"`
+		TaxAmount                 *wireAmount    `json:"taxAmount"`
+		TotalAmount               *wireAmount    `json:"totalAmount"`
+		BilledDocumentID          string         `json:"billedDocumentId"`
+		BillingProfileDisplayName string         `json:"billingProfileDisplayName"`
+		BillingProfileID          string         `json:"billingProfileId"`
+		CreditForDocumentID       string         `json:"creditForDocumentId"`
+		Documents                 []wireDocument `json:"documents"`
+		DocumentType              string         `json:"documentType"`
+		DueDate                   billing.Date   `json:"dueDate"`
+		InvoiceDate               billing.Date   `json:"invoiceDate"`
+		InvoicePeriodStartDate    billing.Date   `json:"invoicePeriodStartDate"`
+		InvoicePeriodEndDate      billing.Date   `json:"invoicePeriodEndDate"`
+		InvoiceType               string         `json:"invoiceType"`
+		IsMonthlyInvoice          bool           `json:"isMonthlyInvoice"`
+		Payments                  []wirePayment  `json:"payments"`
+		PurchaseOrderNumber       string         `json:"purchaseOrderNumber"`
+		Status                    string         `json:"status"`
+		SubscriptionDisplayName   string         `json:"subscriptionDisplayName"`
+		SubscriptionID            string         `json:"subscriptionId"`
+	} `json:"properties"`
+}
+
+// invoice converts the wire shape. The name falls back to the id's last segment, because some
+// older answers omit it.
+func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
+	p := &w.Properties
+	inv := Invoice{
+		ID: w.ID, Name: w.Name, Agreement: ag,
+		Status: Status(p.Status), Type: Type(p.InvoiceType), DocumentType: DocumentKind(p.DocumentType),
+		Monthly: p.IsMonthlyInvoice,
+		Date:    p.InvoiceDate, DueDate: p.DueDate,
+		Period:    billing.Period{Start: p.InvoicePeriodStartDate, End: p.InvoicePeriodEndDate},
+		AmountDue: p.AmountDue.amount(), Billed: p.BilledAmount.amount(), Total: p.TotalAmount.amount(),
+		Tax: p.TaxAmount.amount(), SubTotal: p.SubTotal.amount(), Credit: p.CreditAmount.amount(),
+		FreeCredit: p.FreeAzureCreditApplied.amount(), Prepayment: p.AzurePrepaymentApplied.amount(),
+		BillingProfileID: p.BillingProfileID, BillingProfileName: p.BillingProfileDisplayName,
+		SubscriptionID: p.SubscriptionID, SubscriptionName: p.SubscriptionDisplayName,
+		PurchaseOrder: p.PurchaseOrderNumber,
+		CreditFor:     p.CreditForDocumentID, BilledDocument: p.BilledDocumentID,
+	}
+	if inv.Name == "" {
+		inv.Name = lastSegment(w.ID)
+	}
+	if len(p.Documents) > 0 {
+		inv.Documents = make([]Document, 0, len(p.Documents))
+		for _, d := range p.Documents {
+			doc := Document{Name: d.Name, Kind: DocumentKind(d.Kind), Source: d.Source, Numbers: d.DocumentNumbers, URL: d.URL}
+			if doc.URL == "" {
+				doc.URL = d.ExternalURL
+			}
+			inv.Documents = append(inv.Documents, doc)
+		}
+	}
+	if len(p.Payments) > 0 {
+		inv.Payments = make([]Payment, 0, len(p.Payments))
+		for _, pm := range p.Payments {
+			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: pm.Date,
+				Family: pm.PaymentMethodFamily, MethodType: pm.PaymentMethodType, Type: pm.PaymentType})
+		}
+	}
+	return inv
+}
+
+// lastSegment returns what follows the last '/' of an ARM id (ids may lack the leading slash).
+func lastSegment(id string) string {
+	id = strings.TrimRight(id, "/")
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// DecodeInvoice decodes one invoice in the 2024-04-01 wire shape (also accepting the 2020-05-01
+// one). Unknown enum values are kept, missing fields stay zero, amounts are exact. It is what
+// List and Get use; it is exported for tools that read saved API answers.
+func DecodeInvoice(data []byte) (Invoice, error) {
+	var w wireInvoice
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Invoice{}, &billing.InputError{Field: "invoice JSON", Reason: err.Error()}
+	}
+	return w.invoice(""), nil
+}
