@@ -338,7 +338,7 @@ type wireSubscription struct {
 		ProductCategory         string    `json:"productCategory"`
 		PurchaseDate            time.Time `json:"purchaseDate"`
 		ProvisioningTenantID    string    `json:"provisioningTenantId"`
-		CostCenter              string    `json:"costCenter"`
+		CostCenter              string    `json:"consumptionCostCenter"`
 		BillingFrequency        string    `json:"billingFrequency"`
 		AutoRenew               string    `json:"autoRenew"`
 		EnrollmentAccountStart  string    `json:"enrollmentAccountStartDate"`
