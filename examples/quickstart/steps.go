@@ -13,5 +13,5 @@ type step func(ctx context.Context, w io.Writer, bc *billing.Client, srv *billin
 
 // extraSteps lists the feature walkthroughs in the order they run.
 func extraSteps() []step {
-	return []step{showInvoices, showEmail}
+	return []step{showInvoices, showUsage, showEmail}
 }

@@ -66,7 +66,7 @@ func New(o Options) (*Client, error) {
 		RetryWaitMax: o.RetryWaitMax,
 		RetryMax:     o.MaxRetries,
 		CheckRetry:   retryablehttp.DefaultRetryPolicy,
-		Backoff:      retryablehttp.DefaultBackoff,
+		Backoff:      boundedBackoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	if rc.RetryWaitMin <= 0 {
@@ -89,6 +89,16 @@ func New(o Options) (*Client, error) {
 		now = time.Now
 	}
 	return &Client{rc: rc, allowLoopback: o.AllowLoopback, now: now, armHost: o.ARMHost}, nil
+}
+
+// boundedBackoff is go-retryablehttp's default backoff (exponential, or the Retry-After of a 429
+// or 503) capped at max: the default honours any Retry-After, so one hour-long value from a blob
+// host would stall a download although the caller bounded every wait with RetryWaitMax.
+func boundedBackoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if d := retryablehttp.DefaultBackoff(min, max, attempt, resp); d >= 0 && d <= max {
+		return d
+	}
+	return max
 }
 
 // Link is a SAS download URL and when it stops working (zero: unknown).
@@ -221,7 +231,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 		n, err := r.body.Read(p)
 		if n > 0 {
 			r.off += int64(n)
-			r.hash.Write(p[:n])
+			if r.hash != nil {
+				r.hash.Write(p[:n])
+			}
 			if r.opts.MaxSize > 0 && r.off > r.opts.MaxSize {
 				r.fail(&Error{Op: "download", URL: Redact(r.link.URL), Reason: fmt.Sprintf("the blob exceeds the size limit of %d bytes", r.opts.MaxSize), Kind: KindTooLarge})
 				return n, nil // the error surfaces on the next Read
@@ -280,7 +292,7 @@ func (r *Reader) finish() error {
 	if r.opts.ExpectedSize > 0 && r.off != r.opts.ExpectedSize {
 		return &Error{Op: "download", URL: Redact(r.link.URL), Reason: fmt.Sprintf("received %d bytes, expected %d", r.off, r.opts.ExpectedSize), Kind: KindIntegrity}
 	}
-	if r.wantMD5 != nil {
+	if r.wantMD5 != nil && r.hash != nil {
 		got := r.hash.Sum(nil)
 		if string(got) != string(r.wantMD5) {
 			return &Error{Op: "download", URL: Redact(r.link.URL), Reason: fmt.Sprintf("MD5 mismatch: host announced %s, received bytes hash to %s", base64.StdEncoding.EncodeToString(r.wantMD5), base64.StdEncoding.EncodeToString(got)), Kind: KindIntegrity}
@@ -345,14 +357,20 @@ func (r *Reader) open() error {
 					resp.Body.Close()
 					return &Error{Op: "download", URL: Redact(r.link.URL), Reason: "resuming failed", Kind: KindIncomplete, Err: sanitize(err)}
 				}
-			} else {
-				r.hash = md5.New()
 			}
 			if err := r.setTotal(resp.ContentLength); err != nil {
 				resp.Body.Close()
 				return err
 			}
 			r.readMD5(resp, true)
+			if r.off == 0 {
+				// Hash only when the host announced an MD5 to compare with: hashing costs about
+				// a second of CPU per gigabyte.
+				r.hash = nil
+				if r.wantMD5 != nil {
+					r.hash = md5.New()
+				}
+			}
 			r.body = resp.Body
 			return nil
 		case resp.StatusCode == http.StatusPartialContent:
@@ -360,9 +378,6 @@ func (r *Reader) open() error {
 			if !ok || start != r.off {
 				resp.Body.Close()
 				return &Error{Op: "download", URL: Redact(r.link.URL), StatusCode: resp.StatusCode, Reason: "the host answered a Range request with the wrong range", Kind: KindIntegrity}
-			}
-			if r.hash == nil {
-				r.hash = md5.New()
 			}
 			if err := r.setTotal(total); err != nil {
 				resp.Body.Close()

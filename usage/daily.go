@@ -1,0 +1,194 @@
+package usage
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/azbilling/azbilling/billing"
+)
+
+// BreakdownOptions chooses what a Breakdown groups by besides the day and the
+// currency. The zero value groups by day and currency only.
+type BreakdownOptions struct {
+	ByMeter         bool
+	ByResourceGroup bool
+	BySubscription  bool
+	// ByTag, if set, groups by the value of this tag (matched as Tags.Get
+	// does); rows without the tag group under "".
+	ByTag string
+}
+
+// Meter identifies a meter in a DailyKey. Unit is part of it because
+// quantities only add up within one unit of measure.
+type Meter struct {
+	ID          string
+	Category    string
+	Subcategory string
+	Name        string
+	Unit        string
+}
+
+// String returns "Category / Subcategory / Name (Unit)", leaving out empty parts.
+func (m Meter) String() string {
+	var parts []string
+	for _, p := range []string{m.Category, m.Subcategory, m.Name} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	s := strings.Join(parts, " / ")
+	if m.Unit != "" {
+		s += " (" + m.Unit + ")"
+	}
+	return s
+}
+
+// DailyKey is one group of a Breakdown. Fields the options do not group by
+// are empty.
+type DailyKey struct {
+	Date           billing.Date
+	Currency       string
+	SubscriptionID string
+	ResourceGroup  string
+	Meter          Meter
+	Tag            string // value of BreakdownOptions.ByTag
+}
+
+// DailyTotal sums the records of one group. Quantity is meaningful only
+// when grouping by meter (units differ between meters); Cost always is.
+type DailyTotal struct {
+	DailyKey
+	Rows     int
+	Quantity billing.Decimal
+	Cost     billing.Decimal
+}
+
+// Breakdown aggregates records by day, exactly (decimal sums, never
+// float64), keeping currencies apart. The zero value is not usable; create
+// one with NewBreakdown. It is not safe for concurrent use.
+type Breakdown struct {
+	opts   BreakdownOptions
+	groups map[DailyKey]*DailyTotal
+	cost   map[string]billing.Decimal
+	rows   int
+	first  billing.Date
+	last   billing.Date
+}
+
+// NewBreakdown returns an empty Breakdown. opts may be nil; it is copied.
+func NewBreakdown(opts *BreakdownOptions) *Breakdown {
+	b := &Breakdown{groups: map[DailyKey]*DailyTotal{}, cost: map[string]billing.Decimal{}}
+	if opts != nil {
+		b.opts = *opts
+	}
+	return b
+}
+
+// DailyBreakdown reads all records and aggregates them. It stops at the
+// first error, which it returns with the Breakdown so far.
+func DailyBreakdown(records iter.Seq2[Record, error], opts *BreakdownOptions) (*Breakdown, error) {
+	b := NewBreakdown(opts)
+	for rec, err := range records {
+		if err != nil {
+			return b, err
+		}
+		if err := b.Add(&rec); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// Add adds one record. It fails only when grouping by tag and the record's
+// Tags do not parse (the error wraps ErrBadTags); the record is then not
+// added, so totals never silently miss part of a row.
+func (b *Breakdown) Add(rec *Record) error {
+	k := DailyKey{Date: rec.Date, Currency: rec.Currency}
+	if b.opts.BySubscription {
+		k.SubscriptionID = rec.SubscriptionID
+	}
+	if b.opts.ByResourceGroup {
+		k.ResourceGroup = rec.ResourceGroup
+	}
+	if b.opts.ByMeter {
+		k.Meter = Meter{ID: rec.MeterID, Category: rec.MeterCategory, Subcategory: rec.MeterSubcategory, Name: rec.MeterName, Unit: rec.UnitOfMeasure}
+	}
+	if b.opts.ByTag != "" {
+		v, ok := rec.Tags.Get(b.opts.ByTag)
+		if !ok {
+			if _, err := rec.Tags.Map(); err != nil {
+				return fmt.Errorf("line %d: %w", rec.Line, err)
+			}
+		}
+		k.Tag = v
+	}
+	g := b.groups[k]
+	if g == nil {
+		// Keys are cloned: they point into their record's storage, which a
+		// long-lived map would otherwise keep alive, one row per group.
+		k.Currency = strings.Clone(k.Currency)
+		k.SubscriptionID = strings.Clone(k.SubscriptionID)
+		k.ResourceGroup = strings.Clone(k.ResourceGroup)
+		k.Meter = Meter{ID: strings.Clone(k.Meter.ID), Category: strings.Clone(k.Meter.Category),
+			Subcategory: strings.Clone(k.Meter.Subcategory), Name: strings.Clone(k.Meter.Name), Unit: strings.Clone(k.Meter.Unit)}
+		k.Tag = strings.Clone(k.Tag)
+		g = &DailyTotal{DailyKey: k}
+		b.groups[k] = g
+	}
+	g.Rows++
+	g.Quantity = g.Quantity.Add(rec.Quantity)
+	g.Cost = g.Cost.Add(rec.Cost)
+	b.cost[k.Currency] = b.cost[k.Currency].Add(rec.Cost)
+	b.rows++
+	if !rec.Date.IsZero() {
+		if b.first.IsZero() || rec.Date.Before(b.first) {
+			b.first = rec.Date
+		}
+		if rec.Date.After(b.last) {
+			b.last = rec.Date
+		}
+	}
+	return nil
+}
+
+// Totals returns a copy of the sorted groups: by date, currency,
+// subscription, resource group, meter and tag.
+func (b *Breakdown) Totals() []DailyTotal {
+	out := make([]DailyTotal, 0, len(b.groups))
+	for _, g := range b.groups {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(x, y DailyTotal) int {
+		return cmp.Or(
+			x.Date.Compare(y.Date),
+			cmp.Compare(x.Currency, y.Currency),
+			cmp.Compare(x.SubscriptionID, y.SubscriptionID),
+			cmp.Compare(x.ResourceGroup, y.ResourceGroup),
+			cmp.Compare(x.Meter.Category, y.Meter.Category),
+			cmp.Compare(x.Meter.Subcategory, y.Meter.Subcategory),
+			cmp.Compare(x.Meter.Name, y.Meter.Name),
+			cmp.Compare(x.Meter.Unit, y.Meter.Unit),
+			cmp.Compare(x.Meter.ID, y.Meter.ID),
+			cmp.Compare(x.Tag, y.Tag),
+		)
+	})
+	return out
+}
+
+// Cost returns the total cost per currency.
+func (b *Breakdown) Cost() map[string]billing.Decimal { return maps.Clone(b.cost) }
+
+// Rows returns the number of records added.
+func (b *Breakdown) Rows() int { return b.rows }
+
+// FirstDate returns the earliest record date, or the zero Date if no
+// record had one.
+func (b *Breakdown) FirstDate() billing.Date { return b.first }
+
+// LastDate returns the latest record date, or the zero Date if no record
+// had one.
+func (b *Breakdown) LastDate() billing.Date { return b.last }

@@ -1,0 +1,41 @@
+// Package usage reads Azure usage and cost data as typed records.
+//
+// A [Reader] streams a usage CSV file of any Azure dialect — Enterprise
+// Agreement (the "c360" download and the Cost Details / Exports layouts
+// 2019-10-01 to 2024-08-01), Microsoft Customer Agreement (2019-10-01 to
+// 2023-12-01-preview), Microsoft Partner Agreement, pay-as-you-go usage-only
+// files (also with localized "Name (EnglishName)" headers) and FOCUS exports
+// (1.0, 1.0r2, 1.2-preview) — and yields one [Record] per row:
+//
+//	r := usage.NewReader(f, &usage.ReaderOptions{File: "usage.csv"})
+//	for rec, err := range r.All() {
+//		if err != nil {
+//			return err // a *usage.ParseError says file, line, column and text
+//		}
+//		fmt.Println(rec.Date, rec.MeterCategory, rec.Quantity, rec.Cost, rec.Currency)
+//	}
+//
+// The dialect is detected from the header row (compared case-insensitively,
+// bound by name, never by position), so files whose columns were reordered
+// or extended still read, and columns a Record does not name stay reachable
+// with [Record.Column] and [Record.Raw].
+//
+// Values are typed exactly: quantities, prices and costs are
+// [billing.Decimal] (24 and more fractional digits, E-notation from Excel,
+// negatives, trailing zeros kept), dates are [billing.Date] whatever their
+// format (09/21/2023, 9/2/2023, 2023-09-21, 2019-07-29 00:00:00,
+// 2024-01-01T00:00Z, RFC 3339), decided value by value. Tags keep their raw
+// text, including the brace-less form EA files write, and parse on demand
+// ([Tags.Get], [Tags.Map]); so does [AdditionalInfo].
+//
+// Nothing is dropped silently: a row that cannot be typed is an error, or,
+// with [ReaderOptions.SkipBadRows], is skipped and counted
+// ([Reader.Skipped], [Reader.SkippedErrors]).
+//
+// Reading is as fast as splitting the same file with encoding/csv, in
+// constant memory: one allocation per record, whose strings all point into
+// it (see BENCHMARKS.md in this directory).
+//
+// [DailyBreakdown] aggregates records by day — and optionally meter,
+// resource group, subscription or tag — into exact per-currency totals.
+package usage

@@ -1,0 +1,767 @@
+package usage
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"iter"
+	"math/bits"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/azbilling/azbilling/billing"
+)
+
+// ReaderOptions configures a Reader. The zero value is ready to use.
+type ReaderOptions struct {
+	// File names the input in errors, e.g. the file or blob name.
+	File string
+
+	// SkipBadRows makes the Reader skip a row whose fields cannot be typed
+	// (bad number, date or boolean, wrong field count, bad quoting) instead
+	// of stopping. Skipped rows are counted (Reader.Skipped) and their errors
+	// kept (Reader.SkippedErrors), so nothing is dropped unnoticed. Errors
+	// that leave the rest of the input unreadable (unknown header, row too
+	// long, I/O) still stop the Reader.
+	SkipBadRows bool
+
+	// MaxSkippedErrors caps how many errors of skipped rows are kept.
+	// 0 means 100; negative keeps none (the count is still exact).
+	MaxSkippedErrors int
+
+	// MaxRowBytes bounds one row (a quoted field may span lines, and an
+	// unclosed quote would otherwise read the whole input into memory).
+	// 0 means 64 MiB; at most 1 GiB.
+	MaxRowBytes int
+
+	// CostColumn, if set, names the column Record.Cost is read from instead
+	// of the dialect's default, e.g. "EffectiveCost" for amortized cost in a
+	// FOCUS file (whose default is BilledCost) or "costInUsd" in an MCA file.
+	CostColumn string
+}
+
+const (
+	defaultMaxSkippedErrors = 100
+	defaultMaxRowBytes      = 64 << 20
+	initialBufferSize       = 64 << 10
+	maxPreambleRows         = 10
+)
+
+// Reader reads typed usage records from a CSV file of any supported
+// dialect. It detects the layout from the header row, then reads one row at
+// a time in constant memory: a Reader holds one buffer of 64 KiB (more only
+// for longer rows), and each Record owns one allocation with its row's text.
+//
+// The input may be UTF-8 with or without a byte order mark, gzip-compressed,
+// with LF, CRLF or mixed line endings, and RFC 4180 quoting (fields with
+// commas, doubled quotes and line breaks). Blank lines are skipped, and up
+// to 10 short lines (fewer than 3 fields, such as a report title) before the
+// header are tolerated.
+//
+// A Reader is not safe for concurrent use.
+type Reader struct {
+	src  io.Reader
+	opts ReaderOptions
+
+	buf     []byte
+	start   int   // first unconsumed byte in buf
+	end     int   // end of valid data in buf
+	srcErr  error // error from src (io.EOF at the end), seen once buf is drained
+	sniffed bool  // BOM and gzip magic checked
+
+	// Scan state of the row being found, relative to start, kept across
+	// refills so a long row is scanned once.
+	scanned int
+	quotes  int // quotes seen in the row so far
+	rowNL   int // line breaks inside the row so far
+
+	rowQuoted    bool // the row found by nextRow has a quote
+	rowMultiline bool // the row found by nextRow spans lines
+
+	line  int    // line number of the next row
+	spans []span // fields of the current row in buf
+	unq   []byte // unquoted fields of the current row, see unquote
+
+	schema      *schema
+	layout      Layout
+	bindings    []binding    // typed fields, and strings that need work
+	strBindings []strBinding // plain string fields
+	err         error        // sticky: header, I/O and other unrecoverable errors
+
+	rows        int
+	skipped     int
+	skippedErrs []*ParseError
+}
+
+// span is one field of the current row: its text in buf, between the quotes
+// if it was quoted. If that text holds doubled quotes or CR LF pairs, its
+// unquoted form (ulen bytes) is in r.unq at uoff, and after store in the
+// record's storage at uoff. Offsets are int32 to keep spans small.
+type span struct {
+	start, end int32
+	ulen       int32 // -1: the text in buf is the value
+	uoff       int32
+}
+
+// strBinding stores column col into the string field at offset off of Record.
+type strBinding struct {
+	col int
+	off uintptr
+}
+
+// NewReader returns a Reader reading from r. opts may be nil; it is copied.
+func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
+	rd := &Reader{src: r, line: 1}
+	if opts != nil {
+		rd.opts = *opts
+	}
+	if rd.opts.MaxRowBytes <= 0 {
+		rd.opts.MaxRowBytes = defaultMaxRowBytes
+	}
+	// Field offsets are int32 (they are stored per field of every row).
+	rd.opts.MaxRowBytes = min(rd.opts.MaxRowBytes, 1<<30)
+	if rd.opts.MaxSkippedErrors == 0 {
+		rd.opts.MaxSkippedErrors = defaultMaxSkippedErrors
+	}
+	return rd
+}
+
+// Header returns the header row as written in the file (byte order mark
+// removed), reading it if no row has been read yet.
+func (r *Reader) Header() ([]string, error) {
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return append([]string(nil), r.schema.names...), nil
+}
+
+// Layout returns the detected dialect and version, reading the header if no
+// row has been read yet.
+func (r *Reader) Layout() (Layout, error) {
+	if err := r.readHeader(); err != nil {
+		return Layout{}, err
+	}
+	return r.layout, nil
+}
+
+// ColumnIndex returns the index of the named column for Record.Raw (matched
+// like Record.Column), or -1. It reads the header if needed.
+func (r *Reader) ColumnIndex(name string) int {
+	if r.readHeader() != nil {
+		return -1
+	}
+	return r.schema.index(name)
+}
+
+// Rows returns the number of records returned so far.
+func (r *Reader) Rows() int { return r.rows }
+
+// Skipped returns the number of rows skipped because of SkipBadRows.
+func (r *Reader) Skipped() int { return r.skipped }
+
+// SkippedErrors returns the errors of skipped rows, the first
+// MaxSkippedErrors of them.
+func (r *Reader) SkippedErrors() []*ParseError {
+	return append([]*ParseError(nil), r.skippedErrs...)
+}
+
+// All yields every record of the input. On error it yields a zero Record
+// and the error (a *ParseError for bad input) once, then stops. Breaking
+// out of the loop leaves the Reader where it stopped.
+func (r *Reader) All() iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		var rec Record
+		for {
+			err := r.read(&rec)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(Record{}, err)
+				return
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Read returns the next record, or io.EOF after the last one. Bad input is
+// reported as a *ParseError; with SkipBadRows, rows that cannot be typed are
+// skipped instead. After any other error, Read keeps returning it.
+func (r *Reader) Read() (Record, error) {
+	var rec Record
+	err := r.read(&rec)
+	return rec, err
+}
+
+func (r *Reader) read(rec *Record) error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.readHeader(); err != nil {
+		return err
+	}
+	for {
+		rowStart, rowEnd, line, err := r.nextRow()
+		if err != nil {
+			r.err = err
+			return err
+		}
+		perr := r.split(rowStart, rowEnd, line)
+		if perr == nil {
+			perr = r.typeRow(rec, rowStart, rowEnd, line)
+		}
+		if perr == nil {
+			r.rows++
+			return nil
+		}
+		if !r.opts.SkipBadRows {
+			r.err = perr
+			return perr
+		}
+		r.skipped++
+		if len(r.skippedErrs) < r.opts.MaxSkippedErrors {
+			r.skippedErrs = append(r.skippedErrs, perr)
+		}
+	}
+}
+
+// readHeader reads and binds the header once.
+func (r *Reader) readHeader() error {
+	if r.schema != nil {
+		return nil
+	}
+	if r.err != nil {
+		return r.err
+	}
+	var firstLine int
+	for skippedRows := 0; ; skippedRows++ {
+		rowStart, rowEnd, line, err := r.nextRow()
+		if err == io.EOF {
+			err = &ParseError{File: r.opts.File, Line: r.line, Err: ErrNoHeader}
+		}
+		if err != nil {
+			r.err = err
+			return err
+		}
+		if perr := r.split(rowStart, rowEnd, line); perr != nil {
+			r.err = perr
+			return perr
+		}
+		firstLine = line
+		if len(r.spans) >= 3 || skippedRows == maxPreambleRows {
+			break
+		}
+	}
+	if len(r.spans) > 0xFFFF {
+		r.err = &ParseError{File: r.opts.File, Line: firstLine, Err: fmt.Errorf("%w: more than 65535 columns", ErrUnknownHeader)}
+		return r.err
+	}
+	names := make([]string, len(r.spans))
+	keys := make([]string, len(r.spans))
+	localized := false
+	for i, sp := range r.spans {
+		names[i] = r.fieldText(sp)
+		var loc bool
+		keys[i], loc = normalizeHeader(names[i])
+		localized = localized || loc
+	}
+	headerText := strings.Join(names, ",")
+	layout, ok := detect(keys, names)
+	if !ok {
+		r.err = &ParseError{File: r.opts.File, Line: firstLine,
+			Err: fmt.Errorf("%w; %s", ErrUnknownHeader, expectedHeaders), Text: truncateText([]byte(headerText))}
+		return r.err
+	}
+	layout.Localized = localized
+	bs, err := bind(keys, layout.Dialect, r.opts.CostColumn)
+	if err != nil {
+		r.err = &ParseError{File: r.opts.File, Line: firstLine, Err: err, Text: truncateText([]byte(headerText))}
+		return r.err
+	}
+	r.schema = &schema{names: names, keys: keys}
+	r.layout = layout
+	// Plain string fields go to their own list, stored by offset: they are
+	// most of the columns, and a switch per column measurably slowed reading.
+	for _, b := range bs {
+		if off, ok := stringOffset(b.f); ok {
+			r.strBindings = append(r.strBindings, strBinding{col: b.col, off: off})
+		} else {
+			r.bindings = append(r.bindings, b)
+		}
+	}
+	return nil
+}
+
+// fill reads more input into buf, keeping buf[start:end]. It moves the
+// unconsumed bytes to the front, and grows buf only when a row does not fit.
+func (r *Reader) fill() error {
+	if r.srcErr != nil {
+		return r.srcErr
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, initialBufferSize)
+	}
+	if r.start > 0 {
+		n := copy(r.buf, r.buf[r.start:r.end])
+		r.start, r.end = 0, n
+	}
+	if r.end == len(r.buf) {
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := r.src.Read(r.buf[r.end:])
+		r.end += n
+		if err != nil {
+			r.srcErr = err
+			return nil
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	r.srcErr = io.ErrNoProgress
+	return nil
+}
+
+// sniff drops a UTF-8 byte order mark and switches to gzip decompression
+// if the input starts with the gzip magic number.
+func (r *Reader) sniff() error {
+	r.sniffed = true
+	for r.end-r.start < 3 && r.srcErr == nil {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	data := r.buf[r.start:r.end]
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		rest := r.src
+		if r.srcErr != nil {
+			rest = eofReader{r.srcErr}
+		}
+		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(bytes.Clone(data)), rest))
+		if err != nil {
+			return err
+		}
+		r.src, r.start, r.end, r.srcErr = zr, 0, 0, nil
+		for r.end-r.start < 3 && r.srcErr == nil {
+			if err := r.fill(); err != nil {
+				return err
+			}
+		}
+		data = r.buf[r.start:r.end]
+	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		r.start += 3
+	}
+	return nil
+}
+
+type eofReader struct{ err error }
+
+func (e eofReader) Read([]byte) (int, error) { return 0, e.err }
+
+// nextRow finds the next non-blank row and returns its bounds in buf
+// (without the line break) and its first line number. Quoted fields may hold
+// line breaks, so a row ends at the first '\n' after an even number of
+// quotes; counting quotes with bytes.Count keeps this a SIMD scan.
+func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
+	if !r.sniffed {
+		if err := r.sniff(); err != nil {
+			return 0, 0, 0, r.ioError(err)
+		}
+	}
+	for {
+		data := r.buf[r.start:r.end]
+		for r.scanned < len(data) {
+			rest := data[r.scanned:]
+			nl := bytes.IndexByte(rest, '\n')
+			if nl < 0 {
+				r.quotes += countQuotes(rest)
+				r.scanned = len(data)
+				break
+			}
+			r.quotes += countQuotes(rest[:nl])
+			r.scanned += nl + 1
+			if r.quotes%2 != 0 {
+				r.rowNL++
+				continue
+			}
+			s, e := r.start, r.start+r.scanned-1
+			if e > s && r.buf[e-1] == '\r' {
+				e--
+			}
+			if rs, re, line, ok := r.take(s, e); ok {
+				return rs, re, line, nil
+			}
+			data = r.buf[r.start:r.end]
+		}
+		if r.srcErr != nil {
+			if r.srcErr != io.EOF {
+				return 0, 0, 0, r.ioError(r.srcErr)
+			}
+			if len(data) == 0 {
+				return 0, 0, 0, io.EOF
+			}
+			if r.quotes%2 != 0 {
+				line := r.line
+				r.start = r.end
+				return 0, 0, 0, &ParseError{File: r.opts.File, Line: line, Err: fmt.Errorf("%w: quote not closed at end of input", ErrQuote), Text: truncateText(data)}
+			}
+			s, e := r.start, r.end
+			if e > s && r.buf[e-1] == '\r' {
+				e--
+			}
+			if rs, re, line, ok := r.take(s, e); ok {
+				return rs, re, line, nil
+			}
+			return 0, 0, 0, io.EOF
+		}
+		if r.end-r.start > r.opts.MaxRowBytes {
+			return 0, 0, 0, &ParseError{File: r.opts.File, Line: r.line,
+				Err:  fmt.Errorf("%w: more than %d bytes without the row ending (an unclosed quote?)", ErrRowTooLong, r.opts.MaxRowBytes),
+				Text: truncateText(data)}
+		}
+		if err := r.fill(); err != nil {
+			return 0, 0, 0, r.ioError(err)
+		}
+	}
+}
+
+// countQuotes counts the quotes in b; most lines have none, and IndexByte
+// answers that faster than Count.
+func countQuotes(b []byte) int {
+	q := bytes.IndexByte(b, '"')
+	if q < 0 {
+		return 0
+	}
+	return bytes.Count(b[q:], []byte{'"'})
+}
+
+// take consumes the row buf[s:e] (its line break lies between e and the
+// new start) and reports it unless it is blank.
+func (r *Reader) take(s, e int) (int, int, int, bool) {
+	line := r.line
+	r.rowQuoted, r.rowMultiline = r.quotes > 0, r.rowNL > 0
+	r.line += r.rowNL + 1
+	r.start += r.scanned
+	r.scanned, r.quotes, r.rowNL = 0, 0, 0
+	if e == s {
+		return 0, 0, 0, false
+	}
+	return s, e, line, true
+}
+
+func (r *Reader) ioError(err error) error {
+	if r.opts.File != "" {
+		return fmt.Errorf("reading %s: %w", r.opts.File, err)
+	}
+	return fmt.Errorf("reading usage data: %w", err)
+}
+
+// split cuts buf[s:e] into fields (r.spans) without changing buf.
+// nextRow told us whether the row has quotes and line breaks at all, which
+// lets the common rows skip those checks. (Finding commas eight bytes at a
+// time in a register was tried, and lost to bytes.IndexByte.)
+func (r *Reader) split(s, e, line int) *ParseError {
+	spans := r.spans[:0]
+	r.unq = r.unq[:0]
+	buf := r.buf
+	if !r.rowQuoted {
+		for i := s; ; {
+			j := indexComma(buf[i:e])
+			if j < 0 {
+				spans = append(spans, span{start: int32(i), end: int32(e), ulen: -1})
+				break
+			}
+			spans = append(spans, span{start: int32(i), end: int32(i + j), ulen: -1})
+			i += j + 1
+		}
+		r.spans = spans
+		return nil
+	}
+	// nextQ is the position of the next quote at or after i (e+1 if none),
+	// found once and reused while unquoted fields come before it, so an
+	// unquoted field costs one IndexByte (for its comma) as in the fast path.
+	nextQ := -1
+	for i := s; ; {
+		if nextQ < i {
+			nextQ = e + 1
+			if q := bytes.IndexByte(buf[i:e], '"'); q >= 0 {
+				nextQ = i + q
+			}
+		}
+		if nextQ == i {
+			k := i + 1
+			j := bytes.IndexByte(buf[k:e], '"')
+			if j < 0 {
+				r.spans = spans
+				return r.quoteError(line, s, len(spans), i, "quote not closed")
+			}
+			k += j
+			sp := span{start: int32(i + 1), end: int32(k), ulen: -1}
+			if (k+1 < e && buf[k+1] == '"') || (r.rowMultiline && bytes.IndexByte(buf[i+1:k], '\r') >= 0) {
+				// Escapes: unquote into r.unq, which store appends to the row.
+				var ok bool
+				if k, ok = r.unquote(&sp, i+1, e, len(spans)); !ok {
+					r.spans = spans
+					return r.quoteError(line, s, len(spans), i, "quote not closed")
+				}
+			}
+			// k is the closing quote.
+			spans = append(spans, sp)
+			k++
+			if k == e {
+				break
+			}
+			if buf[k] != ',' {
+				r.spans = spans
+				return r.quoteError(line, s, len(spans)-1, k, "text after a closing quote")
+			}
+			i = k + 1
+			continue
+		}
+		end := e
+		j := indexComma(buf[i:e])
+		if j >= 0 {
+			end = i + j
+		}
+		if nextQ < end {
+			r.spans = spans
+			return r.quoteError(line, s, len(spans), nextQ, "quote inside an unquoted field")
+		}
+		spans = append(spans, span{start: int32(i), end: int32(end), ulen: -1})
+		if j < 0 {
+			break
+		}
+		i = end + 1
+	}
+	r.spans = spans
+	return nil
+}
+
+func (r *Reader) quoteError(line, rowStart, col, at int, what string) *ParseError {
+	pe := &ParseError{File: r.opts.File, Line: line + bytes.Count(r.buf[rowStart:at], []byte{'\n'}),
+		Column: col + 1, Err: fmt.Errorf("%w: %s", ErrQuote, what)}
+	if r.schema != nil && col < len(r.schema.names) {
+		pe.Header = r.schema.names[col]
+	}
+	end := at + maxErrorText
+	if end > len(r.buf) {
+		end = len(r.buf)
+	}
+	from := at - 20
+	if from < rowStart {
+		from = rowStart
+	}
+	if nl := bytes.IndexByte(r.buf[at:end], '\n'); nl >= 0 {
+		end = at + nl
+	}
+	pe.Text = truncateText(r.buf[from:end])
+	return pe
+}
+
+// typeRow fills rec from the split row: it stores the row's text in one
+// allocation and parses the typed fields from the buffer.
+func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
+	if len(r.spans) != len(r.schema.names) {
+		return &ParseError{File: r.opts.File, Line: line,
+			Err:  fmt.Errorf("%w: %d fields, the header has %d", ErrFieldCount, len(r.spans), len(r.schema.names)),
+			Text: truncateText(r.buf[s:e])}
+	}
+	// Every bound field is assigned below and the others stay zero, so rec
+	// (reused by All) needs no clearing.
+	rec.Layout, rec.Line, rec.schema = r.layout, line, r.schema
+	rec.raw, rec.rowLen = r.store(s, e)
+	raw, spans := rec.raw, r.spans
+	for _, b := range r.strBindings {
+		sp := &spans[b.col]
+		var v string
+		if sp.ulen < 0 {
+			v = raw[int(sp.start)-s : int(sp.end)-s]
+		} else {
+			v = raw[sp.uoff : sp.uoff+sp.ulen]
+		}
+		*(*string)(unsafe.Add(unsafe.Pointer(rec), b.off)) = v
+	}
+	for bi := range r.bindings {
+		b := &r.bindings[bi]
+		sp := spans[b.col]
+		switch b.kind {
+		case kindString: // only the FOCUS subscription id, which needs trimming
+			v := raw[int(sp.start)-s : int(sp.end)-s]
+			if sp.ulen >= 0 {
+				v = raw[sp.uoff : sp.uoff+sp.ulen]
+			}
+			if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
+				v = v[len("/subscriptions/"):]
+			}
+			rec.SubscriptionID = v
+		case kindDecimal:
+			d, err := parseNumber(r.buf[sp.start:sp.end])
+			if err != nil {
+				return r.fieldError(line, b.col, sp, err)
+			}
+			*rec.decimal(b.f) = d
+		case kindDate:
+			// Dates repeat from row to row (the billing period in every row,
+			// the usage day in runs), so the last one parsed is remembered.
+			text := r.buf[sp.start:sp.end]
+			if !b.last.matches(text) {
+				d, midnight, err := parseDate(text)
+				if err != nil {
+					return r.fieldError(line, b.col, sp, err)
+				}
+				if b.f == fFocusPeriodEnd && midnight && !d.IsZero() {
+					d = prevDay(d) // FOCUS period ends are exclusive
+				}
+				b.last.set(text, d)
+			}
+			*rec.date(b.f) = b.last.date
+		case kindBool:
+			v, err := parseBool(r.buf[sp.start:sp.end])
+			if err != nil {
+				return r.fieldError(line, b.col, sp, err)
+			}
+			rec.CreditEligible = v
+		}
+	}
+	return nil
+}
+
+func (r *Reader) fieldError(line, col int, sp span, err error) *ParseError {
+	return &ParseError{File: r.opts.File, Line: line, Column: col + 1, Header: r.schema.names[col],
+		Text: truncateText(r.buf[sp.start:sp.end]), Err: err}
+}
+
+// unquote reads the quoted field whose text starts at k, which holds
+// doubled quotes or CR LF pairs, into r.unq after a 6-byte header (column
+// index, length) that Record.Raw uses. It returns the index of the closing
+// quote. A byte loop, because JSON in Tags and AdditionalInfo has a doubled
+// quote every few bytes, which makes IndexByte calls per segment slower.
+func (r *Reader) unquote(sp *span, k, e, col int) (int, bool) {
+	buf := r.buf
+	u := slices.Grow(r.unq, escHeader+e-k)
+	h := len(u)
+	u = u[:h+escHeader+e-k]
+	w := h + escHeader
+	multiline := r.rowMultiline
+	for k < e {
+		// Copy eight bytes at a time up to the next quote (or CR).
+		if k+8 <= e {
+			x := binary.LittleEndian.Uint64(buf[k:])
+			m := zeroBytes(x ^ 0x2222222222222222)
+			if multiline {
+				m |= zeroBytes(x ^ 0x0d0d0d0d0d0d0d0d)
+			}
+			// u has room: it was sized for all of buf[k0:e], and w-k only shrinks.
+			binary.LittleEndian.PutUint64(u[w:], x)
+			if m == 0 {
+				w, k = w+8, k+8
+				continue
+			}
+			n := bits.TrailingZeros64(m) >> 3
+			w, k = w+n, k+n
+		}
+		c := buf[k]
+		if c == '"' {
+			if k+1 < e && buf[k+1] == '"' {
+				k++
+			} else {
+				break
+			}
+		} else if c == '\r' && multiline && k+1 < e && buf[k+1] == '\n' {
+			k++
+			continue
+		}
+		u[w] = c
+		w++
+		k++
+	}
+	if k >= e {
+		return k, false
+	}
+	n := w - h - escHeader
+	u[h], u[h+1] = byte(col), byte(col>>8)
+	u[h+2], u[h+3], u[h+4], u[h+5] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+	r.unq = u[:w]
+	sp.uoff, sp.ulen = int32(h+escHeader), int32(n) // relative to r.unq until store
+	return k, true
+}
+
+// store copies the row into one string, the only allocation per record:
+// every string field of the Record, and Raw, are substrings of it. Fields
+// whose quoted text needed unescaping (doubled quotes, CR LF) follow the
+// row, unquoted, each after a 6-byte header (column index, length) that Raw
+// uses; they are few, mostly Tags and AdditionalInfo. Raw finds the other
+// fields by splitting the row text again, so storing a row costs no offset
+// table.
+func (r *Reader) store(s, e int) (string, int) {
+	rowLen := e - s
+	var sb strings.Builder
+	sb.Grow(rowLen + len(r.unq))
+	sb.Write(r.buf[s:e])
+	if len(r.unq) > 0 {
+		sb.Write(r.unq)
+		for k := range r.spans {
+			if r.spans[k].ulen >= 0 {
+				r.spans[k].uoff += int32(rowLen)
+			}
+		}
+	}
+	return sb.String(), rowLen
+}
+
+// fieldText returns a field of the current row as a new string, unquoted.
+func (r *Reader) fieldText(sp span) string {
+	if sp.ulen < 0 {
+		return string(r.buf[sp.start:sp.end])
+	}
+	return string(r.unq[sp.uoff : sp.uoff+sp.ulen])
+}
+
+// escHeader is the size of the header before each unquoted field stored
+// after the row: column index (2 bytes) and length (4 bytes).
+const escHeader = 6
+
+// lastDate remembers the last date text a column held and its value.
+type lastDate struct {
+	text [32]byte
+	n    int // -1: nothing remembered
+	date billing.Date
+}
+
+func (l *lastDate) matches(b []byte) bool {
+	return l.n == len(b) && l.n > 0 && bytes.Equal(l.text[:l.n], b)
+}
+
+func (l *lastDate) set(b []byte, d billing.Date) {
+	l.date = d
+	if len(b) > len(l.text) {
+		l.n = -1
+		return
+	}
+	l.n = copy(l.text[:], b)
+}
+
+// zeroBytes sets the high bit of each zero byte of x, and no other bit.
+func zeroBytes(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// indexComma is bytes.IndexByte(b, ','), answering without a call for the
+// empty fields that make up a third of a typical usage row.
+func indexComma(b []byte) int {
+	if len(b) > 0 && b[0] == ',' {
+		return 0
+	}
+	return bytes.IndexByte(b, ',')
+}

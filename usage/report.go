@@ -1,0 +1,352 @@
+package usage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/blob"
+)
+
+// Report is one usage report: for EA and MCA scopes a generated Cost Details report, whose
+// manifest lists the CSV blobs to download; for pay-as-you-go scopes a handle on the
+// Consumption usage details list (no manifest). Read it with Records, WriteCSV or SaveCSV,
+// as often as needed: when the blob links have expired the report is requested again.
+// A Report is safe for concurrent use.
+type Report struct {
+	Scope     billing.Scope
+	Agreement billing.Agreement
+	Source    Source
+	Metric    Metric
+	// Request is what was asked for: at most one of its fields is set; none is the open month.
+	Request ReportRequest
+	// Status is the operation's final status: "Completed", "NoDataFound", or "NoContent" when
+	// the service answered 204. Empty for the Consumption source.
+	Status string
+	// OperationID names the Cost Details operation ("" for Consumption).
+	OperationID string
+	// RequestID is the ARM request id of the final answer, for support cases.
+	RequestID string
+	// Manifest describes the report's blobs. It is zero for the Consumption source.
+	Manifest Manifest
+
+	c    *Client
+	plan *plan
+	part part
+
+	mu        sync.Mutex
+	links     []string  // SAS URLs of the blobs (secret: never printed)
+	validTill time.Time // when links stop working
+	gen       int       // incremented when links are refreshed
+}
+
+// ReportRequest echoes the selection a report was requested with.
+type ReportRequest struct {
+	Period        billing.Period
+	BillingPeriod string
+	InvoiceID     string
+}
+
+// Manifest describes a Cost Details report's data.
+type Manifest struct {
+	Version    string // manifestVersion, the api-version that wrote the report
+	DataFormat string // "Csv"
+	BlobCount  int
+	ByteCount  int64 // total size of the blobs
+	Compressed bool  // compressData: blobs are gzip-compressed
+	Blobs      []BlobInfo
+	// ValidTill is when the blob links expire (UTC); the report is requested again after that
+	// (see Report.ValidTill for the links in use).
+	ValidTill time.Time
+	// RequestScope and RequestBody echo the request as the service understood it (verbatim).
+	RequestScope string
+	RequestBody  string
+}
+
+// BlobInfo is one blob of a report. Its SAS link is not exposed: it is a credential.
+type BlobInfo struct {
+	Index int   // 0-based position in the report
+	Size  int64 // byteCount from the manifest
+}
+
+// Empty reports whether the report is known to hold no usage (status NoDataFound, or a 204).
+func (r *Report) Empty() bool {
+	return r.Source == SourceCostDetails && (r.Status != statusCompleted || r.Manifest.BlobCount == 0)
+}
+
+// String describes the report without its links, e.g. "Cost Details report of /providers/...:
+// 3 blobs, 1048576 bytes, valid till 2026-11-25T13:00:00Z".
+func (r *Report) String() string {
+	if r.Source == SourceConsumption {
+		return fmt.Sprintf("%s of %s (%s)", r.Source, r.Scope, r.Metric)
+	}
+	if r.Empty() {
+		return fmt.Sprintf("Cost Details report of %s (%s): no data (%s)", r.Scope, r.Metric, r.Status)
+	}
+	blobs := "blobs"
+	if r.Manifest.BlobCount == 1 {
+		blobs = "blob"
+	}
+	return fmt.Sprintf("Cost Details report of %s (%s): %d %s, %d bytes, valid till %s", r.Scope, r.Metric,
+		r.Manifest.BlobCount, blobs, r.Manifest.ByteCount, r.Manifest.ValidTill.Format(time.RFC3339))
+}
+
+// open starts one part of a plan: for Cost Details it requests the report and waits for it.
+func (c *Client) open(ctx context.Context, p *plan, pt part) (*Report, error) {
+	r := &Report{Scope: p.scope, Agreement: p.agreement, Source: p.source, Metric: p.metric,
+		Request: ReportRequest{Period: pt.period, BillingPeriod: pt.billingPeriod, InvoiceID: pt.invoiceID},
+		c:       c, plan: p, part: pt}
+	if p.source == SourceConsumption {
+		return r, nil
+	}
+	if err := r.request(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// request generates the Cost Details report and fills the exported fields from its answer.
+func (r *Report) request(ctx context.Context) error {
+	status, man, links, res, reqID, err := r.generate(ctx)
+	if err != nil {
+		return err
+	}
+	r.RequestID, r.Status, r.Manifest, r.links, r.validTill = reqID, status, man, links, man.ValidTill
+	if res != nil {
+		r.OperationID = res.Name
+	}
+	return nil
+}
+
+// refresh requests the report again for fresh links. The exported fields keep describing the
+// report as first generated; the new links and their validity are kept privately. The caller
+// holds r.mu.
+func (r *Report) refresh(ctx context.Context) error {
+	status, man, links, _, reqID, err := r.generate(ctx)
+	if err != nil {
+		return err
+	}
+	if status != statusCompleted {
+		return &ReportError{Scope: r.Scope.ID(), Status: status, RequestID: reqID,
+			Reason: "changed while it was read: requested again for fresh links, it had no data any more; read it again"}
+	}
+	if err := sameData(r.Manifest, man); err != nil {
+		return &ReportError{Scope: r.Scope.ID(), Status: status, RequestID: reqID, Reason: err.Error()}
+	}
+	r.links, r.validTill = links, man.ValidTill
+	r.gen++
+	return nil
+}
+
+// generate runs the report request and reads its answer.
+func (r *Report) generate(ctx context.Context) (status string, man Manifest, links []string, res *cdResult, reqID string, err error) {
+	code, body, reqID, err := r.c.generate(ctx, r.plan, r.part)
+	if err != nil {
+		return "", Manifest{}, nil, nil, reqID, err
+	}
+	if code == http.StatusNoContent {
+		return statusNoContent, Manifest{}, nil, nil, reqID, nil
+	}
+	res, err = parseCostDetailsResult(body)
+	if err != nil {
+		return "", Manifest{}, nil, nil, reqID, err
+	}
+	switch {
+	case strings.EqualFold(res.Status, statusCompleted):
+	case strings.EqualFold(res.Status, statusNoDataFound):
+		if res.Manifest != nil {
+			man.Version, man.DataFormat = res.Manifest.ManifestVersion, res.Manifest.DataFormat
+		}
+		return statusNoDataFound, man, nil, res, reqID, nil
+	default:
+		e := &ReportError{Scope: r.Scope.ID(), Status: res.Status, RequestID: reqID}
+		if res.Error != nil {
+			e.Code, e.Message = res.Error.Code, res.Error.Message
+		}
+		if !strings.EqualFold(res.Status, statusFailed) && e.Code == "" {
+			e.Reason = fmt.Sprintf("ended with status %q, which the SDK does not know", res.Status)
+		}
+		return "", Manifest{}, nil, nil, reqID, e
+	}
+	m := res.Manifest
+	man = Manifest{Version: m.ManifestVersion, DataFormat: m.DataFormat, BlobCount: len(m.Blobs), ByteCount: m.ByteCount,
+		Compressed: m.CompressData, RequestScope: m.RequestContext.RequestScope}
+	if len(m.RequestContext.RequestBody) > 0 && string(m.RequestContext.RequestBody) != "null" {
+		man.RequestBody = string(m.RequestContext.RequestBody)
+	}
+	links = make([]string, len(m.Blobs))
+	var total int64
+	for i, bl := range m.Blobs {
+		links[i] = bl.BlobLink
+		man.Blobs = append(man.Blobs, BlobInfo{Index: i, Size: bl.ByteCount})
+		total += bl.ByteCount
+	}
+	if man.ByteCount == 0 {
+		man.ByteCount = total
+	}
+	if res.ValidTill != "" {
+		man.ValidTill, _ = parseValidTill(res.ValidTill)
+	}
+	return statusCompleted, man, links, res, reqID, nil
+}
+
+// ValidTill is when the report's current download links expire: Manifest.ValidTill until the
+// report is requested again for fresh links, then the new links' expiry.
+func (r *Report) ValidTill() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.validTill
+}
+
+// sameData compares the blob layout of two manifests of the same request.
+func sameData(old, cur Manifest) error {
+	if len(old.Blobs) != len(cur.Blobs) {
+		return fmt.Errorf("changed while it was read: requested again for fresh links, it has %d blobs instead of %d; read it again", len(cur.Blobs), len(old.Blobs))
+	}
+	for i := range old.Blobs {
+		if old.Blobs[i].Size != cur.Blobs[i].Size {
+			return fmt.Errorf("changed while it was read: requested again for fresh links, blob %d has %d bytes instead of %d; read it again", i+1, cur.Blobs[i].Size, old.Blobs[i].Size)
+		}
+	}
+	return nil
+}
+
+// linkFunc returns the link getter of blob i for the blob downloader. Its first call hands out
+// the current link; a later call means the link expired or was refused, so the report is
+// requested again (once for all blobs: a getter that sees a newer generation than it handed
+// out just takes the new link).
+func (r *Report) linkFunc(i int) blob.LinkFunc {
+	handed := -1
+	return func(ctx context.Context) (blob.Link, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if handed >= 0 && handed == r.gen {
+			if err := r.refresh(ctx); err != nil {
+				return blob.Link{}, err
+			}
+		}
+		handed = r.gen
+		return blob.Link{URL: r.links[i], Expiry: r.validTill}, nil
+	}
+}
+
+// openBlob starts the download of blob i. The reader verifies the manifest's byte count.
+func (r *Report) openBlob(ctx context.Context, i int) (*blob.Reader, error) {
+	size := r.Manifest.Blobs[i].Size
+	return r.c.cc.Blob.Open(ctx, r.linkFunc(i), &blob.ReadOptions{ExpectedSize: size})
+}
+
+// Records yields the report's records. Blobs are read one after the other, each straight
+// into the CSV reader, and each with its own header row, so a report split over several blobs
+// reads as one stream; all blobs must have the same layout. Iteration stops at the first
+// error, which is yielded once with a zero Record; parse errors name the blob
+// ("report blob 2 of 3") in ParseError.File.
+func (r *Report) Records(ctx context.Context) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		if r.Source == SourceConsumption {
+			r.c.consumptionRecords(ctx, r.plan, r.part, yield)
+			return
+		}
+		if r.Empty() {
+			return
+		}
+		var first Layout
+		n := len(r.Manifest.Blobs)
+		for i := range n {
+			br, err := r.openBlob(ctx, i)
+			if err != nil {
+				yield(Record{}, err)
+				return
+			}
+			ro := r.plan.reader
+			ro.File = fmt.Sprintf("report blob %d of %d", i+1, n)
+			rd := NewReader(br, &ro)
+			lay, err := rd.Layout()
+			if err == nil && i > 0 && lay != first {
+				err = &ReportError{Scope: r.Scope.ID(), Status: r.Status,
+					Reason: fmt.Sprintf("has blobs of different layouts: blob 1 is %s, blob %d is %s", first, i+1, lay)}
+			}
+			if err != nil {
+				br.Close()
+				yield(Record{}, err)
+				return
+			}
+			first = lay
+			for rec, err := range rd.All() {
+				if !yield(rec, err) || err != nil {
+					br.Close()
+					return
+				}
+			}
+			br.Close()
+		}
+	}
+}
+
+// Dialect returns the layout of the report's CSV, read from the first blob's header (only the
+// header is downloaded). For the Consumption source it is the pay-as-you-go layout that
+// WriteCSV writes. An empty report has no layout: the zero Layout and nil.
+func (r *Report) Dialect(ctx context.Context) (Layout, error) {
+	if r.Source == SourceConsumption {
+		return consumptionLayout(), nil
+	}
+	if r.Empty() {
+		return Layout{}, nil
+	}
+	br, err := r.openBlob(ctx, 0)
+	if err != nil {
+		return Layout{}, err
+	}
+	defer br.Close()
+	return NewReader(br, nil).Layout()
+}
+
+// WriteCSV writes the report as one CSV to w, as SaveCSV describes, and returns the number of
+// bytes written. It takes a context, unlike io.WriterTo, because it downloads.
+func (r *Report) WriteCSV(ctx context.Context, w io.Writer) (int64, error) {
+	cw := &csvConcat{w: w}
+	err := r.writeCSV(ctx, cw)
+	return cw.n, err
+}
+
+// SaveCSV writes the report as one CSV file at path, atomically (see Client.SaveCSV), and
+// returns the number of bytes written.
+func (r *Report) SaveCSV(ctx context.Context, path string) (int64, error) {
+	return writeFileAtomic(path, func(cw *csvConcat) error { return r.writeCSV(ctx, cw) })
+}
+
+func (r *Report) writeCSV(ctx context.Context, cw *csvConcat) error {
+	if r.Source == SourceConsumption {
+		return r.c.consumptionCSV(ctx, r.plan, r.part, cw)
+	}
+	if r.Empty() {
+		return nil
+	}
+	for i := range r.Manifest.Blobs {
+		br, err := r.openBlob(ctx, i)
+		if err != nil {
+			return err
+		}
+		var src io.Reader = br
+		if r.Manifest.Compressed {
+			gz, err := newGzipReader(br)
+			if err != nil {
+				br.Close()
+				return err
+			}
+			src = gz
+		}
+		err = cw.add(src, fmt.Sprintf("report blob %d of %d", i+1, len(r.Manifest.Blobs)))
+		br.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
