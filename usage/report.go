@@ -12,6 +12,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/internal/readahead"
 )
 
 // Report is one usage report: for EA and MCA scopes a generated Cost Details report, whose
@@ -259,11 +260,16 @@ func (r *Report) Records(ctx context.Context) iter.Seq2[Record, error] {
 		var first Layout
 		n := len(r.Manifest.Blobs)
 		for i := range n {
-			br, err := r.openBlob(ctx, i)
+			bctx, cancel := context.WithCancel(ctx)
+			blobReader, err := r.openBlob(bctx, i)
 			if err != nil {
+				cancel()
 				yield(Record{}, err)
 				return
 			}
+			// Download (TLS, MD5) on one core while parsing on the other. Cancelling first cuts
+			// short a read in progress, so Close never waits on the network.
+			br := closeFunc{readahead.New(blobReader, 256<<10, 4), cancel}
 			ro := r.plan.reader
 			ro.File = fmt.Sprintf("report blob %d of %d", i+1, n)
 			rd := NewReader(br, &ro)
@@ -349,4 +355,15 @@ func (r *Report) writeCSV(ctx context.Context, cw *csvConcat) error {
 		}
 	}
 	return nil
+}
+
+// closeFunc closes a read-ahead reader after cancelling its download.
+type closeFunc struct {
+	*readahead.Reader
+	cancel context.CancelFunc
+}
+
+func (c closeFunc) Close() error {
+	c.cancel()
+	return c.Reader.Close()
 }
