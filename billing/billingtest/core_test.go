@@ -252,8 +252,9 @@ func TestPermissionsPerAgreement(t *testing.T) {
 	items, _ := listAll(t, s, MCAInvoiceManager, usPath+"/billingPermissions"+apiV)
 	require.Len(t, items, 1)
 	actions := items[0]["actions"].([]any)
-	assert.Contains(t, actions, "40000000-aaaa-bbbb-cccc-200000000007") // download invoices
-	assert.NotContains(t, actions, "40000000-aaaa-bbbb-cccc-200000000008")
+	assert.Contains(t, actions, "40000000-aaaa-bbbb-cccc-200000000007")    // download invoices
+	assert.Contains(t, actions, "40000000-aaaa-bbbb-cccc-200000000008")    // view charges of the profile
+	assert.NotContains(t, actions, "40000000-aaaa-bbbb-cccc-200000000001") // no write
 	assert.Equal(t, []any{}, items[0]["notActions"])
 
 	items, _ = listAll(t, s, EAAccountOwner, eaPath+"/enrollmentAccounts/201/billingPermissions"+apiV)

@@ -86,7 +86,7 @@
 // enrollment administrator and MCA billing account/profile owner: everything; contributors:
 // everything but role assignment changes; enrollment reader and MCA readers: read, invoices,
 // downloads, charges, policies and role reads (no e-mail change); invoice manager: read,
-// invoices, downloads, e-mail preference (no charges); department administrator/reader and
+// invoices, downloads, the profile's charges, e-mail preference; department administrator/reader and
 // account owner: read and (policy permitting) charges, no invoices; invoice section roles: read
 // and charges of the section.
 //
