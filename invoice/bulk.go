@@ -15,10 +15,13 @@ import (
 	"github.com/azbilling/azbilling/roles"
 )
 
-// BulkOptions tune DownloadAll. The zero value downloads every document of every invoice, four
+// BulkOptions tune DownloadAll. The zero value downloads every document of every invoice, eight
 // at a time, skipping those already on disk.
 type BulkOptions struct {
-	// Concurrency is how many documents download at once. 0 means 4.
+	// Concurrency is how many documents download at once. 0 means 8: each document takes three
+	// or four round trips (download operation, polls, blob) and almost no CPU, so the time is
+	// latency, which only more documents in flight hide (internal/bench: 4 gives 3.4× the
+	// sequential loop at 20 ms per request, 8 gives 5.8×).
 	Concurrency int
 	// Kinds selects the documents to download, e.g. []DocumentKind{KindInvoice}. Nil means every
 	// document each invoice lists. Invoices without a document of a kind are passed over. For
@@ -31,6 +34,9 @@ type BulkOptions struct {
 	Progress func(Progress)
 }
 
+// defaultConcurrency is BulkOptions.Concurrency when 0.
+const defaultConcurrency = 8
+
 func (o *BulkOptions) orDefault() BulkOptions {
 	var c BulkOptions
 	if o != nil {
@@ -38,7 +44,7 @@ func (o *BulkOptions) orDefault() BulkOptions {
 		c.Kinds = append([]DocumentKind(nil), o.Kinds...)
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 4
+		c.Concurrency = defaultConcurrency
 	}
 	return c
 }

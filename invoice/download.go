@@ -180,8 +180,11 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 // PDF) to w and returns the number of bytes written. The document is streamed: memory use does
 // not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
 // the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
-// instead (an HTML page, say). Broken connections resume with Range requests and expired links are
-// replaced, without the caller noticing. For an EA invoice, kind KindSummary downloads the
+// instead (an HTML page, say). A document whose bytes do not match the host's Content-Length or
+// MD5, or that ends without the PDF's %%EOF trailer (cut short), gives a *billing.DownloadError
+// of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
+// Broken connections resume with Range requests and expired links are replaced, without the
+// caller noticing. For an EA invoice, kind KindSummary downloads the
 // enrollment summary (downloadSummary). On an EA account that refuses downloads the error is an
 // *EmailedError naming the enrollment's invoice recipient.
 func (c *Client) Download(ctx context.Context, inv Invoice, kind DocumentKind, w io.Writer) (int64, error) {
@@ -237,12 +240,46 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 	if !bytes.HasPrefix(head[:n], pdfMagic) {
 		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
 	}
-	m, err := w.Write(head[:n])
+	tw := &tailWriter{w: w}
+	m, err := tw.Write(head[:n])
 	if err != nil {
 		return int64(m), err
 	}
-	rest, err := io.Copy(w, r)
-	return int64(m) + rest, err
+	rest, err := io.Copy(tw, r)
+	if err != nil {
+		return int64(m) + rest, err
+	}
+	// Without an MD5 from the host, a body cut short under a matching Content-Length looks
+	// complete; a PDF's trailer does not survive that. Readers look for %%EOF in the last
+	// 1024 bytes, as the completeness check of DownloadAll does.
+	if !bytes.Contains(tw.tail, pdfEOF) {
+		return int64(m) + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
+			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", int64(m)+rest, pdfTailLen)}
+	}
+	return int64(m) + rest, nil
+}
+
+// pdfTailLen is how far from its end a PDF's %%EOF marker may be.
+const pdfTailLen = 1024
+
+// tailWriter passes writes through and keeps the last pdfTailLen bytes written.
+type tailWriter struct {
+	w    io.Writer
+	tail []byte
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	q := p[:n]
+	if len(q) >= pdfTailLen {
+		t.tail = append(t.tail[:0], q[len(q)-pdfTailLen:]...)
+	} else {
+		t.tail = append(t.tail, q...)
+		if over := len(t.tail) - pdfTailLen; over > 0 {
+			t.tail = append(t.tail[:0], t.tail[over:]...)
+		}
+	}
+	return n, err
 }
 
 // describeContent says in a few words what a body is, for "expected a PDF, got …" errors.

@@ -256,7 +256,7 @@ func complete(dir, name string) (int64, bool) {
 	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
 		return 0, false
 	}
-	tailLen := min(st.Size(), 1024)
+	tailLen := min(st.Size(), pdfTailLen)
 	tail := make([]byte, tailLen)
 	if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
 		return 0, false

@@ -2,9 +2,12 @@ package invoice
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/blob"
 )
 
 // Status is an invoice's payment status as the service sends it. Values this package does not
@@ -127,6 +130,20 @@ type Document struct {
 	Source  string       // DRS, or ENF (Brazil); verbatim
 	Numbers []string     // documentNumbers
 	URL     string       // 2020-05-01 only: a management URL; the SDK downloads by Name
+}
+
+// Format prints the document with its URL's query string redacted, whatever the verb (%v,
+// %+v, %#v, ...): externalUrl links can be signed, and a signature must not reach a log line.
+// The URL field itself keeps the service's value.
+func (d Document) Format(f fmt.State, verb rune) {
+	type plain Document // the same fields without this method
+	p := plain(d)
+	p.URL = blob.Redact(p.URL)
+	out := fmt.Sprintf(fmt.FormatString(f, verb), p)
+	if verb == 'v' && f.Flag('#') {
+		out = strings.Replace(out, "invoice.plain{", "invoice.Document{", 1)
+	}
+	_, _ = io.WriteString(f, out)
 }
 
 // Payment is a payment applied to an invoice.

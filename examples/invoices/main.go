@@ -54,7 +54,7 @@ func main() {
 	flag.StringVar(&c.scope, "scope", "", "billing account, billing profile or subscription id (default on the emulator: its US billing profile)")
 	flag.IntVar(&c.months, "months", 12, "how many whole months back from the current one")
 	flag.StringVar(&c.out, "out", "invoices", "folder to download into")
-	flag.IntVar(&c.concurrency, "concurrency", 4, "documents downloaded at once")
+	flag.IntVar(&c.concurrency, "concurrency", 0, "documents downloaded at once (0: the SDK's default, 8)")
 	flag.StringVar(&kinds, "kinds", "", "comma-separated document kinds (default: every document)")
 	flag.Parse()
 	c.as = billingtest.Principal(as)

@@ -87,7 +87,7 @@ func New(cred azcore.TokenCredential, o Options) (*Client, error) {
 	armOpts.DisableRPRegistration = true
 	plOpts := runtime.PipelineOptions{
 		PerCall:  []policy.Policy{hostGuard{host: ep.Host}},
-		PerRetry: []policy.Policy{throttleHeaders{}},
+		PerRetry: []policy.Policy{throttleHeaders{}, readBody{}},
 		AllowedHeaders: []string{
 			"x-ms-request-id", "x-ms-correlation-request-id", "x-ms-routing-request-id",
 			"Retry-After", "Location", "x-ms-ratelimit-microsoft.consumption-retry-after",
@@ -195,11 +195,12 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 			return nil, fmt.Errorf("azbilling: encoding request body: %w", err)
 		}
 	}
-	// Bodies are streamed to the caller (pages are decoded as they arrive), not buffered by azcore.
+	// azcore would read bodies without a size limit; readBody (body.go) reads them with one,
+	// inside the retry loop so that a body cut midway is retried.
 	runtime.SkipBodyDownload(req)
 	resp, err := c.pl.Do(req)
 	if err != nil {
-		return nil, c.transportError(err, r.Call)
+		return nil, c.transportError(method, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.failure(resp, r.Call)

@@ -78,12 +78,6 @@ func (c *Client) failure(resp *http.Response, call Call) error {
 	return c.mapErr(f)
 }
 
-// transportError wraps an error that happened before any response arrived (DNS, TLS, context).
-// Context errors are returned unchanged so errors.Is(err, context.Canceled) holds.
-func (c *Client) transportError(err error, call Call) error {
-	return err
-}
-
 // retryAfterHeaders are the throttle headers Azure sends, in seconds. Cost Management uses a
 // family of x-ms-ratelimit-microsoft.costmanagement-*-retry-after names, matched by pattern.
 func isRetryAfterHeader(name string) bool {

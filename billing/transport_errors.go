@@ -1,0 +1,14 @@
+package billing
+
+import "github.com/azbilling/azbilling/internal/arm"
+
+// NetworkError is a Resource Manager request that got no answer after azcore's retries: the
+// endpoint could not be reached (DNS, TCP, TLS) or the connection kept breaking before a
+// response. It unwraps to the transport's error. Blob downloads report the same situation as a
+// *DownloadError of kind DownloadKindUnavailable.
+type NetworkError = arm.NetworkError
+
+// HostError is a request the SDK refused to send: a URL from a response (a nextLink or a
+// long-running operation's Location) points at a host other than the Resource Manager endpoint,
+// and the bearer token only ever goes to that endpoint.
+type HostError = arm.HostError

@@ -1,0 +1,195 @@
+package faultmatrix
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/invoice"
+	"github.com/azbilling/azbilling/usage"
+)
+
+func requireKind(t *testing.T, err error, kind billing.DownloadKind) *billing.DownloadError {
+	t.Helper()
+	var de *billing.DownloadError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, kind, de.Kind, err.Error())
+	return de
+}
+
+func requireEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Empty(t, names, "no file and no temporary file is left")
+}
+
+func mospDoc(t *testing.T) (*env, *invoice.Client, invoice.Invoice, []byte) {
+	t.Helper()
+	e := newTestEnv(t, billingtest.MOSPAccountAdmin)
+	e.srv.SetInvoiceDocumentPadding(20 << 10)
+	c := invoice.NewSubscriptionClient(e.bc, billingtest.SubscriptionPayAsYouGo)
+	inv, err := c.Get(context.Background(), "E000000001")
+	require.NoError(t, err)
+	return e, c, inv, e.srv.DocumentBytes("E000000001", "")
+}
+
+// A byte flipped on the way, with the length and the host's MD5 kept: the MD5 check fails the
+// download and no file appears.
+func TestIntegrityMD5MismatchIsCaught(t *testing.T) {
+	e, c, inv, _ := mospDoc(t)
+	e.tamper.Add(billingtest.CorruptByte(5000))
+	dir := t.TempDir()
+
+	_, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+
+	requireKind(t, err, billing.DownloadKindIntegrity)
+	assert.Contains(t, err.Error(), "MD5 mismatch")
+	requireEmptyDir(t, dir)
+}
+
+// The same flip in a usage report blob: Records ends with an error, SaveCSV leaves no file.
+func TestIntegrityMD5MismatchInUsageIsCaught(t *testing.T) {
+	e := newTestEnv(t, billingtest.EAEnterpriseAdmin)
+	uc := usage.NewClient(e.bc)
+	s, _ := billing.ParseScope(eaAccountID)
+	e.tamper.Add(billingtest.CorruptByte(3000).Always())
+
+	_, _, err := sumRecords(uc.Records(context.Background(), s, nil))
+	require.Error(t, err)
+	var de *billing.DownloadError
+	var pe *usage.ParseError
+	assert.True(t, errors.As(err, &de) || errors.As(err, &pe), "%T: %v", err, err)
+
+	dir := t.TempDir()
+	_, err = uc.SaveCSV(context.Background(), s, nil, filepath.Join(dir, "usage.csv"))
+	requireKind(t, err, billing.DownloadKindIntegrity)
+	requireEmptyDir(t, dir)
+}
+
+// Bodies shorter or longer than their Content-Length never pass, resumed or not.
+func TestIntegrityContentLengthIsEnforced(t *testing.T) {
+	for name, decl := range map[string]int64{"short": 1000, "long": 1 << 20} {
+		t.Run(name, func(t *testing.T) {
+			e, c, inv, _ := mospDoc(t)
+			e.srv.InjectFault(billingtest.WrongContentLength(decl).Always())
+			dir := t.TempDir()
+
+			_, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+
+			requireKind(t, err, billing.DownloadKindIntegrity)
+			requireEmptyDir(t, dir)
+		})
+	}
+}
+
+// A connection cut mid-document is resumed with Range: the file is byte-identical.
+func TestIntegrityResumedDownloadIsIdentical(t *testing.T) {
+	e, c, inv, want := mospDoc(t)
+	e.srv.InjectFault(billingtest.ResetAfterBytes(7000), billingtest.TruncateBody(3000).Nth(2))
+	dir := t.TempDir()
+
+	path, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+
+	require.NoError(t, err)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	ranged := 0
+	for _, r := range e.srv.BlobRequests() {
+		if r.Header.Get("Range") != "" {
+			ranged++
+		}
+	}
+	assert.Equal(t, 2, ranged, "two resumptions")
+}
+
+// What is not a PDF is never written: the error says what came instead.
+func TestIntegrityDocumentMustBeAPDF(t *testing.T) {
+	e, c, inv, _ := mospDoc(t)
+	e.srv.InjectFault(billingtest.HTMLBody().OnBlob())
+	var buf bytes.Buffer
+
+	n, err := c.Download(context.Background(), inv, invoice.KindInvoice, &buf)
+
+	requireKind(t, err, billing.DownloadKindContent)
+	assert.Contains(t, err.Error(), "HTML")
+	assert.Zero(t, n)
+	assert.Zero(t, buf.Len(), "nothing written")
+
+	e.srv.InjectFault(billingtest.HTMLBody().OnBlob())
+	dir := t.TempDir()
+	_, err = c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+	requireKind(t, err, billing.DownloadKindContent)
+	requireEmptyDir(t, dir)
+}
+
+// Zips must open, hold safe names and stay under the expanded-size limit; a damaged archive is
+// not kept.
+func TestIntegrityZipIsCheckedBeforeItIsKept(t *testing.T) {
+	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	c := profileClient(e.bc)
+	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
+	dir := t.TempDir()
+
+	arc, err := c.DownloadZip(context.Background(), refs, filepath.Join(dir, "ok.zip"), nil)
+	require.NoError(t, err)
+	require.Len(t, arc.Files, 2)
+	zr, err := zip.OpenReader(arc.Path)
+	require.NoError(t, err)
+	zr.Close()
+
+	_, err = c.DownloadZip(context.Background(), refs, filepath.Join(dir, "bomb.zip"), &invoice.ZipOptions{MaxExpanded: 500})
+	requireKind(t, err, billing.DownloadKindTooLarge)
+
+	// A byte of the first file's compressed data flipped, with no MD5 to catch it: decompressing
+	// every file (CRC-32) does.
+	e.tamper.Add(billingtest.StripMD5(), billingtest.CorruptByte(100))
+	_, err = c.DownloadZip(context.Background(), refs, filepath.Join(dir, "bad.zip"), nil)
+	var de *billing.DownloadError
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, []billing.DownloadKind{billing.DownloadKindContent, billing.DownloadKindIntegrity}, de.Kind, err.Error())
+
+	entries, _ := os.ReadDir(dir)
+	require.Len(t, entries, 1, "only the good archive is kept")
+	assert.Equal(t, "ok.zip", entries[0].Name())
+}
+
+// A usage blob cut short under a matching Content-Length and without MD5 is still caught: the
+// manifest's byte count is checked. What SaveCSV keeps parses to its end with exact sums.
+func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
+	e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+	uc := usage.NewClient(e.bc)
+	s, _ := billing.ParseScope(eaAccountID)
+	e.tamper.Add(billingtest.StripMD5().Always())
+	e.srv.InjectFault(billingtest.WrongContentLength(5000))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "usage.csv")
+
+	_, err := uc.SaveCSV(context.Background(), s, nil, path)
+	requireKind(t, err, billing.DownloadKindIntegrity)
+	requireEmptyDir(t, dir)
+
+	_, err = uc.SaveCSV(context.Background(), s, nil, path)
+	require.NoError(t, err)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	sums, n, err := sumRecords(usage.NewReader(f, nil).All())
+	require.NoError(t, err)
+	open := e.srv.UsageOpenMonth()
+	assert.Empty(t, compareSums(e.srv.UsageTotal(eaAccountID, open, "ActualCost"), e.srv.UsageRowCount(eaAccountID, open, "ActualCost"), sums, n))
+}
