@@ -116,6 +116,7 @@ func humanBytes(n int64) string {
 type job struct {
 	t    target
 	name string
+	err  error // set when the document cannot be requested safely: reported as failed
 }
 
 // DownloadAll downloads the documents of every invoice the iterator yields into folder dir
@@ -179,6 +180,10 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 			for j := range jobs {
 				if runCtx.Err() != nil {
 					abandoned()
+					continue
+				}
+				if j.err != nil {
+					report(File{Invoice: j.t.invoice, Document: j.t.document, Kind: j.t.kind}, Failed, j.err)
 					continue
 				}
 				if !o.Overwrite {
@@ -257,7 +262,10 @@ func (c *Client) jobsFor(inv Invoice, kinds []DocumentKind) []job {
 	add := func(d Document) {
 		t, err := c.documentTarget(inv, d)
 		if err != nil {
-			return // a name the service should never send; nothing safe to request
+			// A name the service should never send: nothing safe to request, but the caller
+			// must hear about it rather than find the document silently missing.
+			out = append(out, job{t: target{invoice: inv.Name, document: d.Name, kind: d.Kind}, name: FileName(inv, d), err: err})
+			return
 		}
 		out = append(out, job{t: t, name: FileName(inv, d)})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
 	"github.com/azbilling/azbilling/invoice"
 	"github.com/azbilling/azbilling/roles"
@@ -288,4 +289,17 @@ func listFilesWithSuffix(t testing.TB, dir, suffix string) []string {
 		}
 	}
 	return out
+}
+
+func TestDownloadAllReportsUnsafeDocumentNamesAsFailures(t *testing.T) {
+	srv := billingtest.NewServer(t)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	bad := invoice.Invoice{Name: "G000000001", Documents: []invoice.Document{{Name: "../../etc/passwd", Kind: invoice.KindInvoice}}}
+	seq := func(yield func(invoice.Invoice, error) bool) { yield(bad, nil) }
+	dir := t.TempDir()
+	sum, err := c.DownloadAll(context.Background(), seq, dir, nil)
+	require.Error(t, err)
+	require.Len(t, sum.Failed, 1, "an unsafe name is a failure the caller sees, not a silent skip")
+	assert.ErrorIs(t, sum.Failed[0].Err, billing.ErrInvalidInput)
+	assert.Empty(t, listFiles(t, dir))
 }

@@ -41,10 +41,24 @@ type Report struct {
 	plan *plan
 	part part
 
+	// links sits behind a pointer: fmt prints unexported fields raw (even with %#v), and a
+	// pointer prints as an address, so a printed Report never shows a SAS signature.
+	links *reportLinks
+}
+
+// reportLinks are the blob links of a report and their validity. The URLs are reachable only
+// through a function: fmt prints a func as an address at any depth and with any verb, so not
+// even %#v of a dereferenced Report can show a SAS signature.
+type reportLinks struct {
 	mu        sync.Mutex
-	links     []string  // SAS URLs of the blobs (secret: never printed)
-	validTill time.Time // when links stop working
-	gen       int       // incremented when links are refreshed
+	url       func(i int) string // SAS URL of blob i (secret: never printed)
+	validTill time.Time          // when links stop working
+	gen       int                // incremented when links are refreshed
+}
+
+func (l *reportLinks) set(urls []string, validTill time.Time) {
+	l.url = func(i int) string { return urls[i] }
+	l.validTill = validTill
 }
 
 // ReportRequest echoes the selection a report was requested with.
@@ -102,7 +116,7 @@ func (r *Report) String() string {
 func (c *Client) open(ctx context.Context, p *plan, pt part) (*Report, error) {
 	r := &Report{Scope: p.scope, Agreement: p.agreement, Source: p.source, Metric: p.metric,
 		Request: ReportRequest{Period: pt.period, BillingPeriod: pt.billingPeriod, InvoiceID: pt.invoiceID},
-		c:       c, plan: p, part: pt}
+		c:       c, plan: p, part: pt, links: &reportLinks{}}
 	if p.source == SourceConsumption {
 		return r, nil
 	}
@@ -118,7 +132,8 @@ func (r *Report) request(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.RequestID, r.Status, r.Manifest, r.links, r.validTill = reqID, status, man, links, man.ValidTill
+	r.RequestID, r.Status, r.Manifest = reqID, status, man
+	r.links.set(links, man.ValidTill)
 	if res != nil {
 		r.OperationID = res.Name
 	}
@@ -127,7 +142,7 @@ func (r *Report) request(ctx context.Context) error {
 
 // refresh requests the report again for fresh links. The exported fields keep describing the
 // report as first generated; the new links and their validity are kept privately. The caller
-// holds r.mu.
+// holds r.links.mu.
 func (r *Report) refresh(ctx context.Context) error {
 	status, man, links, _, reqID, err := r.generate(ctx)
 	if err != nil {
@@ -140,8 +155,8 @@ func (r *Report) refresh(ctx context.Context) error {
 	if err := sameData(r.Manifest, man); err != nil {
 		return &ReportError{Scope: r.Scope.ID(), Status: status, RequestID: reqID, Reason: err.Error()}
 	}
-	r.links, r.validTill = links, man.ValidTill
-	r.gen++
+	r.links.set(links, man.ValidTill)
+	r.links.gen++
 	return nil
 }
 
@@ -200,9 +215,9 @@ func (r *Report) generate(ctx context.Context) (status string, man Manifest, lin
 // ValidTill is when the report's current download links expire: Manifest.ValidTill until the
 // report is requested again for fresh links, then the new links' expiry.
 func (r *Report) ValidTill() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.validTill
+	r.links.mu.Lock()
+	defer r.links.mu.Unlock()
+	return r.links.validTill
 }
 
 // sameData compares the blob layout of two manifests of the same request.
@@ -225,15 +240,15 @@ func sameData(old, cur Manifest) error {
 func (r *Report) linkFunc(i int) blob.LinkFunc {
 	handed := -1
 	return func(ctx context.Context) (blob.Link, error) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if handed >= 0 && handed == r.gen {
+		r.links.mu.Lock()
+		defer r.links.mu.Unlock()
+		if handed >= 0 && handed == r.links.gen {
 			if err := r.refresh(ctx); err != nil {
 				return blob.Link{}, err
 			}
 		}
-		handed = r.gen
-		return blob.Link{URL: r.links[i], Expiry: r.validTill}, nil
+		handed = r.links.gen
+		return blob.Link{URL: r.links.url(i), Expiry: r.links.validTill}, nil
 	}
 }
 

@@ -41,8 +41,14 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 			return op, err
 		}
 		wait := RetryAfter(resp.Header)
-		if wait <= 0 && strings.TrimSpace(resp.Header.Get("Retry-After")) != "0" {
-			wait = c.defaultPoll // no usable Retry-After; an explicit 0 means poll now
+		if wait <= 0 {
+			if strings.TrimSpace(resp.Header.Get("Retry-After")) == "0" {
+				// An explicit 0 means poll now; a service that keeps saying so still must not
+				// be hammered: back off 1ms, 2ms, 4ms ... up to the default interval.
+				wait = min(c.defaultPoll, time.Millisecond<<min(op.Polls, 12))
+			} else {
+				wait = c.defaultPoll // no usable Retry-After
+			}
 		}
 		if wait > c.maxLROWait {
 			wait = c.maxLROWait
