@@ -482,8 +482,15 @@ func TestSecurityFileNamesFromTheServiceAreSanitized(t *testing.T) {
 
 	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
 
-	require.NoError(t, err)
+	// Names that cannot be requested safely are reported as failures (never silently skipped);
+	// every other document is downloaded.
+	var berr *invoice.BulkError
+	require.ErrorAs(t, err, &berr)
 	require.NotEmpty(t, sum.Downloaded)
+	require.NotEmpty(t, sum.Failed)
+	for _, f := range sum.Failed {
+		assert.ErrorIs(t, f.Err, billing.ErrInvalidInput, "%s", f.Err)
+	}
 	rootEntries, _ := os.ReadDir(root)
 	require.Len(t, rootEntries, 1, "nothing written next to the folder")
 	entries, _ := os.ReadDir(dir)
