@@ -416,7 +416,11 @@ func FuzzRedactText(f *testing.F) {
 				t.Fatalf("RedactText(%q) = %q keeps the signature", text, out)
 			}
 		}
-		if out := Redact("https://acct.blob.core.windows.net/c/" + prefix + "?sig=" + sig); strings.Contains(out, sig) {
+		base := "https://acct.blob.core.windows.net/c/" + prefix
+		if strings.Contains(Redact(base), sig) {
+			return // the path itself (once escaped) spells the "signature": nothing to learn
+		}
+		if out := Redact(base + "?sig=" + sig); strings.Contains(out, sig) {
 			t.Fatalf("Redact kept the signature: %q", out)
 		}
 	})
