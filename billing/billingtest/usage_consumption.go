@@ -173,7 +173,8 @@ func parseUsageFilter(f string) (start, end time.Time, ok bool) {
 			return time.Time{}, time.Time{}, false
 		}
 		d, err := time.Parse(time.DateOnly, val[1:11])
-		if err != nil {
+		if err != nil || d.Year() < 1900 {
+			// Usage data starts in 2014; a year like 0000 is a bad request, not a date.
 			return time.Time{}, time.Time{}, false
 		}
 		switch {
