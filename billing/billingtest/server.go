@@ -177,6 +177,9 @@ func (s *Server) HTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: s.caPool.Clone(), MinVersion: tls.VersionTLS12}
 	tr.ForceAttemptHTTP2 = false
+	// Go keeps 2 idle connections per host by default: concurrent downloads would redo a TLS
+	// handshake on almost every request. Real SDK transports keep more.
+	tr.MaxIdleConnsPerHost = 16
 	return &http.Client{Transport: tr}
 }
 

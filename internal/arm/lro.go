@@ -44,8 +44,11 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 		if wait <= 0 {
 			if strings.TrimSpace(resp.Header.Get("Retry-After")) == "0" {
 				// An explicit 0 means poll now; a service that keeps saying so still must not
-				// be hammered: back off 1ms, 2ms, 4ms ... up to the default interval.
-				wait = min(c.defaultPoll, time.Millisecond<<min(op.Polls, 12))
+				// be hammered: poll at once, then back off 1ms, 2ms, 4ms ... up to the default interval.
+				wait = 0
+				if op.Polls > 0 {
+					wait = min(c.defaultPoll, time.Millisecond<<min(op.Polls-1, 12))
+				}
 			} else {
 				wait = c.defaultPoll // no usable Retry-After
 			}
