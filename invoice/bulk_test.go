@@ -102,7 +102,7 @@ func TestDownloadAllRerunAfterInterruptFinishesWithoutRefetching(t *testing.T) {
 	assert.Len(t, sum2.Skipped, completed)
 	assert.Len(t, sum2.Downloaded, 24-completed)
 	assert.Len(t, srv.BlobRequests(), 24-completed)
-	assert.Equal(t, 24-completed, countDownloadOps(srv))
+	assert.Equal(t, 24-completed, distinctDownloadOps(srv))
 	skipped := map[string]bool{}
 	for _, f := range sum2.Skipped {
 		skipped[f.Invoice] = true

@@ -230,6 +230,18 @@ func TestLinkRefusedByTheBlobHostIsReplaced(t *testing.T) {
 	assert.Equal(t, 403, blobs[0].Status)
 }
 
+// distinctDownloadOps counts the documents a download operation was started for: a POST that
+// azcore retried after a connection broke (its answer lost) counts once.
+func distinctDownloadOps(srv *billingtest.Server) int {
+	seen := map[string]bool{}
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/download") {
+			seen[r.Path+"?"+r.Query.Get("documentName")] = true
+		}
+	}
+	return len(seen)
+}
+
 func countDownloadOps(srv *billingtest.Server) int {
 	n := 0
 	for _, r := range srv.Requests() {
