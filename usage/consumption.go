@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
@@ -40,10 +41,14 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 		q.Set("$filter", fmt.Sprintf("properties/usageStart ge '%s' and properties/usageEnd le '%s'", pt.period.Start, pt.period.End))
 	}
 	call := arm.Call{Action: roles.ViewUsage, Scope: p.scope.ID(), Agreement: p.agreement}
+	// Pages are decoded as they stream in (Stream: no buffering of a page), so a connection that
+	// breaks mid-page is retried here: the same page is requested again and the items already
+	// delivered from it are skipped.
 	req := arm.Request{Method: http.MethodGet, Path: p.scope.ID() + "/providers/Microsoft.Consumption/usageDetails",
-		APIVersion: ConsumptionAPIVersion, Query: q, Call: call}
+		APIVersion: ConsumptionAPIVersion, Query: q, Call: call, Stream: true}
 	seen := map[string]bool{}
 	n := 0
+	pageItems, retries := 0, 0
 	for {
 		resp, err := c.cc.ARM.Do(ctx, req)
 		if err != nil {
@@ -53,12 +58,25 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 			resp.Body.Close()
 			return nil
 		}
+		skip, k := pageItems, 0
 		next, stopped, err := decodeUsagePage(resp.Body, func(it *usageItem) (bool, error) {
+			k++
+			if k <= skip {
+				return true, nil // delivered before the connection broke
+			}
+			pageItems++
 			n++
 			return item(it, n)
 		})
 		resp.Body.Close()
 		var pe *pageError
+		if errors.As(err, &pe) && pe.read && ctx.Err() == nil && retries < maxPageRetries {
+			retries++
+			if werr := sleepCtx(ctx, time.Duration(retries)*100*time.Millisecond); werr != nil {
+				return werr
+			}
+			continue
+		}
 		if errors.As(err, &pe) {
 			return &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header),
 				Reason: "the usage details page: " + pe.Reason, ContentType: resp.Header.Get("Content-Type"), Err: pe.Err}
@@ -70,7 +88,8 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 			return &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "the service returned the same nextLink twice"}
 		}
 		seen[next] = true
-		req = arm.Request{Method: http.MethodGet, Path: next, Call: call}
+		req = arm.Request{Method: http.MethodGet, Path: next, Call: call, Stream: true}
+		pageItems, retries = 0, 0
 	}
 }
 
@@ -267,4 +286,19 @@ func appendCSVField(b []byte, v string) []byte {
 		b = append(b, v[i])
 	}
 	return append(b, '"')
+}
+
+// maxPageRetries bounds how often one usage details page is requested again after its
+// connection broke mid-body.
+const maxPageRetries = 3
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -715,7 +715,7 @@ func (p *pageScanner) fail() error {
 	case errors.As(p.err, &pe):
 		return pe
 	case p.err != nil && p.err != io.EOF:
-		return &pageError{Reason: "reading the page failed", Err: p.err}
+		return &pageError{Reason: "reading the page failed", Err: p.err, read: true}
 	}
 	return &pageError{Reason: "the page is not valid JSON: it ends too early"}
 }
@@ -847,6 +847,7 @@ func (p *pageScanner) take(end int) (int, int, error) {
 type pageError struct {
 	Reason string
 	Err    error
+	read   bool // the connection broke: the page can be requested again
 }
 
 func (e *pageError) Error() string {

@@ -16,7 +16,13 @@ import (
 // the limit is cut at MaxJSONBody+1 bytes, which DecodeJSON then reports.
 type readBody struct{}
 
+// streamKey marks a request whose caller reads the body as a stream and retries it itself.
+type streamKey struct{}
+
 func (readBody) Do(req *policy.Request) (*http.Response, error) {
+	if req.Raw().Context().Value(streamKey{}) != nil {
+		return req.Next()
+	}
 	resp, err := req.Next()
 	if err != nil || resp == nil || resp.Body == nil || resp.Body == http.NoBody {
 		return resp, err

@@ -132,7 +132,10 @@ type Request struct {
 	Query      url.Values  // extra query parameters for page one
 	Body       any         // JSON-encoded when not nil
 	Header     http.Header // extra request headers, e.g. If-Match
-	Call       Call
+	// Stream hands the body to the caller unread, without a size limit: for large pages that a
+	// caller decodes as they arrive (and re-requests itself if the body breaks).
+	Stream bool
+	Call   Call
 }
 
 func (c *Client) url(r Request) (string, error) {
@@ -181,6 +184,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
+	}
+	if r.Stream {
+		ctx = context.WithValue(ctx, streamKey{}, true)
 	}
 	req, err := runtime.NewRequest(ctx, method, u)
 	if err != nil {
