@@ -153,8 +153,9 @@ type Profile struct {
 	SystemID          string
 }
 
-// Scope is the profile's scope.
-func (p Profile) Scope() Scope { return MustParseScope(p.ID) }
+// Scope is the profile's scope, parsed from its ARM id (the zero Scope if the service sent a
+// malformed id).
+func (p Profile) Scope() Scope { return scopeOf(p.ID) }
 
 type wireProfile struct {
 	ID         string `json:"id"`
@@ -305,58 +306,49 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 
 // Subscription is an Azure subscription as the billing service sees it.
 type Subscription struct {
-	ID                 string // ARM id of the billing subscription
-	SubscriptionID     string // the Azure subscription GUID
-	DisplayName        string
-	Status             string
-	BillingProfileID   string
-	InvoiceSectionID   string
-	EnrollmentAccount  string
-	SKU                string
-	OfferID            string
-	ProductCategory    string
-	CreatedAt          time.Time // purchase date, when known
-	CostCenter         string
-	BillingFrequency   string
-	AutoRenew          string
-	ConsumptionCostUSD string
+	ID                string // ARM id of the billing subscription
+	SubscriptionID    string // the Azure subscription GUID
+	DisplayName       string
+	Status            string
+	BillingProfileID  string
+	InvoiceSectionID  string
+	EnrollmentAccount string
+	SKU               string
+	OfferID           string
+	ProductCategory   string
+	CreatedAt         time.Time // purchase date, when known
+	CostCenter        string
+	BillingFrequency  string
+	AutoRenew         string
 }
 
 type wireSubscription struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		SubscriptionID          string    `json:"subscriptionId"`
-		DisplayName             string    `json:"displayName"`
-		Status                  string    `json:"status"`
-		SubscriptionStatus      string    `json:"subscriptionStatus"`
-		BillingProfileID        string    `json:"billingProfileId"`
-		InvoiceSectionID        string    `json:"invoiceSectionId"`
-		EnrollmentAccountID     string    `json:"enrollmentAccountId"`
-		SKUID                   string    `json:"skuId"`
-		OfferID                 string    `json:"offerId"`
-		ProductCategory         string    `json:"productCategory"`
-		PurchaseDate            time.Time `json:"purchaseDate"`
-		ProvisioningTenantID    string    `json:"provisioningTenantId"`
-		CostCenter              string    `json:"consumptionCostCenter"`
-		BillingFrequency        string    `json:"billingFrequency"`
-		AutoRenew               string    `json:"autoRenew"`
-		EnrollmentAccountStart  string    `json:"enrollmentAccountStartDate"`
-		SubscriptionEnrollments string    `json:"subscriptionEnrollmentAccountStatus"`
+		SubscriptionID      string    `json:"subscriptionId"`
+		DisplayName         string    `json:"displayName"`
+		Status              string    `json:"status"`
+		BillingProfileID    string    `json:"billingProfileId"`
+		InvoiceSectionID    string    `json:"invoiceSectionId"`
+		EnrollmentAccountID string    `json:"enrollmentAccountId"`
+		SKUID               string    `json:"skuId"`
+		OfferID             string    `json:"offerId"`
+		ProductCategory     string    `json:"productCategory"`
+		PurchaseDate        time.Time `json:"purchaseDate"`
+		CostCenter          string    `json:"consumptionCostCenter"`
+		BillingFrequency    string    `json:"billingFrequency"`
+		AutoRenew           string    `json:"autoRenew"`
 	} `json:"properties"`
 }
 
 func (w wireSubscription) subscription() Subscription {
 	p := w.Properties
-	st := p.Status
-	if st == "" {
-		st = p.SubscriptionStatus
-	}
 	sub := p.SubscriptionID
 	if sub == "" {
 		sub = w.Name
 	}
-	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: st,
+	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: p.Status,
 		BillingProfileID: p.BillingProfileID, InvoiceSectionID: p.InvoiceSectionID, EnrollmentAccount: p.EnrollmentAccountID,
 		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.PurchaseDate, CostCenter: p.CostCenter,
 		BillingFrequency: p.BillingFrequency, AutoRenew: p.AutoRenew}

@@ -274,9 +274,9 @@ func ParseScope(id string) (Scope, error) {
 	return bad("not a billing account, billing profile, invoice section, customer, department, enrollment account or billing subscription")
 }
 
-// MustParseScope is ParseScope for ids known at compile time, such as in tests and examples.
-// It returns the zero Scope (whose Kind is ScopeInvalid) instead of panicking on a bad id.
-func MustParseScope(id string) Scope {
+// scopeOf parses an id that the service handed out; a malformed one gives the zero Scope (whose
+// Kind is ScopeInvalid) rather than an error, since there is nothing a caller could correct.
+func scopeOf(id string) Scope {
 	s, _ := ParseScope(id)
 	return s
 }

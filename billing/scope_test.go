@@ -97,7 +97,9 @@ func TestAgreementHint(t *testing.T) {
 		"/providers/Microsoft.Billing/billingAccounts/" + mcaAccount:                        billing.AgreementMCA,
 		"/subscriptions/11111111-1111-1111-1111-111111111111":                               "",
 	} {
-		assert.Equal(t, want, billing.MustParseScope(id).AgreementHint(), id)
+		s, err := billing.ParseScope(id)
+		require.NoError(t, err)
+		assert.Equal(t, want, s.AgreementHint(), id)
 	}
 }
 
