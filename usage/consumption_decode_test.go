@@ -201,6 +201,7 @@ func FuzzDecodeUsagePage(f *testing.F) {
 	f.Add([]byte(`{"value":[{"properties":{"cost":"x"}}]}`))
 	f.Add([]byte(`{"nextLink":null,"value":[{},{"kind":"legacy"}],"x":[1,"]",{"a":"}"}]}`))
 	f.Add([]byte(` { "value" : [ ] , "nextLink" : "a\"b" } `))
+	f.Add([]byte(`null`)) // valid JSON, not a page: refused
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n := 0
 		next, _, err := decodeUsagePage(bytes.NewReader(b), func(it *usageItem) (bool, error) {
@@ -209,8 +210,9 @@ func FuzzDecodeUsagePage(f *testing.F) {
 			_ = it.record(&rec, n) // must not panic
 			return true, nil
 		})
-		// Differential check against encoding/json where the page is well-formed.
-		if !json.Valid(b) || !utf8.Valid(b) || bytes.Count(b, []byte(`"value"`)) > 1 || bytes.Count(b, []byte(`"nextLink"`)) > 1 {
+		// Differential check against encoding/json where the page is a well-formed object
+		// (encoding/json also accepts a bare null into a struct; a page is never null).
+		if !json.Valid(b) || !bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{")) || !utf8.Valid(b) || bytes.Count(b, []byte(`"value"`)) > 1 || bytes.Count(b, []byte(`"nextLink"`)) > 1 {
 			return
 		}
 		var ref struct {
