@@ -139,13 +139,13 @@ func (s *Server) listUsageDetails(rc *reqCtx) response {
 		}
 		off = o
 	}
-	items := make([]any, 0, min(size, n-off))
+	items := make([]wireUsageDetail, 0, min(size, n-off))
 	pos, _ := plan.locate(off)
 	plan.each(pos, func(_ rowPos, r *usageRow) bool {
 		items = append(items, legacyUsageDetail(r, withMeter, withInfo))
 		return len(items) < size
 	})
-	out := wireList{Value: items}
+	nextLink := ""
 	if off+len(items) < n {
 		q := url.Values{}
 		for k, v := range rc.query {
@@ -154,9 +154,10 @@ func (s *Server) listUsageDetails(rc *reqCtx) response {
 			}
 		}
 		q.Set("$skiptoken", encodeSkipToken(off+len(items)))
-		out.NextLink = rc.base() + rc.r.URL.EscapedPath() + "?" + q.Encode()
+		nextLink = rc.base() + rc.r.URL.EscapedPath() + "?" + q.Encode()
 	}
-	return jsonResp(http.StatusOK, out)
+	return response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		raw: appendUsagePage(make([]byte, 0, len(items)*2200), items, nextLink)}
 }
 
 // parseUsageFilter reads "properties/usageStart ge 'A' and properties/usageEnd le 'B'" (the
