@@ -123,7 +123,8 @@ type job struct {
 // (created if missing), Concurrency at a time, named by FileName. A document whose complete file
 // is already in dir is skipped without contacting the service, so running DownloadAll again
 // after a crash or Ctrl-C finishes the job without fetching anything twice: files only ever
-// appear under their final name once complete (see DownloadFile).
+// appear under their final name once complete (see DownloadFile). When DownloadAll returns, the
+// files it downloaded are durable: each was synced, and the folder is synced once at the end.
 //
 // The Summary lists what was downloaded, skipped and failed. The error is nil when everything
 // succeeded; the iterator's error if listing failed; the context's error if ctx was cancelled;
@@ -140,6 +141,7 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, err
 	}
+	removeStaleParts(dir, ".*"+partSuffix) // once for the batch, not once per file
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -192,7 +194,7 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 						continue
 					}
 				}
-				f, err := c.downloadTo(runCtx, j.t, dir, j.name)
+				f, err := c.downloadTo(runCtx, j.t, dir, j.name, true)
 				switch {
 				case err == nil:
 					report(f, Downloaded, nil)
@@ -237,6 +239,9 @@ produce:
 	mu.Unlock()
 	close(jobs)
 	wg.Wait()
+	if len(sum.Downloaded) > 0 {
+		syncDir(dir) // the renames of this batch, durable before DownloadAll returns
+	}
 
 	switch {
 	case listErr != nil:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -302,4 +303,29 @@ func TestDownloadAllReportsUnsafeDocumentNamesAsFailures(t *testing.T) {
 	require.Len(t, sum.Failed, 1, "an unsafe name is a failure the caller sees, not a silent skip")
 	assert.ErrorIs(t, sum.Failed[0].Err, billing.ErrInvalidInput)
 	assert.Empty(t, listFiles(t, dir))
+}
+
+// Temporary files an interrupted run left behind are swept once per batch: old ones go, recent
+// ones (another process may be writing them) and unrelated files stay.
+func TestDownloadAllSweepsStaleTemporaryFiles(t *testing.T) {
+	srv := newServer(t)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".G000000001-invoice.pdf.123.part")
+	recent := filepath.Join(dir, ".G000000002-invoice.pdf.456.part")
+	other := filepath.Join(dir, "notes.part")
+	for _, p := range []string{stale, recent, other} {
+		require.NoError(t, os.WriteFile(p, []byte("%PDF-half"), 0o644))
+	}
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	require.NoError(t, os.Chtimes(other, old, old))
+
+	_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
+
+	require.NoError(t, err)
+	assert.NoFileExists(t, stale)
+	assert.FileExists(t, recent)
+	assert.FileExists(t, other, "not a name DownloadAll writes")
+	assert.Contains(t, listFiles(t, dir), "G000000001-invoice.pdf")
 }

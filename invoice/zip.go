@@ -150,7 +150,7 @@ func (c *Client) DownloadZip(ctx context.Context, docs []DocumentRef, path strin
 		}
 		arc.Files, arc.Expanded = entries, expanded
 		return nil
-	})
+	}, false)
 	if err != nil {
 		return Archive{}, err
 	}
