@@ -89,7 +89,8 @@ type roleInfo struct {
 // order of Roles, Allowing and Agreement.Roles.
 //
 // Evidence for the definition ids (see reference billing-api.md §9.2):
-//   - MCA billing account owner: SPEC24 example billingRoleDefinitionGetByBillingAccount.json.
+//   - MCA billing account owner/contributor/reader: SPEC24 examples
+//     billingRoleDefinitionGetByBillingAccount.json and billingRoleDefinitionListByBillingAccount.json.
 //   - MCA billing profile owner/contributor/reader, invoice manager: SPEC24 example
 //     billingRoleDefinitionListByBillingProfile.json.
 //   - EA enrollment administrator/reader: SPEC19P BillingAccountEaRoleDefinitionsList.json;
@@ -97,11 +98,9 @@ type roleInfo struct {
 //     "Assign EA roles to service principals" table.
 //   - EA department administrator/reader: SPEC19P DepartmentRoleDefinitionsList.json.
 //   - EA account owner, subscription creator: SPEC19P EnrollmentAccountRoleAssignmentList.json.
+//   - MCA invoice section owner/contributor/reader, Azure subscription creator: SPEC24 example
+//     billingRoleDefinitionListByInvoiceSection.json.
 //   - MOSP subscription roles: Azure RBAC built-in role ids (docs "Azure built-in roles").
-//
-// UNVERIFIED ids, marked on their rows: MCA billing account contributor/reader and invoice
-// section owner/contributor/reader follow the numbering pattern of the verified ids; MCA Azure
-// subscription creator comes from third-party code only.
 func roleInfos() []roleInfo {
 	return []roleInfo{
 		{
@@ -192,13 +191,11 @@ func roleInfos() []roleInfo {
 			description: "Manages everything on the billing account and everything below it, including access.",
 		},
 		{
-			// UNVERIFIED id: numbering pattern.
 			role: MCABillingAccountContributor, name: "Billing account contributor", id: "50000000-aaaa-bbbb-cccc-100000000001",
 			agreement: AgreementMCA, level: LevelAccount,
 			description: "Manages everything on the billing account and below it except access.",
 		},
 		{
-			// UNVERIFIED id: numbering pattern.
 			role: MCABillingAccountReader, name: "Billing account reader", id: "50000000-aaaa-bbbb-cccc-100000000002",
 			agreement: AgreementMCA, level: LevelAccount,
 			description: "Read-only view of everything on the billing account and below it.",
@@ -225,25 +222,21 @@ func roleInfos() []roleInfo {
 			description: "Views and pays the invoices of the billing profile.",
 		},
 		{
-			// UNVERIFIED id: numbering pattern.
 			role: MCAInvoiceSectionOwner, name: "Invoice section owner", id: "30000000-aaaa-bbbb-cccc-100000000000",
 			agreement: AgreementMCA, level: LevelInvoiceSection,
 			description: "Manages everything on the invoice section, including access; no invoices.",
 		},
 		{
-			// UNVERIFIED id: numbering pattern.
 			role: MCAInvoiceSectionContributor, name: "Invoice section contributor", id: "30000000-aaaa-bbbb-cccc-100000000001",
 			agreement: AgreementMCA, level: LevelInvoiceSection,
 			description: "Manages everything on the invoice section except access; no invoices.",
 		},
 		{
-			// UNVERIFIED id: numbering pattern.
 			role: MCAInvoiceSectionReader, name: "Invoice section reader", id: "30000000-aaaa-bbbb-cccc-100000000002",
 			agreement: AgreementMCA, level: LevelInvoiceSection,
 			description: "Read-only view of the invoice section; no invoices.",
 		},
 		{
-			// UNVERIFIED id: third-party code only.
 			role: MCAAzureSubscriptionCreator, name: "Azure subscription creator", id: "30000000-aaaa-bbbb-cccc-100000000006",
 			agreement: AgreementMCA, level: LevelInvoiceSection,
 			description: "Creates Azure subscriptions in the invoice section and sees their costs.",
