@@ -493,7 +493,7 @@ func (c *Client) finish(ctx context.Context, resp *http.Response, call arm.Call)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := sleep(ctx, firstWait(resp.Header)); err != nil {
+	if err := arm.Sleep(ctx, firstWait(resp.Header)); err != nil {
 		return nil, nil, err
 	}
 	var raw json.RawMessage
@@ -534,18 +534,4 @@ func firstWait(h http.Header) time.Duration {
 		d = 5 * time.Second
 	}
 	return min(d, time.Minute)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -72,7 +72,7 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 		var pe *pageError
 		if errors.As(err, &pe) && pe.read && ctx.Err() == nil && retries < maxPageRetries {
 			retries++
-			if werr := sleepCtx(ctx, time.Duration(retries)*100*time.Millisecond); werr != nil {
+			if werr := arm.Sleep(ctx, time.Duration(retries)*100*time.Millisecond); werr != nil {
 				return werr
 			}
 			continue
@@ -291,14 +291,3 @@ func appendCSVField(b []byte, v string) []byte {
 // maxPageRetries bounds how often one usage details page is requested again after its
 // connection broke mid-body.
 const maxPageRetries = 3
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

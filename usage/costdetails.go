@@ -168,7 +168,7 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 		if err != nil {
 			break
 		}
-		if err = sleep(ctx, wait); err != nil {
+		if err = arm.Sleep(ctx, wait); err != nil {
 			break
 		}
 		resp, err = c.cc.ARM.Do(ctx, arm.Request{Method: http.MethodGet, Path: loc, Call: call})
@@ -219,20 +219,6 @@ func pollWait(h http.Header) time.Duration {
 		d = defaultPollWait
 	}
 	return min(d, maxPollWait)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // refinePolicy names the EA view-charges policy that blocked a refused request. The service's

@@ -57,7 +57,7 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 			wait = c.maxLROWait
 		}
 		resp.Body.Close()
-		if err := sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return op, err
 		}
 		op.Polls++
@@ -85,7 +85,9 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	return u.String(), nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done, whichever comes first, and returns ctx's error in
+// the second case. A d of zero or less only checks ctx.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
