@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // decRatComparable reports whether s uses only the characters of a plain decimal with a short
@@ -116,4 +118,47 @@ func decRatF(t *testing.T, d Decimal) *big.Rat {
 		t.Fatalf("math/big cannot parse String %q", d.String())
 	}
 	return r
+}
+
+// FuzzDecimalUnmarshalJSON: a JSON number, or a JSON string holding one (escaped or not), decodes
+// to exactly what ParseDecimal gives for its text; anything else is an error, never a panic; and
+// what MarshalJSON writes decodes back to an equal value.
+func FuzzDecimalUnmarshalJSON(f *testing.F) {
+	for _, s := range []string{`0`, `-1.50`, `"12.5"`, `"1E-7"`, `"\u0031.5"`, `null`, `"x"`, `"`, `""`, `1e1000`, `"1\"`, `[1]`, `{"a":1}`, `true`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var d Decimal
+		err := d.UnmarshalJSON([]byte(s))
+		if s == "null" {
+			require.NoError(t, err)
+			require.True(t, d.IsZero(), "null leaves the zero value")
+			return
+		}
+		if strings.Trim(s, " \t\r\n") != s {
+			return // encoding/json hands UnmarshalJSON a value without surrounding whitespace
+		}
+		text := s
+		var str string
+		if json.Valid([]byte(s)) && json.Unmarshal([]byte(s), &str) == nil {
+			text = str // a JSON string: its decoded content is the number's text
+		}
+		want, werr := ParseDecimal(text)
+		if werr != nil {
+			require.Error(t, err, "%q decoded although %q is not a decimal", s, text)
+			return
+		}
+		if err != nil {
+			// A quoted text that is not a valid JSON string (e.g. a raw control character) may be
+			// refused even though its content would parse.
+			require.False(t, json.Valid([]byte(s)) && strings.HasPrefix(s, `"`), "%q refused: %v", s, err)
+			return
+		}
+		require.True(t, want.Equal(d), "%q: got %s want %s", s, d, want)
+		out, merr := d.MarshalJSON()
+		require.NoError(t, merr)
+		var back Decimal
+		require.NoError(t, back.UnmarshalJSON(out))
+		require.True(t, back.Equal(d), "round trip of %s through %s", d, out)
+	})
 }

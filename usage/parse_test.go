@@ -185,3 +185,45 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBool: exactly "true" and "false" in any case, or nothing, padded with spaces or tabs,
+// are booleans; every other text is ErrBadBool.
+func FuzzParseBool(f *testing.F) {
+	for _, s := range []string{"True", "FALSE", "", " true\t", "yes", "1", "tru", "truee", "\x00true"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseBool(s)
+		switch strings.ToLower(strings.Trim(s, " \t")) {
+		case "true":
+			require.NoError(t, err)
+			require.True(t, v)
+		case "false", "":
+			require.NoError(t, err)
+			require.False(t, v)
+		default:
+			require.ErrorIs(t, err, ErrBadBool)
+		}
+	})
+}
+
+// FuzzParseBillingPeriod: an EA billing period "YYYYMM" is accepted only as six digits naming a
+// real month from 2000 on, and then it is that calendar month.
+func FuzzParseBillingPeriod(f *testing.F) {
+	for _, s := range []string{"202610", "202613", "202600", "199912", "20261", "2026-10", "２０２６10", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseBillingPeriod(s)
+		want, perr := time.Parse("200601", s)
+		if err != nil {
+			var ie *billing.InputError
+			require.ErrorAs(t, err, &ie)
+			require.False(t, perr == nil && want.Year() >= 2000 && len(s) == 6, "%q refused", s)
+			return
+		}
+		require.NoError(t, perr, "%q accepted but is not YYYYMM", s)
+		require.Equal(t, billing.Month(want.Year(), want.Month()), p)
+		require.Equal(t, s, p.Start.Time().Format("200601"))
+	})
+}
