@@ -21,7 +21,7 @@ type BulkOptions struct {
 	// Concurrency is how many documents download at once. 0 means 8: each document takes three
 	// or four round trips (download operation, polls, blob) and almost no CPU, so the time is
 	// latency, which only more documents in flight hide (internal/bench: 4 gives 3.4× the
-	// sequential loop at 20 ms per request, 8 gives 5.8×).
+	// sequential loop at 20 ms per request, 8 gives 5.4×).
 	Concurrency int
 	// Kinds selects the documents to download, e.g. []DocumentKind{KindInvoice}. Nil means every
 	// document each invoice lists. Invoices without a document of a kind are passed over. For
