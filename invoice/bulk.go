@@ -141,7 +141,7 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, err
 	}
-	removeStaleParts(dir, ".*"+partSuffix) // once for the batch, not once per file
+	removeStaleParts(dir, ".*.pdf.*"+partSuffix) // ours (documents and sidecars), once for the batch
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 

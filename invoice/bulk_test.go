@@ -313,19 +313,43 @@ func TestDownloadAllSweepsStaleTemporaryFiles(t *testing.T) {
 	dir := t.TempDir()
 	stale := filepath.Join(dir, ".G000000001-invoice.pdf.123.part")
 	recent := filepath.Join(dir, ".G000000002-invoice.pdf.456.part")
+	staleSidecar := filepath.Join(dir, ".G000000001-invoice.pdf.azbilling.789.part")
 	other := filepath.Join(dir, "notes.part")
-	for _, p := range []string{stale, recent, other} {
+	hiddenOther := filepath.Join(dir, ".draft.docx.42.part")
+	for _, p := range []string{stale, staleSidecar, recent, other, hiddenOther} {
 		require.NoError(t, os.WriteFile(p, []byte("%PDF-half"), 0o644))
 	}
 	old := time.Now().Add(-time.Hour)
 	require.NoError(t, os.Chtimes(stale, old, old))
-	require.NoError(t, os.Chtimes(other, old, old))
+	for _, p := range []string{staleSidecar, other, hiddenOther} {
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
 
 	_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
 
 	require.NoError(t, err)
 	assert.NoFileExists(t, stale)
+	assert.NoFileExists(t, staleSidecar)
 	assert.FileExists(t, recent)
 	assert.FileExists(t, other, "not a name DownloadAll writes")
+	assert.FileExists(t, hiddenOther, "not a name DownloadAll writes")
 	assert.Contains(t, listFiles(t, dir), "G000000001-invoice.pdf")
+}
+
+// DownloadFile, alone, sweeps the stale temporary files of the one name it writes.
+func TestDownloadFileSweepsItsStaleTemporaryFile(t *testing.T) {
+	srv := newServer(t)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	inv := get(t, c, "G000000001")
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+invoice.FileName(inv, inv.Documents[0])+".123.part")
+	require.NoError(t, os.WriteFile(stale, []byte("%PDF-half"), 0o644))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+
+	path, err := c.DownloadFile(context.Background(), inv, inv.Documents[0].Kind, dir)
+
+	require.NoError(t, err)
+	assert.FileExists(t, path)
+	assert.NoFileExists(t, stale)
 }

@@ -109,7 +109,7 @@ func (c *Client) DownloadFile(ctx context.Context, inv Invoice, kind DocumentKin
 	if err != nil {
 		return "", err
 	}
-	f, err := c.downloadTo(ctx, t, dir, FileName(inv, doc), true)
+	f, err := c.downloadTo(ctx, t, dir, FileName(inv, doc), false)
 	if err != nil {
 		return "", err
 	}
