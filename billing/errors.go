@@ -140,11 +140,29 @@ func inputError(field, value, reason string) *InputError {
 }
 
 // ProtocolError is a response that does not follow the protocol: HTML where JSON was expected, a
-// 202 without a Location, a body over the size limit.
+// 202 without a Location, a body over the size limit. It is defined in an internal package and
+// aliased here; its fields are:
+//
+//	StatusCode  int    // the HTTP status of the response
+//	RequestID   string // x-ms-request-id (or x-ms-correlation-request-id) when the service sent one
+//	Reason      string // what was wrong, in words ("expected JSON", "202 without a Location header", ...)
+//	ContentType string // the response's Content-Type, when it explains the failure
+//	Snippet     string // the first bytes of the body, SAS query strings removed
+//	Err         error  // the decoding error, if any; returned by Unwrap
 type ProtocolError = arm.ProtocolError
 
-// DownloadError is a failed document or usage-file download from a blob host. Its URL never
-// contains the SAS query string.
+// DownloadError is a failed document or usage-file download from a blob host. It is defined in
+// an internal package and aliased here; its fields are:
+//
+//	Op         string       // what was being done: "download", "refresh", ...
+//	URL        string       // the blob's URL with its SAS query string replaced by ?REDACTED
+//	StatusCode int          // the blob host's last HTTP status, 0 when none arrived
+//	Kind       DownloadKind // the class of failure: DownloadKindExpired, DownloadKindIntegrity, ...
+//	Reason     string       // what went wrong, in words
+//	Err        error        // the cause, with any SAS query string removed; returned by Unwrap
+//
+// Use errors.As to get it and switch on Kind to decide what to do: an expired link or an
+// unavailable host can be retried later, an integrity failure means the bytes were wrong.
 type DownloadError = blob.Error
 
 func requestSuffix(id string) string {
