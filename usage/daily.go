@@ -13,10 +13,30 @@ import (
 
 // BreakdownOptions chooses what a Breakdown groups by besides the day and the
 // currency. The zero value groups by day and currency only.
+//
+// The categories a FinOps user filters on each have their own switch, so a
+// breakdown by service family and charge type needs no meter detail; ByMeter
+// groups by the whole meter (id, category, subcategory, name and unit), which
+// is what makes quantities add up.
 type BreakdownOptions struct {
-	ByMeter         bool
+	// ByMeter groups by the full meter; DailyTotal.Quantity is meaningful only then.
+	ByMeter bool
+	// ByMeterCategory groups by Record.MeterCategory ("Virtual Machines", "Storage").
+	ByMeterCategory bool
+	// ByServiceFamily groups by Record.ServiceFamily ("Compute", "Networking").
+	ByServiceFamily bool
+	// ByLocation groups by Record.ResourceLocation as written in the file.
+	ByLocation bool
+	// ByChargeType groups by Record.ChargeType ("Usage", "Purchase", "Refund").
+	ByChargeType bool
+	// ByPricingModel groups by Record.PricingModel ("OnDemand", "Reservation", "Spot").
+	ByPricingModel bool
+	// ByPublisherType groups by Record.PublisherType ("Azure", "Marketplace").
+	ByPublisherType bool
+	// ByResourceGroup groups by Record.ResourceGroup.
 	ByResourceGroup bool
-	BySubscription  bool
+	// BySubscription groups by Record.SubscriptionID.
+	BySubscription bool
 	// ByTag, if set, groups by the value of this tag (matched as Tags.Get
 	// does); rows without the tag group under "".
 	ByTag string
@@ -25,11 +45,11 @@ type BreakdownOptions struct {
 // Meter identifies a meter in a DailyKey. Unit is part of it because
 // quantities only add up within one unit of measure.
 type Meter struct {
-	ID          string
-	Category    string
-	Subcategory string
-	Name        string
-	Unit        string
+	ID          string // Record.MeterID
+	Category    string // Record.MeterCategory
+	Subcategory string // Record.MeterSubcategory
+	Name        string // Record.MeterName
+	Unit        string // Record.UnitOfMeasure
 }
 
 // String returns "Category / Subcategory / Name (Unit)", leaving out empty parts.
@@ -50,21 +70,27 @@ func (m Meter) String() string {
 // DailyKey is one group of a Breakdown. Fields the options do not group by
 // are empty.
 type DailyKey struct {
-	Date           billing.Date
-	Currency       string
-	SubscriptionID string
-	ResourceGroup  string
-	Meter          Meter
-	Tag            string // value of BreakdownOptions.ByTag
+	Date           billing.Date // the usage date; always set
+	Currency       string       // the cost's currency; always set, costs never add across currencies
+	SubscriptionID string       // with BySubscription
+	ResourceGroup  string       // with ByResourceGroup
+	Meter          Meter        // with ByMeter
+	MeterCategory  string       // with ByMeterCategory (also in Meter.Category with ByMeter)
+	ServiceFamily  string       // with ByServiceFamily
+	Location       string       // with ByLocation
+	ChargeType     string       // with ByChargeType
+	PricingModel   string       // with ByPricingModel
+	PublisherType  string       // with ByPublisherType
+	Tag            string       // value of BreakdownOptions.ByTag
 }
 
 // DailyTotal sums the records of one group. Quantity is meaningful only
 // when grouping by meter (units differ between meters); Cost always is.
 type DailyTotal struct {
 	DailyKey
-	Rows     int
-	Quantity billing.Decimal
-	Cost     billing.Decimal
+	Rows     int             // how many records the group holds
+	Quantity billing.Decimal // the exact sum of their quantities
+	Cost     billing.Decimal // the exact sum of their costs, in DailyKey.Currency
 }
 
 // Breakdown aggregates records by day, exactly (decimal sums, never
@@ -117,6 +143,24 @@ func (b *Breakdown) Add(rec *Record) error {
 	if b.opts.ByMeter {
 		k.Meter = Meter{ID: rec.MeterID, Category: rec.MeterCategory, Subcategory: rec.MeterSubcategory, Name: rec.MeterName, Unit: rec.UnitOfMeasure}
 	}
+	if b.opts.ByMeterCategory {
+		k.MeterCategory = rec.MeterCategory
+	}
+	if b.opts.ByServiceFamily {
+		k.ServiceFamily = rec.ServiceFamily
+	}
+	if b.opts.ByLocation {
+		k.Location = rec.ResourceLocation
+	}
+	if b.opts.ByChargeType {
+		k.ChargeType = rec.ChargeType
+	}
+	if b.opts.ByPricingModel {
+		k.PricingModel = rec.PricingModel
+	}
+	if b.opts.ByPublisherType {
+		k.PublisherType = rec.PublisherType
+	}
 	if b.opts.ByTag != "" {
 		v, ok := rec.Tags.Get(b.opts.ByTag)
 		if !ok {
@@ -135,6 +179,12 @@ func (b *Breakdown) Add(rec *Record) error {
 		k.ResourceGroup = strings.Clone(k.ResourceGroup)
 		k.Meter = Meter{ID: strings.Clone(k.Meter.ID), Category: strings.Clone(k.Meter.Category),
 			Subcategory: strings.Clone(k.Meter.Subcategory), Name: strings.Clone(k.Meter.Name), Unit: strings.Clone(k.Meter.Unit)}
+		k.MeterCategory = strings.Clone(k.MeterCategory)
+		k.ServiceFamily = strings.Clone(k.ServiceFamily)
+		k.Location = strings.Clone(k.Location)
+		k.ChargeType = strings.Clone(k.ChargeType)
+		k.PricingModel = strings.Clone(k.PricingModel)
+		k.PublisherType = strings.Clone(k.PublisherType)
 		k.Tag = strings.Clone(k.Tag)
 		g = &DailyTotal{DailyKey: k}
 		b.groups[k] = g
@@ -156,7 +206,7 @@ func (b *Breakdown) Add(rec *Record) error {
 }
 
 // Totals returns a copy of the sorted groups: by date, currency,
-// subscription, resource group, meter and tag.
+// subscription, resource group, meter, the categories and tag.
 func (b *Breakdown) Totals() []DailyTotal {
 	out := make([]DailyTotal, 0, len(b.groups))
 	for _, g := range b.groups {
@@ -173,6 +223,12 @@ func (b *Breakdown) Totals() []DailyTotal {
 			cmp.Compare(x.Meter.Name, y.Meter.Name),
 			cmp.Compare(x.Meter.Unit, y.Meter.Unit),
 			cmp.Compare(x.Meter.ID, y.Meter.ID),
+			cmp.Compare(x.MeterCategory, y.MeterCategory),
+			cmp.Compare(x.ServiceFamily, y.ServiceFamily),
+			cmp.Compare(x.Location, y.Location),
+			cmp.Compare(x.ChargeType, y.ChargeType),
+			cmp.Compare(x.PricingModel, y.PricingModel),
+			cmp.Compare(x.PublisherType, y.PublisherType),
 			cmp.Compare(x.Tag, y.Tag),
 		)
 	})

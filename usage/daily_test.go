@@ -92,3 +92,60 @@ func TestMeterString(t *testing.T) {
 	assert.Equal(t, "Storage / Tables (1 GB/Month)", Meter{Category: "Storage", Name: "Tables", Unit: "1 GB/Month"}.String())
 	assert.Equal(t, "", Meter{}.String())
 }
+
+func TestDailyBreakdownByFinOpsCategories(t *testing.T) {
+	day := billing.NewDate(2024, time.March, 1)
+	rec := func(cat, family, loc, charge, pricing, publisher, cost string) Record {
+		return Record{Date: day, Currency: "USD", MeterCategory: cat, MeterSubcategory: "sub " + cat, MeterName: "name " + cat,
+			ServiceFamily: family, ResourceLocation: loc, ChargeType: charge, PricingModel: pricing, PublisherType: publisher,
+			Cost: mustDecimal(t, cost), Quantity: mustDecimal(t, "1")}
+	}
+	recs := []Record{
+		rec("Virtual Machines", "Compute", "westeurope", "Usage", "OnDemand", "Azure", "1.25"),
+		rec("Virtual Machines", "Compute", "westeurope", "Usage", "Spot", "Azure", "0.10"),
+		rec("Storage", "Storage", "northeurope", "Usage", "OnDemand", "Azure", "2.005"),
+		rec("Virtual Machines", "Compute", "westeurope", "Purchase", "Reservation", "Azure", "100"),
+		rec("SaaS", "Compute", "", "Purchase", "OnDemand", "Marketplace", "9.99"),
+	}
+	seq := func(yield func(Record, error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+	sums := func(opts BreakdownOptions, key func(DailyTotal) string) map[string]string {
+		b, err := DailyBreakdown(seq, &opts)
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, g := range b.Totals() {
+			k := key(g)
+			_, dup := out[k]
+			require.False(t, dup, "group %q appears twice", k)
+			out[k] = g.Cost.String()
+			assert.Empty(t, g.Meter, "no meter detail unless ByMeter")
+		}
+		return out
+	}
+	assert.Equal(t, map[string]string{"Virtual Machines": "101.35", "Storage": "2.005", "SaaS": "9.99"},
+		sums(BreakdownOptions{ByMeterCategory: true}, func(g DailyTotal) string { return g.MeterCategory }))
+	assert.Equal(t, map[string]string{"Compute": "111.34", "Storage": "2.005"},
+		sums(BreakdownOptions{ByServiceFamily: true}, func(g DailyTotal) string { return g.ServiceFamily }))
+	assert.Equal(t, map[string]string{"westeurope": "101.35", "northeurope": "2.005", "": "9.99"},
+		sums(BreakdownOptions{ByLocation: true}, func(g DailyTotal) string { return g.Location }))
+	assert.Equal(t, map[string]string{"Usage": "3.355", "Purchase": "109.99"},
+		sums(BreakdownOptions{ByChargeType: true}, func(g DailyTotal) string { return g.ChargeType }))
+	assert.Equal(t, map[string]string{"OnDemand": "13.245", "Spot": "0.10", "Reservation": "100"},
+		sums(BreakdownOptions{ByPricingModel: true}, func(g DailyTotal) string { return g.PricingModel }))
+	assert.Equal(t, map[string]string{"Azure": "103.355", "Marketplace": "9.99"},
+		sums(BreakdownOptions{ByPublisherType: true}, func(g DailyTotal) string { return g.PublisherType }))
+	assert.Equal(t, map[string]string{"Usage/OnDemand": "3.255", "Usage/Spot": "0.10", "Purchase/Reservation": "100", "Purchase/OnDemand": "9.99"},
+		sums(BreakdownOptions{ByChargeType: true, ByPricingModel: true}, func(g DailyTotal) string { return g.ChargeType + "/" + g.PricingModel }))
+}
+
+func mustDecimal(t *testing.T, s string) billing.Decimal {
+	t.Helper()
+	d, err := billing.ParseDecimal(s)
+	require.NoError(t, err)
+	return d
+}
