@@ -10,6 +10,10 @@ type usageConfig struct {
 	noData     UsageNoData
 	failures   int // the first failures reports end with status Failed
 	pageSize   int // Consumption usageDetails page size; 0 = defaultUsagePageSize
+	// limits are the Cost Details request rate limits (usage_limits.go); zero = none.
+	limits CostDetailsLimits
+	// reportLimit is the largest Cost Details report in bytes; 0 = defaultUsageReportLimit.
+	reportLimit int64
 }
 
 const (
@@ -30,6 +34,9 @@ func (c usageConfig) withDefaults() usageConfig {
 	}
 	if c.pageSize <= 0 {
 		c.pageSize = defaultUsagePageSize
+	}
+	if c.reportLimit <= 0 {
+		c.reportLimit = defaultUsageReportLimit
 	}
 	return c
 }

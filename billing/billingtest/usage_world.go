@@ -14,6 +14,10 @@ type usageState struct {
 	subs []*usageSub
 	// reports counts Cost Details reports started (guarded by Server.mu), for WithUsageReportFailures.
 	reports int
+	// limiter enforces the Cost Details rate limits (nil: none); tooLarge counts 413 answers
+	// (guarded by Server.mu).
+	limiter  *cdLimiter
+	tooLarge int
 }
 
 // mcaInvoices maps an MCA billing profile and billed month to the invoice that bills it (from
