@@ -14,6 +14,8 @@ type usageConfig struct {
 	limits CostDetailsLimits
 	// reportLimit is the largest Cost Details report in bytes; 0 = defaultUsageReportLimit.
 	reportLimit int64
+	// extraSubs is the number of EA subscriptions WithEASubscriptions adds.
+	extraSubs int
 }
 
 const (
