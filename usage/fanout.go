@@ -325,8 +325,8 @@ func (c *Client) fanOutScope(ctx context.Context, s billing.Scope, uo *Options, 
 // without "providers/Microsoft.Billing", its separators turned into "_" and any character
 // other than ASCII letters, digits, "-", "_" and "." into "-", with ".csv" appended, e.g.
 // "subscriptions_44444444-4444-4444-4444-444444444444.csv" or
-// "billingAccounts_12345678_departments_ENG.csv". Names longer than 120 bytes are shortened
-// and end with a hash of the id, so they stay distinct.
+// "billingAccounts_12345678_departments_ENG.csv". Names longer than 200 bytes (file systems
+// allow 255) are shortened and end with a hash of the id, so they stay distinct.
 func ScopeFileName(s billing.Scope) string {
 	id := strings.Trim(s.ID(), "/")
 	for _, p := range []string{"providers/Microsoft.Billing/", "providers/microsoft.billing/"} {
@@ -346,9 +346,9 @@ func ScopeFileName(s billing.Scope) string {
 	if name == "" {
 		name = "scope"
 	}
-	if len(name) > 116 {
+	if len(name) > 196 {
 		h := sha256.Sum256([]byte(strings.ToLower(s.ID())))
-		name = name[:99] + "-" + hex.EncodeToString(h[:8])
+		name = name[:179] + "-" + hex.EncodeToString(h[:8])
 	}
 	return name + ".csv"
 }
