@@ -180,7 +180,7 @@ func (s *Server) createCostDetails(rc *reqCtx) response {
 		for _, b := range blobs {
 			size += b.size
 		}
-		if size > s.usage.cfg.reportLimit {
+		if size > s.usageReportLimit() {
 			s.mu.Lock()
 			s.usage.tooLarge++
 			s.mu.Unlock()

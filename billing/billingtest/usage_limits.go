@@ -89,6 +89,23 @@ func WithUsageReportLimit(bytes int64) Option { return func(c *config) { c.usage
 
 const defaultUsageReportLimit = 2 << 30
 
+// SetUsageReportLimit changes the report size limit of WithUsageReportLimit while the server
+// runs (0 restores the default).
+func (s *Server) SetUsageReportLimit(bytes int64) {
+	if bytes <= 0 {
+		bytes = defaultUsageReportLimit
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.usage.cfg.reportLimit = bytes
+}
+
+func (s *Server) usageReportLimit() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.usage.cfg.reportLimit
+}
+
 // Throttled returns how many generateCostDetailsReport requests were answered 429 so far.
 func (s *Server) Throttled() int {
 	if s.usage == nil || s.usage.limiter == nil {
