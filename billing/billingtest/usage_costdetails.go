@@ -2,6 +2,7 @@ package billingtest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
@@ -355,13 +356,20 @@ func (s *Server) publishUsageBlobs(p *usagePlan, parts []usageBlobPart, preamble
 	date := s.Now().Format("20060102")
 	for i, part := range parts {
 		part := part
-		link, exp := s.putBlob(blobContent{
+		c := blobContent{
 			Name:        fmt.Sprintf("armreports/%s/%s/part_%04d.csv", date, opID, i+1),
 			ContentType: "text/csv",
 			Size:        part.size,
 			Generate:    func(w io.Writer) error { return writeUsageBlob(w, p, preamble, part) },
 			TTL:         s.usage.cfg.linkTTL,
-		})
+		}
+		if s.usage.cfg.inMemory {
+			var buf bytes.Buffer
+			buf.Grow(int(part.size))
+			_ = writeUsageBlob(&buf, p, preamble, part)
+			c.Data, c.Generate, c.Size = buf.Bytes(), nil, int64(buf.Len())
+		}
+		link, exp := s.putBlob(c)
 		s.seedBlobMD5(link, base64.StdEncoding.EncodeToString(part.md5))
 		if validTill.IsZero() || exp.Before(validTill) {
 			validTill = exp
