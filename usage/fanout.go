@@ -37,8 +37,9 @@ type FanOutOptions struct {
 	// Dir, when set, saves each scope's usage as one CSV file in this folder, named
 	// ScopeFileName(scope), written atomically as SaveCSV does. A scope whose file is already
 	// there is skipped, so running FanOut again after a failure, a crash or Ctrl-C fetches only
-	// what is missing. Overwrite fetches every scope again.
-	Dir       string
+	// what is missing.
+	Dir string
+	// Overwrite fetches every scope again, replacing the files in Dir.
 	Overwrite bool
 
 	// Records, used when Dir is empty, receives each scope's records as an iterator, on the
@@ -111,10 +112,12 @@ type FanOutSummary struct {
 	Scopes []ScopeResult
 	// Done, Skipped and Failed count the scopes in each state.
 	Done, Skipped, Failed int
-	// Throttled counts the 429 answers the service gave (each waited out and retried, never
-	// returned); RateWait is the time report requests spent waiting for the rate limits.
+	// Throttled counts the 429 answers the service gave (each waited out and retried, not
+	// returned unless it persisted).
 	Throttled int
-	RateWait  time.Duration
+	// RateWait is the time report requests spent waiting for the rate limits, summed over
+	// the scopes in flight.
+	RateWait time.Duration
 }
 
 // String is a one-line account such as "198 done, 2 skipped, 0 failed (0 throttled)".
