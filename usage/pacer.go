@@ -214,7 +214,7 @@ func headerSeconds(h http.Header, name string) time.Duration {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 1e6 {
+	if err != nil || !(f > 0 && f <= 1e6) { // NaN fails every comparison
 		return 0
 	}
 	return time.Duration(f * float64(time.Second))
