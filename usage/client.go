@@ -85,7 +85,7 @@ type Options struct {
 	// BlobConcurrency is how many blobs of a Cost Details report are downloaded at once
 	// (default 4; 1 downloads them one after the other). Records still come out in blob
 	// order: the blobs after the one being read are fetched ahead into bounded buffers
-	// (1 MiB each), so memory stays flat whatever the report's size.
+	// (at most 1 MiB each), so memory stays flat whatever the report's size.
 	BlobConcurrency int
 }
 

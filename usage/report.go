@@ -317,6 +317,12 @@ const (
 	blobAheadN   = 4
 )
 
+// aheadBuf sizes the read-ahead buffers of a blob of size bytes: a quarter of it, between
+// 16 KiB and blobAheadBuf, so a small blob does not allocate a megabyte of buffers.
+func aheadBuf(size int64) int {
+	return int(min(max(size/blobAheadN+1, 16<<10), blobAheadBuf))
+}
+
 // fetched is a blob download started ahead of its turn.
 type fetched struct {
 	rc  io.ReadCloser
@@ -345,7 +351,7 @@ func (r *Report) eachBlob(ctx context.Context, gunzip bool, fn func(i int, src i
 				return
 			}
 			// Cancelling first cuts short a read in progress, so Close never waits on the network.
-			ch <- fetched{rc: closeFunc{readahead.New(br, blobAheadBuf, blobAheadN), cancel}}
+			ch <- fetched{rc: closeFunc{readahead.New(br, aheadBuf(r.Manifest.Blobs[i].Size), blobAheadN), cancel}}
 		}()
 	}
 	next := 0 // next blob to start

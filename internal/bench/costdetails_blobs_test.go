@@ -51,7 +51,7 @@ func (s *costDetailsSetup) recordsWith(ctx context.Context, n int) (rows int64, 
 }
 
 func BenchmarkCostDetailsBlobs(b *testing.B) {
-	sizes := []int{2_000, 20_000}
+	sizes := []int{500, 2_000, 20_000}
 	if *full {
 		sizes = append(sizes, 100_000)
 	}
