@@ -64,7 +64,7 @@ func BenchmarkCostDetailsBlobs(b *testing.B) {
 }
 
 func benchFourBlobs(b *testing.B, c costDetailsCase, rows int, serve string) {
-	b.Run(fmt.Sprintf("%s/blobs=4/%s/rows=%dk/blobs=%s", c.name, latencyName(*latency), rows/1000, serve), func(b *testing.B) {
+	b.Run(fmt.Sprintf("%s/blobs=4/%s/rows=%d/blobs=%s", c.name, latencyName(*latency), rows, serve), func(b *testing.B) {
 		opts := latencyOpts(*latency)
 		if serve == "memory" {
 			opts = append(opts, billingtest.WithUsageBlobsInMemory())
