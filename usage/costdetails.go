@@ -159,6 +159,12 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 	req := arm.Request{Method: http.MethodPost, Path: p.scope.ID() + "/providers/Microsoft.CostManagement/generateCostDetailsReport",
 		APIVersion: CostDetailsAPIVersion, Body: body, Call: call}
 	resp, err := c.pacedDo(ctx, p, req)
+	// azcore does not retry a POST whose answer broke off (it is not idempotent in general);
+	// requesting a Cost Details report again is harmless — at worst the service generates one
+	// report nobody reads — so the SDK does, as it promises for every ARM call.
+	for tries := 0; tries < maxPostRetries && isNetworkError(err) && ctx.Err() == nil; tries++ {
+		resp, err = c.pacedDo(ctx, p, req)
+	}
 	if pc := pacerFrom(ctx); pc != nil {
 		ctx = arm.WithObserver(ctx, pc.observer(p.scope))
 	}
@@ -192,6 +198,14 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 		return 0, nil, reqID, &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: reqID, Reason: "the Cost Details result is too large"}
 	}
 	return resp.StatusCode, b, reqID, nil
+}
+
+// maxPostRetries is how often a report request whose answer broke off is sent again.
+const maxPostRetries = 3
+
+func isNetworkError(err error) bool {
+	var ne *billing.NetworkError
+	return errors.As(err, &ne)
 }
 
 // maxPacedRetries bounds how often a paced report request (Client.FanOut) is sent again after

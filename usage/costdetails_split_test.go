@@ -176,3 +176,23 @@ func TestOpenMonthSplitsToItsDays(t *testing.T) {
 	assert.True(t, wantCost.Equal(cost))
 	assert.Positive(t, srv2.TooLarge())
 }
+
+// A 413 whose body breaks off is a network error azcore does not retry for a POST; the SDK
+// requests the report again, then splits it.
+func TestTooLargeAnswerCutMidway(t *testing.T) {
+	size := monthBytes(t)
+	srv := billingtest.NewServer(t, billingtest.WithUsageReportLimit(size/3),
+		billingtest.WithFaults(billingtest.ResetAfterBytes(20).OnARM().Method(http.MethodPost).Path("/generateCostDetailsReport").Times(2)))
+	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	wantRows, wantCost := truthOf(t, srv, eaAccountID, splitMonth)
+	var rows int
+	var cost billing.Decimal
+	for rec, err := range c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{Period: splitMonth}) {
+		require.NoError(t, err)
+		rows++
+		cost = cost.Add(rec.Cost)
+	}
+	assert.Equal(t, wantRows, rows)
+	assert.True(t, wantCost.Equal(cost))
+	assert.Equal(t, 2, srv.FaultsFired())
+}
