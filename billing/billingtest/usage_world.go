@@ -2,6 +2,7 @@ package billingtest
 
 import (
 	"fmt"
+	"slices"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ type usageState struct {
 	subs []*usageSub
 	// reports counts Cost Details reports started (guarded by Server.mu), for WithUsageReportFailures.
 	reports int
+	// dropped are the rows DropUsageRow hides (guarded by Server.mu).
+	dropped map[dropKey][]int
 }
 
 // mcaInvoices maps an MCA billing profile and billed month to the invoice that bills it (from
@@ -21,7 +24,7 @@ type usageState struct {
 // invoiceId of the invoice they appear on.
 func (s *Server) mcaInvoices() map[invoiceMonth]string {
 	out := map[invoiceMonth]string{}
-	for _, inv := range s.Invoices() {
+	for _, inv := range s.invoices.names() { // names only: amounts are computed from usage
 		if inv.Agreement == AgreementMCA && inv.DocumentType != "CreditNote" {
 			out[invoiceMonth{strings.ToLower(inv.Profile), firstOfMonth(inv.PeriodStart)}] = inv.Name
 		}
@@ -166,6 +169,14 @@ func (s *Server) newUsagePlan(subs []*usageSub, start, end time.Time, amortized 
 			break
 		}
 	}
+	s.mu.RLock()
+	if len(s.usage.dropped) > 0 {
+		p.dropped = make(map[dropKey][]int, len(s.usage.dropped))
+		for k, v := range s.usage.dropped {
+			p.dropped[k] = slices.Clone(v)
+		}
+	}
+	s.mu.RUnlock()
 	return p
 }
 
