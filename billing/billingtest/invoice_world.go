@@ -46,10 +46,10 @@ type Invoice struct {
 
 	// Inputs of the amounts (invoice_amounts.go): the invoice's index in its series, its
 	// profile's index, how it is settled, and what it credits.
-	index, profileIndex int
+	index, profileIndex             int
 	settleOpen, settleOverdue, void bool
-	creditOf              *Invoice
-	truth                 InvoiceTruth
+	creditOf                        *Invoice
+	truth                           InvoiceTruth
 }
 
 // InvoiceDocument is a document of an Invoice.

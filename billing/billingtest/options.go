@@ -8,8 +8,8 @@ type Option func(*config)
 type config struct {
 	seed       int64
 	pageSize   int
-	retryAfter int // seconds sent in Retry-After of LRO 202 answers
-	lroPolls   int // 202 answers on the operation URL before the 200
+	retryAfter int       // seconds sent in Retry-After of LRO 202 answers
+	lroPolls   int       // 202 answers on the operation URL before the 200
 	now        time.Time // zero: the real clock at Start (see WithNow)
 	faults     []Fault
 	addr       string

@@ -2,8 +2,8 @@ package billingtest
 
 import (
 	"fmt"
-	"slices"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
