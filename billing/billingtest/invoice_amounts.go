@@ -134,8 +134,8 @@ func (s *Server) computeInvoice(inv *Invoice) {
 			if inv.index%3 == 0 {
 				prepay = min(10000, charges-credit)
 			}
-			if inv.index == 0 {
-				free = min(20000, charges-credit-prepay)
+			if inv.index == 13 { // a sign-up credit, within the last year of invoices
+				free = min(5000, charges-credit-prepay)
 			}
 		} else if inv.index%4 == 3 {
 			credit = min(2500, charges)
