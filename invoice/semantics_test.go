@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,5 +158,49 @@ func TestSubscriptionBilledElsewhere(t *testing.T) {
 		require.True(t, ok, "%v", exp.Reasons)
 		assert.Equal(t, tc.scope, r.Scope.ID())
 		assert.False(t, exp.Has(invoice.ReasonUnexplained))
+	}
+}
+
+// The package documentation's example, run as written on the emulator today and with its clock
+// months ahead: six months of invoices, each downloaded. On the unpinned emulator the package
+// functions that read time.Now (billing.LastMonths, billing.MonthToDate) agree with it too.
+func TestPackageDocExampleOnAnyDate(t *testing.T) {
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	for _, ahead := range []int{0, 5, 11} {
+		srv := newServer(t, billingtest.WithNow(noon.AddDate(0, ahead, 0)))
+		bc := newBilling(t, srv, billingtest.MCAProfileOwner)
+		ctx := context.Background()
+		c := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
+		dir := t.TempDir()
+		n := 0
+		for inv, err := range c.List(ctx, &invoice.ListOptions{Period: bc.LastMonths(6)}) {
+			require.NoError(t, err)
+			if inv.DocumentType != invoice.KindInvoice {
+				continue // the credit note, when one falls in the period
+			}
+			n++
+			_, err = c.DownloadFile(ctx, inv, invoice.KindInvoice, dir)
+			require.NoError(t, err)
+			assert.Positive(t, inv.Charged().Value.Sign(), inv.Name)
+		}
+		// Six, or five in the first days of a month before the last one is issued (invoice day 5).
+		period := bc.LastMonths(6)
+		want := worldInvoices(srv, func(inv billingtest.Invoice) bool {
+			return inv.Profile == billingtest.MCAProfileUS && inv.DocumentType == "Invoice" &&
+				!inv.PeriodEnd.Before(period.Start.Time()) && !inv.PeriodStart.After(period.End.Time())
+		})
+		assert.Equal(t, len(want), n, "%d months ahead", ahead)
+		assert.GreaterOrEqual(t, n, 5)
+	}
+
+	srv := newServer(t) // today's date
+	bc := newBilling(t, srv, billingtest.MCAProfileOwner)
+	assert.Equal(t, billing.LastMonths(6), bc.LastMonths(6))
+	last := collect(t, invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS), &invoice.ListOptions{Period: billing.LastMonths(1)})
+	assert.NotEmpty(t, last, "last month's invoice is listed")
+	scope, err := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
+	require.NoError(t, err)
+	for _, err := range usage.NewClient(bc).Records(context.Background(), scope, &usage.Options{Period: billing.MonthToDate(time.Now())}) {
+		require.NoError(t, err)
 	}
 }

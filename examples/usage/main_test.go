@@ -92,8 +92,10 @@ func firstAndLast(s string) [2]string {
 	return [2]string{lines[0], lines[len(lines)-1]}
 }
 
-// monthsAhead is noon UTC of today's date n months ahead: the instant an unpinned emulator lays
-// its world out from on that date.
+// monthsAhead is noon UTC, n months ahead, on today's day of the month (at most the 28th, so
+// that the date stays on the same side of invoice days and billing period starts as today's):
+// the instant an unpinned emulator lays its world out from on that date.
 func monthsAhead(n int) time.Time {
-	return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, n, 0).Add(12 * time.Hour)
+	now := time.Now().UTC()
+	return time.Date(now.Year(), now.Month()+time.Month(n), min(now.Day(), 28), 12, 0, 0, 0, time.UTC)
 }
