@@ -34,8 +34,10 @@
 // 20.00 every sixth EA invoice), prepayment (up to 100.00 every third US-profile invoice, up to
 // 150.00 on three EA invoices in four) and free credit (one US-profile invoice) fall by position.
 // The credit note credits a tenth of the invoice it names and bills no usage. Pay-as-you-go
-// invoices carry subTotal, taxAmount and totalAmount too — an invention: the spec documents them
-// for MCA only and no recorded pay-as-you-go answer shows them either way. InvoiceTruth gives
+// invoices show only amountDue and billedAmount (the spec's example; no recorded answer was
+// found), so there is no field a tax could be read from: the emulator does not tax them, and
+// their billedAmount is the rounded charges. (On Azure a taxed pay-as-you-go invoice reconciles
+// with its tax unexplained, and package reconcile says the invoice does not itemise it.) InvoiceTruth gives
 // the ground truth of each; AlterInvoiceAmount and DropUsageRow are fault hooks that make a
 // reconciliation find exactly that amount unexplained.
 //

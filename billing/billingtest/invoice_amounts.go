@@ -22,7 +22,8 @@ import (
 // amounts are the negative of the part of the invoice it credits.
 
 // taxRates are the emulator's tax rates in basis points per sold-to country (the billing
-// profile's bill-to country for MCA, the account's sold-to country otherwise). They are
+// profile's bill-to country for MCA, the enrollment's sold-to country for EA; pay-as-you-go
+// invoices are not taxed, see computeInvoice). They are
 // plausible, not real: real rates depend on the state, the service and exemptions.
 var taxRates = map[string]int64{"US": 800, "DE": 1900}
 
@@ -111,6 +112,11 @@ func (s *Server) invoiceSubs(inv *Invoice) ([]*usageSub, Period, string) {
 func (s *Server) computeInvoice(inv *Invoice) {
 	subs, per, country := s.invoiceSubs(inv)
 	rate := taxRates[strings.ToUpper(country)]
+	if inv.Agreement == AgreementMOSP {
+		// Pay-as-you-go invoices show amountDue and billedAmount only: there is no field to show
+		// tax in, so the emulator bills none (see the package documentation).
+		rate = 0
+	}
 	var exact u128
 	var charges int64
 	rows := 0

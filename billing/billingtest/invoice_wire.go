@@ -69,7 +69,7 @@ type wireDocumentDownloadRequest struct {
 
 // invoiceWire renders an invoice as listed under prefix (the path its id hangs off: the billing
 // account, or billingAccounts/default/billingSubscriptions/{id} on the MOSP subscription route).
-// MOSP invoices carry no credit, prepayment or free credit fields.
+// MOSP invoices carry only the fields the service documents for them (amount due and billed).
 func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 	amt := func(v string) *wireAmount {
 		if v == "" {
@@ -85,11 +85,9 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 		PurchaseOrderNumber: inv.PurchaseOrder, Status: inv.Status,
 		Documents: make([]wireInvoiceDocument, 0, len(inv.Documents)),
 	}
-	// Pay-as-you-go invoices itemise their tax too (the emulator's choice: no recorded answer
-	// shows these fields either way), but have no credits or prepayment to show.
-	p.SubTotal, p.TaxAmount, p.TotalAmount = amt(inv.SubTotal), amt(inv.Tax), amt(inv.Total)
 	if inv.Agreement != AgreementMOSP {
 		p.AzurePrepaymentApplied, p.CreditAmount, p.FreeAzureCreditApplied = amt(inv.Prepayment), amt(inv.Credit), amt(inv.FreeCredit)
+		p.SubTotal, p.TaxAmount, p.TotalAmount = amt(inv.SubTotal), amt(inv.Tax), amt(inv.Total)
 	}
 	for _, d := range inv.Documents {
 		p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
