@@ -40,11 +40,15 @@ type invoiceMonth struct {
 // usageInvoice finds the MCA invoice named id of a billing profile: the invoiceId a Cost Details
 // report accepts.
 func (s *Server) usageInvoice(profile, id string) (Invoice, bool) {
-	inv, ok := s.Invoice(id)
-	if !ok || inv.Agreement != AgreementMCA || !strings.EqualFold(inv.Profile, profile) {
-		return Invoice{}, false
+	// Names and periods only: computing invoice amounts would sum every invoice's usage.
+	for _, inv := range s.invoices.names() {
+		if strings.EqualFold(inv.Name, id) && inv.Agreement == AgreementMCA && strings.EqualFold(inv.Profile, profile) {
+			// Only the fields fixed at start: the amounts may be being computed meanwhile.
+			return Invoice{Name: inv.Name, Account: inv.Account, Agreement: inv.Agreement, Profile: inv.Profile,
+				PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd}, true
+		}
 	}
-	return inv, true
+	return Invoice{}, false
 }
 
 // UsageInvoice is an MCA invoice as the usage data sees it: the id a Cost Details report
@@ -60,7 +64,7 @@ type UsageInvoice struct {
 func (s *Server) UsageInvoices(profile string) []UsageInvoice {
 	cutoff := day(s.Now()).AddDate(0, -13, 0)
 	var out []UsageInvoice
-	for _, inv := range s.Invoices() {
+	for _, inv := range s.invoices.names() {
 		if inv.Agreement != AgreementMCA || inv.DocumentType == "CreditNote" || !strings.EqualFold(inv.Profile, profile) ||
 			inv.PeriodEnd.Before(cutoff) {
 			continue
