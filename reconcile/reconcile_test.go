@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,4 +135,38 @@ func TestInvoicesStopsWithTheContextAndReportsFailures(t *testing.T) {
 	var ie *reconcile.InvoiceError
 	require.True(t, errors.As(err, &ie), "%v", err)
 	assert.Equal(t, invs[0].Name, ie.Invoice)
+}
+
+// countingTransport counts Resource Manager requests in flight.
+type countingTransport struct {
+	next          *http.Client
+	inflight, max atomic.Int32
+}
+
+func (c *countingTransport) Do(req *http.Request) (*http.Response, error) {
+	n := c.inflight.Add(1)
+	defer c.inflight.Add(-1)
+	for {
+		m := c.max.Load()
+		if n <= m || c.max.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(2 * time.Millisecond) // let requests overlap when they can
+	return c.next.Do(req)
+}
+
+func TestInvoicesBoundsConcurrency(t *testing.T) {
+	srv := billingtest.NewServer(t)
+	opts := srv.ClientOptions()
+	ct := &countingTransport{next: srv.HTTPClient()}
+	opts.Transport = ct
+	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), opts)
+	require.NoError(t, err)
+	invs := list(t, invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS), bc.LastMonths(8))
+	ct.max.Store(0)
+	results, err := reconcile.NewClient(bc).Invoices(context.Background(), invs, &reconcile.Options{Concurrency: 2})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, ct.max.Load(), int32(2))
+	assert.Len(t, results, len(invs))
 }

@@ -4,7 +4,9 @@
 //
 //	go run ./examples/emulator -addr 127.0.0.1:0 -ca-out /tmp/emulator-ca.pem
 //
-// It prints exactly one JSON line to stdout and serves until SIGINT or SIGTERM:
+// Its world follows today's date (the same world for a given date and -seed); -now pins the world
+// clock to an instant, e.g. -now 2026-11-25T12:00:00Z. It prints exactly one JSON line to stdout
+// and serves until SIGINT or SIGTERM:
 //
 //	{"endpoint":"https://127.0.0.1:PORT","ca_file":"/tmp/emulator-ca.pem","principals":{"mca-profile-owner":"Billing profile owner at /providers/...",...}}
 //
