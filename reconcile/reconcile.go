@@ -72,7 +72,7 @@ const (
 
 // Line is one step from the usage to the charged amount.
 type Line struct {
-	Kind   LineKind
+	Kind   LineKind       // what the step is
 	Amount billing.Amount // signed: what the step adds to the charged amount
 	Rows   int            // LineUsage, LineRounding, LineUsageNotOnInvoice: the rows counted
 	Text   string         // one sentence for a person
@@ -80,9 +80,12 @@ type Line struct {
 
 // Result is the reconciliation of one invoice.
 type Result struct {
+	// Invoice is the invoice reconciled, as given.
 	Invoice invoice.Invoice
-	// Scope and Usage say which usage was read: the scope and the options of the request.
+	// Scope is the scope whose usage was read (zero for a credit note).
 	Scope billing.Scope
+	// Usage is the selection of the usage request: InvoiceID (MCA/MPA), BillingPeriod (EA) or
+	// Period (MOSP).
 	Usage usage.Options
 	// UsageRows is the number of usage rows read (on the invoice or not).
 	UsageRows int
@@ -286,8 +289,8 @@ type Progress struct {
 
 // InvoiceError is the failure of one invoice in Invoices.
 type InvoiceError struct {
-	Invoice string
-	Err     error
+	Invoice string // the invoice name
+	Err     error  // why it failed, e.g. a *roles.PermissionError from the usage request
 }
 
 // Error names the invoice and the cause.

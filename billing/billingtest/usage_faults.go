@@ -12,7 +12,8 @@ type DroppedRow struct {
 	// Cost is the row's exact actual cost, a decimal string in Currency.
 	Cost string
 	// Billed is the cost rounded to the cent: what the row adds to the invoice that bills it.
-	Billed   string
+	Billed string
+	// Currency is the subscription's billing currency.
 	Currency string
 }
 
