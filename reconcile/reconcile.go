@@ -196,7 +196,7 @@ func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (Result, erro
 			}
 			res.UsageRows++
 			res.UsageTotals[rec.Currency] = res.UsageTotals[rec.Currency].Add(rec.Cost)
-			if !billedHere(inv, rec) || (cur != "" && !strings.EqualFold(rec.Currency, cur)) {
+			if !billedHere(inv, rec) || (cur != "" && rec.Currency != "" && !strings.EqualFold(rec.Currency, cur)) {
 				o := offInvoice[rec.Currency]
 				if o == nil {
 					o = &off{}

@@ -170,3 +170,22 @@ func TestInvoicesBoundsConcurrency(t *testing.T) {
 	assert.LessOrEqual(t, ct.max.Load(), int32(2))
 	assert.Len(t, results, len(invs))
 }
+
+// Rows the usage request returns that another billing period bills are reported, not counted.
+func TestUsageOfAnotherBillingPeriodIsNotOnTheInvoice(t *testing.T) {
+	srv := billingtest.NewServer(t)
+	bc := client(t, srv, billingtest.MOSPAccountAdmin)
+	invs := list(t, invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo), bc.LastMonths(3))
+	inv := invs[0]
+	wider := inv
+	wider.Period.End = inv.Period.End.AddDays(3) // three days of the next billing period
+	res, err := reconcile.NewClient(bc).Invoice(context.Background(), wider)
+	require.NoError(t, err)
+	assert.True(t, res.Reconciled(), "%s %v", res, res.Lines)
+	off, ok := res.Line(reconcile.LineUsageNotOnInvoice)
+	require.True(t, ok, "%v", res.Lines)
+	assert.Positive(t, off.Rows)
+	truth, _ := srv.InvoiceTruth(inv.Name)
+	assert.Equal(t, truth.UsageRows+off.Rows, res.UsageRows)
+	assert.NotEmpty(t, res.Notes, "pay-as-you-go invoices do not itemise tax")
+}
