@@ -58,8 +58,8 @@ type InvoiceDocument struct {
 	Kind string // Invoice, VoidNote, TaxReceipt, CreditNote, Transactions
 }
 
-// invoiceState is the invoice feature's state: the invoices generated from the world at start
-// (they never change) and the knobs tests turn.
+// invoiceState is the invoice feature's state: the invoices laid out from the world at start
+// (only AlterInvoiceAmount changes them) and the knobs tests turn.
 type invoiceState struct {
 	// list holds the invoices by account, then date. Names, periods and documents are fixed at
 	// start; amounts are computed from usage on first use (amounts), and AlterInvoiceAmount
@@ -150,6 +150,12 @@ func newInvoiceState(w *World) *invoiceState {
 				}
 				inv.DueDate = inv.Date.AddDate(0, 0, 30)
 				last := i == len(months)-1
+				switch {
+				case pi == 0 && i == 10:
+					inv.Type = "AzureMarketplace"
+				case pi == 0 && i == 14:
+					inv.Type = "AzureSupport"
+				}
 				if pi == 0 && i%4 == 1 {
 					inv.Documents = append(inv.Documents, nextDoc("TaxReceipt"))
 				}
