@@ -31,6 +31,13 @@
 //
 // Cost Details keeps 13 months of usage: older EA and MCA invoices cannot be reconciled (their
 // usage request fails with a *billing.InputError).
+//
+// What it cannot see on Azure, and reports rather than hides: invoices round per invoice line (a
+// meter's charges over the period), which usage rows do not show, so there the rounding line is
+// an estimate and a few cents may stay unexplained; a pay-as-you-go invoice shows only
+// billedAmount, so any tax on it stays unexplained (Result.Notes says so); a credit note's amount
+// is taken as stated, since no usage backs it. On the emulator (package billingtest), which
+// rounds per row and itemises every step, every invoice closes at exactly zero.
 package reconcile
 
 import (
