@@ -141,7 +141,9 @@ type Invoice struct {
 
 // Charged answers "what was I charged on this invoice": the amount it bills, tax included,
 // after credits, prepayment and free credit — Billed, or Total when the service did not send
-// billedAmount. It is negative for a credit note. Payments do not change it (see AmountDue).
+// billedAmount. It is negative for a credit note. Payments do not change it (see AmountDue). A
+// Void invoice keeps what it billed; its charges are billed again on the invoice that replaces
+// it, so check Status before adding invoices up.
 func (inv Invoice) Charged() billing.Amount {
 	if inv.Billed.Currency != "" || !inv.Billed.Value.IsZero() {
 		return inv.Billed
