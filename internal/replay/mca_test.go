@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +104,46 @@ func TestMPAAccounts(t *testing.T) {
 	assert.Equal(t, "Active", a.Status)
 	assert.True(t, a.HasReadAccess)
 	assert.Nil(t, a.Enrollment)
+}
+
+func TestMCAAccountsListAndGet(t *testing.T) {
+	f := start(t, recordedAt, "mca_accounts")
+	accts := collect(t, f.bc.Accounts(ctx(t)))
+	require.Len(t, accts, 2)
+	for _, a := range accts {
+		assert.Equal(t, billing.AgreementMCA, a.Agreement)
+		assert.Equal(t, "Individual", a.AccountType)
+		assert.Equal(t, "Professional", a.AccountSubType)
+		assert.Equal(t, "25190330-c2fa-4110-b63d-5cda77380ac6", a.PrimaryTenantID)
+		assert.Nil(t, a.Enrollment)
+	}
+	assert.Equal(t, "SMB Account 1", accts[1].DisplayName)
+	assert.Equal(t, mcaIndividual, accts[1].Name)
+
+	g, err := f.bc.Account(ctx(t), "e261ef40-3517-515d-3680-8be4252ae148:efd45d14-e459-4bd7-a883-f3b176d0c335_2019-05-31")
+	require.NoError(t, err)
+	assert.Equal(t, accts[0], g)
+	assert.Equal(t, "Account Name Updated Via CLI Test", g.DisplayName)
+}
+
+func TestMCABillingSubscriptionsSeatBased(t *testing.T) {
+	f := start(t, recordedAt, "mca_billing_subscriptions")
+	acct, _ := billing.AccountScope(mcaAccount)
+	subs := collect(t, f.bc.BillingSubscriptions(ctx(t), acct))
+	require.Len(t, subs, 3)
+	prof := "/providers/Microsoft.Billing/billingAccounts/" + mcaAccount + "/billingProfiles/HWEG-Q6HX-BG7-TGB"
+	s := subs[0]
+	assert.Equal(t, "/providers/Microsoft.Billing/billingAccounts/"+mcaAccount+"/billingSubscriptions/30d76dc4-93c6-4638-dbcd-8b64f0882e9b", s.ID)
+	assert.Equal(t, "", s.SubscriptionID, "a seat-based billing subscription is no Azure subscription")
+	assert.Equal(t, prof, s.BillingProfileID)
+	assert.Equal(t, prof+"/invoiceSections/3GOG-XYPA-PJA-TGB", s.InvoiceSectionID)
+	assert.Equal(t, "0001", s.SKU)
+	assert.Equal(t, "SeatBased", s.ProductCategory)
+	assert.Equal(t, "P1M", s.BillingFrequency)
+	assert.Equal(t, "On", s.AutoRenew)
+	assert.Equal(t, "Active", s.Status)
+	assert.Equal(t, time.Date(2024, 1, 26, 20, 27, 37, 242110700, time.UTC), s.CreatedAt.UTC())
+	assert.Equal(t, "monthy to daily with bill freq", subs[1].DisplayName)
+	assert.Equal(t, "", subs[2].BillingFrequency)
+	assert.Equal(t, time.Date(2024, 2, 6, 20, 9, 12, 338724700, time.UTC), subs[2].CreatedAt.UTC())
 }
