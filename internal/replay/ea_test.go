@@ -194,14 +194,32 @@ func TestEAInvoicesListGetAndDownload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pdf, buf.Bytes())
 
+	// The listed Summary document is the same summary: Download by kind must not fetch the
+	// invoice PDF in its place (EA documents have no name to ask /download for).
+	buf.Reset()
+	_, err = ic.Download(ctx(t), got, invoice.KindSummary, &buf)
+	require.NoError(t, err)
+	assert.Equal(t, pdf, buf.Bytes())
+
+	// Transactions are a CSV, from POST transactionsDownload and an account-level operation.
+	buf.Reset()
+	_, err = ic.Download(ctx(t), invs[2], invoice.KindTransactions, &buf)
+	require.NoError(t, err)
+	assert.Equal(t, csv, buf.Bytes())
+
 	blobs := f.blobs()
-	require.Len(t, blobs, 2)
+	require.Len(t, blobs, 4)
 	u0, _ := url.Parse(blobs[0].URL)
 	assert.Equal(t, "/billingrppub/invoices/6575495/9882787315.pdf", u0.Path)
 	assert.Equal(t, "2024-11-18T07:00:01Z", u0.Query().Get("se"))
 	assert.Equal(t, "+PI/nooNhOKjNZqtQdEUJbsY07BZiaUmJ2uK9KIMzgU=", u0.Query().Get("sig"))
-	u1, _ := url.Parse(blobs[1].URL)
-	assert.Equal(t, "/billingrppub/invoicesummaries/6575495/9882787315_invoice_summary.pdf", u1.Path)
+	for _, b := range blobs[1:3] {
+		u, _ := url.Parse(b.URL)
+		assert.Equal(t, "/billingrppub/invoicesummaries/6575495/9882787315_invoice_summary.pdf", u.Path)
+	}
+	u3, _ := url.Parse(blobs[3].URL)
+	assert.Equal(t, "/billingrppub/invoicetransactions/6575495/9883234458_invoice_transactions.csv", u3.Path)
+	assert.Equal(t, "2024-11-18T07:02:49Z", u3.Query().Get("se"))
 	for _, b := range blobs {
 		assert.Empty(t, b.Authorization, "blob requests carry no token")
 	}
@@ -209,7 +227,9 @@ func TestEAInvoicesListGetAndDownload(t *testing.T) {
 	require.Len(t, polls, 2)
 	assert.Contains(t, polls[0].URL, "t=638675094002319150", "the Location is polled as given")
 	assert.Contains(t, polls[1].URL, "t=638675094006231448", "the second 202's Location is followed")
-	require.Len(t, f.requests("/operationResults/invoiceSummaryDownload_f4622502"), 1)
+	require.Len(t, f.requests("/operationResults/invoiceSummaryDownload_f4622502"), 2)
+	require.Len(t, f.requests("/invoices/EA02268641/download?"), 1, "the Summary document is not fetched with /download")
+	require.Len(t, f.requests("/operationResults/transactionsDownload_27da8b92"), 2)
 	// Two polls without Retry-After must not wait the 5 s default each (issue 12, item 4).
 	assert.Less(t, took, 3*time.Second, "polling without Retry-After")
 }
@@ -231,6 +251,7 @@ func TestEADownloadLinkExpiryFromSAS(t *testing.T) {
 	assert.Equal(t, billing.DownloadKindExpired, de.Kind)
 	assert.Empty(t, f.blobs(), "an expired link is never fetched")
 	_, _ = ic.DownloadSummary(ctx(t), inv, &buf)
+	_, _ = ic.Download(ctx(t), inv, invoice.KindTransactions, &buf)
 }
 
 func TestEAPermissionsCheckAccessAndRoleDefinitions(t *testing.T) {

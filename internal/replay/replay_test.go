@@ -21,8 +21,12 @@ import (
 	"github.com/azbilling/azbilling/internal/replay"
 )
 
-// pdf is the document every blob download answers: the recordings hold links, not documents.
-var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+// pdf and csv are what blob downloads answer, by extension: the recordings hold links, not
+// documents.
+var (
+	pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	csv = []byte("Invoice Number,Amount\nEA02510779,3355.76\n")
+)
 
 type staticCred struct{}
 
@@ -56,7 +60,7 @@ func start(t *testing.T, now time.Time, names ...string) *fixture {
 		}
 		require.True(t, found, "no scenario %s", n)
 	}
-	srv, err := replay.New(picked, pdf)
+	srv, err := replay.New(picked, map[string][]byte{".pdf": pdf, ".csv": csv})
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS12}}}

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -105,7 +107,7 @@ type Server struct {
 	entries map[string][]entry // by request key
 	served  map[string]int     // by request key: answers given
 	log     []Request
-	blobDoc []byte
+	blobDoc map[string][]byte
 }
 
 type entry struct {
@@ -138,10 +140,11 @@ func requestKey(method, path string, q url.Values) (string, url.Values) {
 	return strings.ToUpper(method) + " " + strings.ToLower(path) + "?" + strings.Join(names, "&"), keys
 }
 
-// New starts the servers for the given scenarios. blobDocument is what every blob download
-// answers. Close them with Close.
-func New(scenarios []*Scenario, blobDocument []byte) (*Server, error) {
-	s := &Server{entries: map[string][]entry{}, served: map[string]int{}, blobDoc: blobDocument}
+// New starts the servers for the given scenarios. blobDocuments says what a blob download
+// answers, by the extension of the blob's name (".pdf", ".csv"); the recordings hold links, not
+// documents. Close the servers with Close.
+func New(scenarios []*Scenario, blobDocuments map[string][]byte) (*Server, error) {
+	s := &Server{entries: map[string][]entry{}, served: map[string]int{}, blobDoc: blobDocuments}
 	for _, sc := range scenarios {
 		for i, in := range sc.Interactions {
 			u, err := url.Parse(in.URL)
@@ -262,8 +265,12 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	http.ServeContent(w, r, "", zeroTime, strings.NewReader(string(s.blobDoc)))
+	doc, ok := s.blobDoc[path.Ext(r.URL.Path)]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	http.ServeContent(w, r, path.Base(r.URL.Path), zeroTime, bytes.NewReader(doc))
 }
 
 var zeroTime = time.Time{}
