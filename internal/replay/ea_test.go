@@ -120,7 +120,7 @@ func TestEABillingSubscriptionsEveryPageAndGet(t *testing.T) {
 		"AD59535B-DDAE-4565-B041-44E46FF073D8", "12C47464-6818-45BB-9B40-A6B80B8E8A59"}, ids)
 	s := subs[1]
 	assert.Equal(t, "/providers/Microsoft.Billing/billingAccounts/6575495/billingSubscriptions/1DD6372E-E810-419B-8C92-04520E2213CB", s.ID)
-	assert.Equal(t, "venkat-sub2-from-overview", s.DisplayName)
+	assert.Equal(t, "sub2-from-overview", s.DisplayName)
 	assert.Equal(t, "290876", s.EnrollmentAccount)
 	assert.Equal(t, "MS-AZR-0017P", s.OfferID)
 	assert.Equal(t, "UsageBased", s.ProductCategory)
