@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/azbilling/azbilling/internal/arm"
@@ -306,8 +307,12 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 
 // Subscription is an Azure subscription as the billing service sees it.
 type Subscription struct {
-	ID                string // ARM id of the billing subscription
-	SubscriptionID    string // the Azure subscription GUID
+	ID string // ARM id of the billing subscription
+	// SubscriptionID is the Azure subscription GUID: the service's subscriptionId, or the
+	// billing subscription's name when the service leaves subscriptionId out of a usage-based
+	// (Azure) subscription. Empty for billing subscriptions that are not Azure subscriptions:
+	// seat-based products (Microsoft 365 licences, ...), reservations, savings plans, software.
+	SubscriptionID    string
 	DisplayName       string
 	Status            string
 	BillingProfileID  string
@@ -345,7 +350,10 @@ type wireSubscription struct {
 func (w wireSubscription) subscription() Subscription {
 	p := w.Properties
 	sub := p.SubscriptionID
-	if sub == "" {
+	if sub == "" && (p.ProductCategory == "" || strings.Contains(strings.ToLower(p.ProductCategory), "usage")) {
+		// Only an Azure subscription's billing subscription is named by its subscription id; a
+		// seat-based product's name merely looks like one (recorded: productCategory SeatBased,
+		// no subscriptionId).
 		sub = w.Name
 	}
 	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: p.Status,
