@@ -31,7 +31,7 @@ const consumptionHeader = "SubscriptionGuid,ResourceGroup,ResourceLocation,Usage
 	"OfferId,AdditionalInfo,ServiceInfo1,ServiceInfo2,ServiceName,ServiceTier,Currency,UnitOfMeasure"
 
 // usageDetails walks the Consumption usage details of the plan's subscription, page by page,
-// following nextLink verbatim. item gets each usage detail (reused between calls) and its
+// following nextLink (resolved and made valid by arm.ResolveLink). item gets each usage detail (reused between calls) and its
 // 1-based position; it returns false to stop. A 204 answer is an empty list.
 func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(it *usageItem, n int) (bool, error)) error {
 	q := url.Values{}
@@ -82,6 +82,9 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 				Reason: "the usage details page: " + pe.Reason, ContentType: resp.Header.Get("Content-Type"), Err: pe.Err}
 		}
 		if err != nil || stopped || next == "" {
+			return err
+		}
+		if next, err = c.cc.ARM.ResolveLink(next); err != nil {
 			return err
 		}
 		if seen[next] {

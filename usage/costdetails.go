@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -197,15 +196,11 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	if loc == "" {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.cc.ARM.ResolveLink(loc)
 	if err != nil {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		base, _ := url.Parse(c.cc.ARM.Endpoint())
-		u = base.ResolveReference(u)
-	}
-	return u.String(), nil
+	return u, nil
 }
 
 // pollWait is how long to wait before polling: the Retry-After family of headers (0 means now),
