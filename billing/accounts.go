@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -38,10 +39,15 @@ type Account struct {
 	NotificationEmail string // MOSP account notifications (not invoice e-mail)
 	PrimaryTenantID   string
 	Enrollment        *Enrollment // EA only
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON path
+	// ("enrollmentDetails.startDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
 }
 
 // Enrollment holds an EA billing account's enrollment details.
 type Enrollment struct {
+	// Start and End are the enrollment's term. The service writes them as .NET text
+	// ("6/1/2020 12:00:00 AM +00:00"); they are read with ParseTime and keep the offset written.
 	Start            time.Time
 	End              time.Time
 	Currency         string
@@ -68,8 +74,8 @@ type wireAccount struct {
 		NotificationEmailAddress string `json:"notificationEmailAddress"`
 		PrimaryBillingTenantID   string `json:"primaryBillingTenantId"`
 		EnrollmentDetails        *struct {
-			StartDate        time.Time `json:"startDate"`
-			EndDate          time.Time `json:"endDate"`
+			StartDate        wire.Time `json:"startDate"`
+			EndDate          wire.Time `json:"endDate"`
 			Currency         string    `json:"currency"`
 			Channel          string    `json:"channel"`
 			BillingCycle     string    `json:"billingCycle"`
@@ -88,7 +94,10 @@ func (w wireAccount) account() Account {
 		HasReadAccess: p.HasReadAccess, NotificationEmail: p.NotificationEmailAddress, PrimaryTenantID: p.PrimaryBillingTenantID,
 	}
 	if e := p.EnrollmentDetails; e != nil {
-		a.Enrollment = &Enrollment{Start: e.StartDate, End: e.EndDate, Currency: e.Currency, Channel: e.Channel,
+		a.Enrollment = &Enrollment{
+			Start:    wire.Note(&a.UnreadDates, "enrollmentDetails.startDate", e.StartDate),
+			End:      wire.Note(&a.UnreadDates, "enrollmentDetails.endDate", e.EndDate),
+			Currency: e.Currency, Channel: e.Channel,
 			BillingCycle: e.BillingCycle, CountryCode: e.CountryCode, PONumber: e.PONumber, InvoiceRecipient: e.InvoiceRecipient}
 	}
 	if a.Agreement == "" {
@@ -218,17 +227,17 @@ type wireNamed struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		DisplayName    string `json:"displayName"`
-		State          string `json:"state"`
-		Status         string `json:"status"`
-		SystemID       string `json:"systemId"`
-		CostCenter     string `json:"costCenter"`
-		AccountOwner   string `json:"accountOwner"`
-		DepartmentID   string `json:"departmentId"`
-		DepartmentName string `json:"departmentName"`
-		AccountName    string `json:"accountName"`
-		StartDate      string `json:"startDate"`
-		EndDate        string `json:"endDate"`
+		DisplayName    string    `json:"displayName"`
+		State          string    `json:"state"`
+		Status         string    `json:"status"`
+		SystemID       string    `json:"systemId"`
+		CostCenter     string    `json:"costCenter"`
+		AccountOwner   string    `json:"accountOwner"`
+		DepartmentID   string    `json:"departmentId"`
+		DepartmentName string    `json:"departmentName"`
+		AccountName    string    `json:"accountName"`
+		StartDate      wire.Time `json:"startDate"`
+		EndDate        wire.Time `json:"endDate"`
 	} `json:"properties"`
 }
 
@@ -283,6 +292,11 @@ type EnrollmentAccount struct {
 	CostCenter   string
 	DepartmentID string
 	Status       string
+	// Start and End are the account's term (startDate, endDate), zero when not sent.
+	Start, End time.Time
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("startDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
 }
 
 func (w wireNamed) enrollmentAccount() EnrollmentAccount {
@@ -291,8 +305,11 @@ func (w wireNamed) enrollmentAccount() EnrollmentAccount {
 	if name == "" {
 		name = p.AccountName
 	}
-	return EnrollmentAccount{ID: w.ID, Name: w.Name, DisplayName: name, AccountOwner: p.AccountOwner,
+	ea := EnrollmentAccount{ID: w.ID, Name: w.Name, DisplayName: name, AccountOwner: p.AccountOwner,
 		CostCenter: p.CostCenter, DepartmentID: p.DepartmentID, Status: p.Status}
+	ea.Start = wire.Note(&ea.UnreadDates, "startDate", p.StartDate)
+	ea.End = wire.Note(&ea.UnreadDates, "endDate", p.EndDate)
+	return ea
 }
 
 // EnrollmentAccounts yields the enrollment accounts of an EA billing account.
@@ -325,6 +342,9 @@ type Subscription struct {
 	CostCenter        string
 	BillingFrequency  string
 	AutoRenew         string
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("purchaseDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
 }
 
 type wireSubscription struct {
@@ -340,7 +360,7 @@ type wireSubscription struct {
 		SKUID               string    `json:"skuId"`
 		OfferID             string    `json:"offerId"`
 		ProductCategory     string    `json:"productCategory"`
-		PurchaseDate        time.Time `json:"purchaseDate"`
+		PurchaseDate        wire.Time `json:"purchaseDate"`
 		CostCenter          string    `json:"consumptionCostCenter"`
 		BillingFrequency    string    `json:"billingFrequency"`
 		AutoRenew           string    `json:"autoRenew"`
@@ -356,10 +376,12 @@ func (w wireSubscription) subscription() Subscription {
 		// no subscriptionId).
 		sub = w.Name
 	}
-	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: p.Status,
+	s := Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: p.Status,
 		BillingProfileID: p.BillingProfileID, InvoiceSectionID: p.InvoiceSectionID, EnrollmentAccount: p.EnrollmentAccountID,
-		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.PurchaseDate, CostCenter: p.CostCenter,
+		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CostCenter: p.CostCenter,
 		BillingFrequency: p.BillingFrequency, AutoRenew: p.AutoRenew}
+	s.CreatedAt = wire.Note(&s.UnreadDates, "purchaseDate", p.PurchaseDate)
+	return s
 }
 
 // BillingSubscriptions yields the subscriptions billed to a billing account, billing profile or

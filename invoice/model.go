@@ -8,6 +8,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/internal/wire"
 )
 
 // Status is an invoice's payment status as the service sends it. Values this package does not
@@ -110,6 +111,12 @@ type Invoice struct {
 
 	CreditFor      string // creditForDocumentId: the invoice a credit note credits
 	BilledDocument string // billedDocumentId: set on void invoices
+
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("invoiceDate", "dueDate", "invoicePeriodStartDate", "invoicePeriodEndDate",
+	// "payments[2].date"); that field is left zero. Nil when every date was read: one odd date
+	// never fails a list.
+	UnreadDates map[string]string
 }
 
 // Document returns the first document of the given kind.
@@ -155,8 +162,9 @@ type Payment struct {
 	Type       string // paymentType, e.g. credited or debited
 }
 
-// Wire shapes (2024-04-01 names). Dates are decoded by billing.Date, which takes the date part of
-// a timestamp as written; amounts by billing.Decimal, which never goes through float64.
+// Wire shapes (2024-04-01 names). Dates are decoded by wire.Time (billing.ParseTime's forms, the
+// date taken as written, never failing); amounts by billing.Decimal, which never goes through
+// float64.
 
 type wireAmount struct {
 	Currency string          `json:"currency"`
@@ -180,11 +188,11 @@ type wireDocument struct {
 }
 
 type wirePayment struct {
-	Amount              *wireAmount  `json:"amount"`
-	Date                billing.Date `json:"date"`
-	PaymentMethodFamily string       `json:"paymentMethodFamily"`
-	PaymentMethodType   string       `json:"paymentMethodType"`
-	PaymentType         string       `json:"paymentType"`
+	Amount              *wireAmount `json:"amount"`
+	Date                wire.Time   `json:"date"`
+	PaymentMethodFamily string      `json:"paymentMethodFamily"`
+	PaymentMethodType   string      `json:"paymentMethodType"`
+	PaymentType         string      `json:"paymentType"`
 }
 
 type wireInvoice struct {
@@ -206,10 +214,10 @@ type wireInvoice struct {
 		CreditForDocumentID       string         `json:"creditForDocumentId"`
 		Documents                 []wireDocument `json:"documents"`
 		DocumentType              string         `json:"documentType"`
-		DueDate                   billing.Date   `json:"dueDate"`
-		InvoiceDate               billing.Date   `json:"invoiceDate"`
-		InvoicePeriodStartDate    billing.Date   `json:"invoicePeriodStartDate"`
-		InvoicePeriodEndDate      billing.Date   `json:"invoicePeriodEndDate"`
+		DueDate                   wire.Time      `json:"dueDate"`
+		InvoiceDate               wire.Time      `json:"invoiceDate"`
+		InvoicePeriodStartDate    wire.Time      `json:"invoicePeriodStartDate"`
+		InvoicePeriodEndDate      wire.Time      `json:"invoicePeriodEndDate"`
 		InvoiceType               string         `json:"invoiceType"`
 		IsMonthlyInvoice          bool           `json:"isMonthlyInvoice"`
 		Payments                  []wirePayment  `json:"payments"`
@@ -227,9 +235,7 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	inv := Invoice{
 		ID: w.ID, Name: w.Name, Agreement: ag,
 		Status: Status(p.Status), Type: Type(p.InvoiceType), DocumentType: DocumentKind(p.DocumentType),
-		Monthly: p.IsMonthlyInvoice,
-		Date:    p.InvoiceDate, DueDate: p.DueDate,
-		Period:    billing.Period{Start: p.InvoicePeriodStartDate, End: p.InvoicePeriodEndDate},
+		Monthly:   p.IsMonthlyInvoice,
 		AmountDue: p.AmountDue.amount(), Billed: p.BilledAmount.amount(), Total: p.TotalAmount.amount(),
 		Tax: p.TaxAmount.amount(), SubTotal: p.SubTotal.amount(), Credit: p.CreditAmount.amount(),
 		FreeCredit: p.FreeAzureCreditApplied.amount(), Prepayment: p.AzurePrepaymentApplied.amount(),
@@ -238,6 +244,10 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 		PurchaseOrder: p.PurchaseOrderNumber,
 		CreditFor:     p.CreditForDocumentID, BilledDocument: p.BilledDocumentID,
 	}
+	inv.Date = billing.DateOf(wire.Note(&inv.UnreadDates, "invoiceDate", p.InvoiceDate))
+	inv.DueDate = billing.DateOf(wire.Note(&inv.UnreadDates, "dueDate", p.DueDate))
+	inv.Period.Start = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodStartDate", p.InvoicePeriodStartDate))
+	inv.Period.End = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodEndDate", p.InvoicePeriodEndDate))
 	if inv.Name == "" {
 		inv.Name = lastSegment(w.ID)
 	}
@@ -253,8 +263,9 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	}
 	if len(p.Payments) > 0 {
 		inv.Payments = make([]Payment, 0, len(p.Payments))
-		for _, pm := range p.Payments {
-			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: pm.Date,
+		for i, pm := range p.Payments {
+			date := billing.DateOf(wire.Note(&inv.UnreadDates, fmt.Sprintf("payments[%d].date", i), pm.Date))
+			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: date,
 				Family: pm.PaymentMethodFamily, MethodType: pm.PaymentMethodType, Type: pm.PaymentType})
 		}
 	}

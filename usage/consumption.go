@@ -11,6 +11,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -171,11 +172,11 @@ func (it *usageItem) record(rec *Record, n int) error {
 		if v == "" {
 			continue
 		}
-		day, err := billing.ParseDate(v[:min(len(v), 10)]) // 2019-04-09T00:00:00.0000000Z
-		if err != nil {
-			return itemError(n, d.f, v, ErrBadDate, err)
+		t, ok := wire.ParseTime(v) // 2019-04-09T00:00:00.0000000Z, 2017-10-01T00:00:00Z, ...
+		if !ok {
+			return itemError(n, d.f, v, ErrBadDate, billing.ErrInvalidDate)
 		}
-		*d.dst = day
+		*d.dst = billing.DateOf(t)
 	}
 	for _, d := range [...]struct {
 		f   itemField

@@ -108,21 +108,7 @@ func parseCostDetailsResult(b []byte) (*cdResult, error) {
 	if m.ByteCount < 0 || (m.ByteCount > 0 && total > 0 && total != m.ByteCount) {
 		return bad(fmt.Sprintf("says byteCount %d but its blobs add up to %d", m.ByteCount, total))
 	}
-	if r.ValidTill != "" {
-		if _, err := parseValidTill(r.ValidTill); err != nil {
-			return bad(fmt.Sprintf("has an unreadable validTill %q", r.ValidTill))
-		}
-	}
 	return &r, nil
-}
-
-// parseValidTill reads the manifest's expiry: RFC 3339 with up to 7 fractional digits, with or
-// without a zone (UTC is documented).
-func parseValidTill(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
 }
 
 // costDetailsCall is the permission context of a Cost Details request. On EA the view-charges
