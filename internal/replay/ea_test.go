@@ -45,6 +45,9 @@ func TestEAAccountsListAndGet(t *testing.T) {
 	assert.Equal(t, "Disabled", accts[3].Status)
 	assert.Equal(t, time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC), accts[3].Enrollment.Start.UTC())
 	assert.Equal(t, time.Date(2023, 8, 31, 0, 0, 0, 0, time.UTC), accts[3].Enrollment.End.UTC())
+	for _, a := range accts {
+		assert.Nil(t, a.UnreadDates, a.Name)
+	}
 
 	g, err := f.bc.Account(ctx(t), "6467779")
 	require.NoError(t, err)
@@ -96,6 +99,13 @@ func TestEAEnrollmentAccountsEveryPage(t *testing.T) {
 	assert.Equal(t, "owner1@example.com", eas[0].AccountOwner)
 	assert.Equal(t, "198223", eas[0].DepartmentID)
 	assert.Equal(t, "cc1", eas[0].CostCenter)
+	// "2020-09-05T00:00:00.0000000Z" and "2025-05-31T00:00:00.0000000Z"
+	assert.Equal(t, time.Date(2020, 9, 5, 0, 0, 0, 0, time.UTC), eas[0].Start.UTC())
+	assert.Equal(t, time.Date(2025, 5, 31, 0, 0, 0, 0, time.UTC), eas[0].End.UTC())
+	assert.Equal(t, time.Date(2024, 11, 11, 0, 0, 0, 0, time.UTC), eas[7].Start.UTC())
+	for _, e := range eas {
+		assert.Nil(t, e.UnreadDates, e.Name)
+	}
 	assert.Equal(t, "ABCD", eas[1].CostCenter, `"  ABCD" trimmed`)
 	assert.Equal(t, "Pending", eas[2].Status)
 	assert.Equal(t, "", eas[3].DepartmentID)
@@ -127,6 +137,9 @@ func TestEABillingSubscriptionsEveryPageAndGet(t *testing.T) {
 	assert.Equal(t, "test1234567890", s.CostCenter)
 	assert.Equal(t, "Other", s.Status)
 	assert.True(t, s.CreatedAt.IsZero(), "purchaseDate 0001-01-01T00:00:00.0000000Z means none: %v", s.CreatedAt)
+	for _, s := range subs {
+		assert.Nil(t, s.UnreadDates, s.SubscriptionID)
+	}
 	assert.Equal(t, "1010", subs[2].CostCenter)
 	reqs := f.requests("/billingSubscriptions")
 	require.Len(t, reqs, 3)
