@@ -93,6 +93,8 @@ func TestAccountsReadEADotNetDatesAndNeverFailOnAnUnreadableOne(t *testing.T) {
 	assert.Equal(t, "2020-06-01T00:00:00Z", e.Start.Format(time.RFC3339))
 	assert.Equal(t, "2023-05-31T00:00:00Z", e.End.Format(time.RFC3339))
 	assert.Nil(t, got[0].UnreadDates)
+	assert.Equal(t, "IN", e.CountryCode, "padded text is trimmed")
+	assert.Equal(t, "INR", e.Currency)
 
 	e = got[1].Enrollment
 	require.NotNil(t, e)
@@ -127,6 +129,8 @@ func TestEnrollmentAccountsAndSubscriptionsReadEveryDateForm(t *testing.T) {
 	assert.Equal(t, "2020-05-31T23:59:59.9999999Z", eas[0].End.Format(time.RFC3339Nano))
 	assert.Equal(t, "2020-06-01T00:00:00Z", eas[1].Start.Format(time.RFC3339Nano))
 	assert.Equal(t, "2021-06-01T00:00:00Z", eas[1].End.Format(time.RFC3339Nano))
+	assert.Equal(t, "ABCD", eas[0].CostCenter, "padded text is trimmed")
+	assert.Equal(t, "Dev", eas[0].DisplayName)
 
 	scope, err := billing.AccountScope("7654321")
 	require.NoError(t, err)
@@ -141,6 +145,25 @@ func TestEnrollmentAccountsAndSubscriptionsReadEveryDateForm(t *testing.T) {
 	assert.Equal(t, "2021-11-02T10:00:00Z", subs[1].CreatedAt.Format(time.RFC3339))
 	assert.True(t, subs[2].CreatedAt.IsZero())
 	assert.Equal(t, map[string]string{"purchaseDate": "42"}, subs[2].UnreadDates)
+}
+
+func TestDepartmentsFollowRelativeNextLinkAndTrimText(t *testing.T) {
+	const acct = "/providers/Microsoft.Billing/billingAccounts/7654321"
+	bc, f := fixedClient(t, map[string]string{
+		acct + "/departments?api-version=2024-04-01": `{"value":[{"id":"` + acct + `/departments/1","name":"1",
+			"properties":{"costCenter":"  ABCD","displayName":"Finance ","status":"Active"}}],
+			"nextLink":"/providers/Microsoft.Billing/billingAccounts/7654321/departments?api-version=2024-04-01&skiptoken=MTA%3D"}`,
+		acct + "/departments?api-version=2024-04-01&skiptoken=MTA%3D": `{"value":[{"id":"` + acct + `/departments/2","name":"2",
+			"properties":{"costCenter":"","displayName":"Dev","status":"Active"}}]}`,
+	})
+	var got []billing.Department
+	for d, err := range bc.Departments(context.Background(), "7654321") {
+		require.NoError(t, err)
+		got = append(got, d)
+	}
+	require.Len(t, got, 2, "asked %v", f.asked)
+	assert.Equal(t, billing.Department{ID: acct + "/departments/1", Name: "1", DisplayName: "Finance", CostCenter: "ABCD", Status: "Active"}, got[0])
+	assert.Equal(t, "2", got[1].Name)
 }
 
 func TestParseTimeReadsAzureForms(t *testing.T) {

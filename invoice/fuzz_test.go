@@ -68,6 +68,15 @@ func TestDecodeInvoiceReadsEveryDateFormAndKeepsUnreadText(t *testing.T) {
 	inv, err = invoice.DecodeInvoice([]byte(invoiceSeeds[0]))
 	require.NoError(t, err)
 	assert.Nil(t, inv.UnreadDates, "no map while every date reads")
+
+	inv, err = invoice.DecodeInvoice([]byte(`{"name":"E2","properties":{"status":"Paid ","invoiceType":" AzureServices",
+		"documents":[{"kind":"Invoice ","source":"Other ","url":"https://x/y"}],"amountDue":{"currency":"USD ","value":1}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, invoice.StatusPaid, inv.Status, "padded text is trimmed")
+	assert.Equal(t, invoice.TypeAzureServices, inv.Type)
+	assert.Equal(t, invoice.KindInvoice, inv.Documents[0].Kind)
+	assert.Equal(t, "Other", inv.Documents[0].Source)
+	assert.Equal(t, "1 USD", inv.AmountDue.String())
 }
 
 func TestDecodeInvoiceRejectsBadAmounts(t *testing.T) {

@@ -74,7 +74,9 @@ func (k DocumentKind) slug() string {
 }
 
 // Invoice is an invoice, or a credit note, of any agreement type. Amounts are exact decimals;
-// fields the service did not send are zero. Documents lists what can be downloaded.
+// fields the service did not send are zero. Text fields other than ids and names (statuses,
+// types, kinds, currencies, display names, the purchase order) are trimmed of surrounding
+// blanks. Documents lists what can be downloaded.
 type Invoice struct {
 	ID   string // ARM id, as the service sent it
 	Name string // the invoice number, e.g. G123456789: pass it to Get
@@ -162,12 +164,13 @@ type Payment struct {
 	Type       string // paymentType, e.g. credited or debited
 }
 
-// Wire shapes (2024-04-01 names). Dates are decoded by wire.Time (billing.ParseTime's forms, the
-// date taken as written, never failing); amounts by billing.Decimal, which never goes through
-// float64.
+// Wire shapes (2024-04-01 names). Text values are wire.Text, trimmed of the blanks the service
+// pads some values with, so that "Paid " still compares equal to StatusPaid. Dates are decoded
+// by wire.Time (billing.ParseTime's forms, the date taken as written, never failing); amounts by
+// billing.Decimal, which never goes through float64.
 
 type wireAmount struct {
-	Currency string          `json:"currency"`
+	Currency wire.Text       `json:"currency"`
 	Value    billing.Decimal `json:"value"`
 }
 
@@ -175,24 +178,24 @@ func (w *wireAmount) amount() billing.Amount {
 	if w == nil {
 		return billing.Amount{}
 	}
-	return billing.Amount{Value: w.Value, Currency: w.Currency}
+	return billing.Amount{Value: w.Value, Currency: string(w.Currency)}
 }
 
 type wireDocument struct {
-	DocumentNumbers []string `json:"documentNumbers"`
-	ExternalURL     string   `json:"externalUrl"`
-	Kind            string   `json:"kind"`
-	Name            string   `json:"name"`
-	URL             string   `json:"url"`
-	Source          string   `json:"source"`
+	DocumentNumbers []string  `json:"documentNumbers"`
+	ExternalURL     string    `json:"externalUrl"`
+	Kind            wire.Text `json:"kind"`
+	Name            string    `json:"name"`
+	URL             string    `json:"url"`
+	Source          wire.Text `json:"source"`
 }
 
 type wirePayment struct {
 	Amount              *wireAmount `json:"amount"`
 	Date                wire.Time   `json:"date"`
-	PaymentMethodFamily string      `json:"paymentMethodFamily"`
-	PaymentMethodType   string      `json:"paymentMethodType"`
-	PaymentType         string      `json:"paymentType"`
+	PaymentMethodFamily wire.Text   `json:"paymentMethodFamily"`
+	PaymentMethodType   wire.Text   `json:"paymentMethodType"`
+	PaymentType         wire.Text   `json:"paymentType"`
 }
 
 type wireInvoice struct {
@@ -209,21 +212,21 @@ type wireInvoice struct {
 		TaxAmount                 *wireAmount    `json:"taxAmount"`
 		TotalAmount               *wireAmount    `json:"totalAmount"`
 		BilledDocumentID          string         `json:"billedDocumentId"`
-		BillingProfileDisplayName string         `json:"billingProfileDisplayName"`
+		BillingProfileDisplayName wire.Text      `json:"billingProfileDisplayName"`
 		BillingProfileID          string         `json:"billingProfileId"`
 		CreditForDocumentID       string         `json:"creditForDocumentId"`
 		Documents                 []wireDocument `json:"documents"`
-		DocumentType              string         `json:"documentType"`
+		DocumentType              wire.Text      `json:"documentType"`
 		DueDate                   wire.Time      `json:"dueDate"`
 		InvoiceDate               wire.Time      `json:"invoiceDate"`
 		InvoicePeriodStartDate    wire.Time      `json:"invoicePeriodStartDate"`
 		InvoicePeriodEndDate      wire.Time      `json:"invoicePeriodEndDate"`
-		InvoiceType               string         `json:"invoiceType"`
+		InvoiceType               wire.Text      `json:"invoiceType"`
 		IsMonthlyInvoice          bool           `json:"isMonthlyInvoice"`
 		Payments                  []wirePayment  `json:"payments"`
-		PurchaseOrderNumber       string         `json:"purchaseOrderNumber"`
-		Status                    string         `json:"status"`
-		SubscriptionDisplayName   string         `json:"subscriptionDisplayName"`
+		PurchaseOrderNumber       wire.Text      `json:"purchaseOrderNumber"`
+		Status                    wire.Text      `json:"status"`
+		SubscriptionDisplayName   wire.Text      `json:"subscriptionDisplayName"`
 		SubscriptionID            string         `json:"subscriptionId"`
 	} `json:"properties"`
 }
@@ -239,9 +242,9 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 		AmountDue: p.AmountDue.amount(), Billed: p.BilledAmount.amount(), Total: p.TotalAmount.amount(),
 		Tax: p.TaxAmount.amount(), SubTotal: p.SubTotal.amount(), Credit: p.CreditAmount.amount(),
 		FreeCredit: p.FreeAzureCreditApplied.amount(), Prepayment: p.AzurePrepaymentApplied.amount(),
-		BillingProfileID: p.BillingProfileID, BillingProfileName: p.BillingProfileDisplayName,
-		SubscriptionID: p.SubscriptionID, SubscriptionName: p.SubscriptionDisplayName,
-		PurchaseOrder: p.PurchaseOrderNumber,
+		BillingProfileID: p.BillingProfileID, BillingProfileName: string(p.BillingProfileDisplayName),
+		SubscriptionID: p.SubscriptionID, SubscriptionName: string(p.SubscriptionDisplayName),
+		PurchaseOrder: string(p.PurchaseOrderNumber),
 		CreditFor:     p.CreditForDocumentID, BilledDocument: p.BilledDocumentID,
 	}
 	inv.Date = billing.DateOf(wire.Note(&inv.UnreadDates, "invoiceDate", p.InvoiceDate))
@@ -254,7 +257,7 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	if len(p.Documents) > 0 {
 		inv.Documents = make([]Document, 0, len(p.Documents))
 		for _, d := range p.Documents {
-			doc := Document{Name: d.Name, Kind: DocumentKind(d.Kind), Source: d.Source, Numbers: d.DocumentNumbers, URL: d.URL}
+			doc := Document{Name: d.Name, Kind: DocumentKind(d.Kind), Source: string(d.Source), Numbers: d.DocumentNumbers, URL: d.URL}
 			if doc.URL == "" {
 				doc.URL = d.ExternalURL
 			}
@@ -266,7 +269,7 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 		for i, pm := range p.Payments {
 			date := billing.DateOf(wire.Note(&inv.UnreadDates, fmt.Sprintf("payments[%d].date", i), pm.Date))
 			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: date,
-				Family: pm.PaymentMethodFamily, MethodType: pm.PaymentMethodType, Type: pm.PaymentType})
+				Family: string(pm.PaymentMethodFamily), MethodType: string(pm.PaymentMethodType), Type: string(pm.PaymentType)})
 		}
 	}
 	return inv

@@ -130,3 +130,15 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+func TestTextIsTrimmed(t *testing.T) {
+	var v struct {
+		A, B, C, D Text
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{"A":"IN ","B":"  ABCD","C":" - ","D":null}`), &v))
+	assert.Equal(t, Text("IN"), v.A)
+	assert.Equal(t, Text("ABCD"), v.B)
+	assert.Equal(t, Text("-"), v.C)
+	assert.Equal(t, Text(""), v.D)
+	assert.Error(t, json.Unmarshal([]byte(`{"A":12}`), &v))
+}
