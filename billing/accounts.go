@@ -378,7 +378,7 @@ type wireSubscription struct {
 func (w wireSubscription) subscription() Subscription {
 	p := w.Properties
 	sub := p.SubscriptionID
-	if sub == "" && (p.ProductCategory == "" || strings.Contains(strings.ToLower(p.ProductCategory), "usage")) {
+	if sub == "" && (p.ProductCategory == "" || strings.Contains(strings.ToLower(string(p.ProductCategory)), "usage")) {
 		// Only an Azure subscription's billing subscription is named by its subscription id; a
 		// seat-based product's name merely looks like one (recorded: productCategory SeatBased,
 		// no subscriptionId).
