@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +222,9 @@ func TestEAInvoicesListGetAndDownload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, csv, buf.Bytes())
 
+	assert.Equal(t, "EA02510779-transactions.csv", invoice.FileName(invs[2], invs[2].Documents[2]))
+	assert.Equal(t, "EA02510779-invoice.pdf", invoice.FileName(invs[2], invs[2].Documents[0]))
+
 	blobs := f.blobs()
 	require.Len(t, blobs, 4)
 	u0, _ := url.Parse(blobs[0].URL)
@@ -245,6 +250,28 @@ func TestEAInvoicesListGetAndDownload(t *testing.T) {
 	require.Len(t, f.requests("/operationResults/transactionsDownload_27da8b92"), 2)
 	// Two polls without Retry-After must not wait the 5 s default each (issue 12, item 4).
 	assert.Less(t, took, 3*time.Second, "polling without Retry-After")
+
+	// Saved to a folder, the transactions keep their format; a second run finds them complete.
+	dir := t.TempDir()
+	p, err := ic.DownloadFile(ctx(t), invs[2], invoice.KindTransactions, dir)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "EA02510779-transactions.csv"), p)
+	got2, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, csv, got2)
+	sum, err := ic.DownloadAll(ctx(t), func(yield func(invoice.Invoice, error) bool) { yield(invs[2], nil) }, dir, &invoice.BulkOptions{Kinds: []invoice.DocumentKind{invoice.KindTransactions}})
+	require.NoError(t, err)
+	require.Empty(t, sum.Failed)
+	var skipped []string
+	for _, f := range sum.Skipped {
+		skipped = append(skipped, filepath.Base(f.Path))
+	}
+	assert.Contains(t, skipped, "EA02510779-transactions.csv", "the CSV already in the folder is complete")
+	var downloaded []string
+	for _, f := range sum.Downloaded {
+		downloaded = append(downloaded, filepath.Base(f.Path))
+	}
+	assert.NotContains(t, downloaded, "EA02510779-transactions.csv")
 }
 
 // A download result without expiryTime still expires: its SAS se= says when. A client whose clock
@@ -256,7 +283,7 @@ func TestEADownloadLinkExpiryFromSAS(t *testing.T) {
 	require.NoError(t, err)
 	// The listing and the summary are not part of this scenario: serve them to keep the
 	// every-interaction check of the fixture meaningful.
-	_ = collect(t, ic.List(ctx(t), &invoice.ListOptions{Period: billing.Period{Start: billing.NewDate(2024, time.January, 1), End: billing.NewDate(2024, time.June, 30)}}))
+	listed := collect(t, ic.List(ctx(t), &invoice.ListOptions{Period: billing.Period{Start: billing.NewDate(2024, time.January, 1), End: billing.NewDate(2024, time.June, 30)}}))
 	var buf bytes.Buffer
 	_, err = ic.Download(ctx(t), inv, invoice.KindInvoice, &buf)
 	var de *billing.DownloadError
@@ -264,7 +291,10 @@ func TestEADownloadLinkExpiryFromSAS(t *testing.T) {
 	assert.Equal(t, billing.DownloadKindExpired, de.Kind)
 	assert.Empty(t, f.blobs(), "an expired link is never fetched")
 	_, _ = ic.DownloadSummary(ctx(t), inv, &buf)
-	_, _ = ic.Download(ctx(t), inv, invoice.KindTransactions, &buf)
+	_, err = ic.Download(ctx(t), listed[2], invoice.KindTransactions, &buf)
+	require.True(t, errors.As(err, &de), "want a DownloadError, got %v", err)
+	assert.Equal(t, billing.DownloadKindExpired, de.Kind)
+	assert.Empty(t, f.blobs())
 }
 
 func TestEAPermissionsCheckAccessAndRoleDefinitions(t *testing.T) {
