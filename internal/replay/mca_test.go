@@ -61,6 +61,16 @@ func TestMCARoleDefinitions(t *testing.T) {
 	assert.Equal(t, []string{"40000000-aaaa-bbbb-cccc-200000000007", "40000000-aaaa-bbbb-cccc-200000000006",
 		"40000000-aaaa-bbbb-cccc-200000000011", "40000000-aaaa-bbbb-cccc-200000000008", "40000000-aaaa-bbbb-cccc-200000000012",
 		"40000000-aaaa-bbbb-cccc-200000000013", "30000000-aaaa-bbbb-cccc-200000000001"}, pdefs[3].Actions)
+
+	sec, err := billing.InvoiceSectionScope(mcaAccount, "HWEG-Q6HX-BG7-TGB", "3GOG-XYPA-PJA-TGB")
+	require.NoError(t, err)
+	sdefs := collect(t, f.bc.RoleDefinitions(ctx(t), sec))
+	require.Len(t, sdefs, 4)
+	assert.Equal(t, []roles.Role{roles.MCAInvoiceSectionOwner, roles.MCAInvoiceSectionContributor, roles.MCAInvoiceSectionReader, roles.MCAAzureSubscriptionCreator},
+		[]roles.Role{sdefs[0].Role, sdefs[1].Role, sdefs[2].Role, sdefs[3].Role})
+	assert.Equal(t, []string{"30000000-aaaa-bbbb-cccc-200000000001", "30000000-aaaa-bbbb-cccc-200000000007",
+		"30000000-aaaa-bbbb-cccc-200000000004", "30000000-aaaa-bbbb-cccc-200000000015", "30000000-aaaa-bbbb-cccc-200000000017"}, sdefs[2].Actions)
+	assert.Len(t, sdefs[0].Actions, 17)
 }
 
 const mcaIndividual = "e261ef40-3517-515d-3680-8be4252ae148:0790f1fc-f274-4457-afc3-f3b0c90850ba_2019-05-31"
