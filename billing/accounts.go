@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/azbilling/azbilling/internal/arm"
@@ -333,10 +332,12 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 // than ids are trimmed of surrounding blanks.
 type Subscription struct {
 	ID string // ARM id of the billing subscription
-	// SubscriptionID is the Azure subscription GUID: the service's subscriptionId, or the
-	// billing subscription's name when the service leaves subscriptionId out of a usage-based
-	// (Azure) subscription. Empty for billing subscriptions that are not Azure subscriptions:
-	// seat-based products (Microsoft 365 licences, ...), reservations, savings plans, software.
+	// SubscriptionID is the service's subscriptionId, or the billing subscription's name when
+	// the service leaves subscriptionId out. Billing subscriptions of seat-based products
+	// (Microsoft 365 licences, ...), reservations, savings plans and software are no Azure
+	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
+	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
+	// using it as one.
 	SubscriptionID    string
 	DisplayName       string
 	Status            string
@@ -378,10 +379,7 @@ type wireSubscription struct {
 func (w wireSubscription) subscription() Subscription {
 	p := w.Properties
 	sub := p.SubscriptionID
-	if sub == "" && (p.ProductCategory == "" || strings.Contains(strings.ToLower(string(p.ProductCategory)), "usage")) {
-		// Only an Azure subscription's billing subscription is named by its subscription id; a
-		// seat-based product's name merely looks like one (recorded: productCategory SeatBased,
-		// no subscriptionId).
+	if sub == "" {
 		sub = w.Name
 	}
 	s := Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: string(p.DisplayName), Status: string(p.Status),
