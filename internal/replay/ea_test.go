@@ -143,6 +143,11 @@ func TestEABillingSubscriptionsEveryPageAndGet(t *testing.T) {
 		assert.Nil(t, s.UnreadDates, s.SubscriptionID)
 	}
 	assert.Equal(t, "1010", subs[2].CostCenter)
+	// enrollmentAccountSubscriptionDetails: a bare date and a status.
+	assert.Equal(t, time.Date(2021, 7, 16, 0, 0, 0, 0, time.UTC), s.EnrollmentAccountStart.UTC())
+	assert.Equal(t, "Active", s.EnrollmentAccountStatus)
+	assert.Equal(t, time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), subs[0].EnrollmentAccountStart.UTC())
+	assert.Equal(t, "Deleted", subs[0].EnrollmentAccountStatus)
 	reqs := f.requests("/billingSubscriptions")
 	require.Len(t, reqs, 3)
 	assert.Contains(t, reqs[1].URL, "skiptoken=page")
