@@ -28,17 +28,28 @@ const (
 // Account is a billing account. Its text fields are trimmed of the blanks the service pads some
 // values with (see Enrollment).
 type Account struct {
-	ID                string
-	Name              string
-	DisplayName       string
-	Agreement         Agreement
-	AccountType       string // Individual, Enterprise, Business, Partner, ... (kept verbatim)
-	AccountSubType    string
-	Status            string // Active, Disabled, ...
+	// ID is the account's ARM id, /providers/Microsoft.Billing/billingAccounts/{name}.
+	ID string
+	// Name is the account's name as used in paths and scopes: a GUID-like key for MOSP ("…_2019-05-31")
+	// and MCA, the enrollment number for EA.
+	Name string
+	// DisplayName is the account's display name, trimmed; may be empty.
+	DisplayName string
+	// Agreement is the account's agreementType; AgreementOther when the service sent none.
+	Agreement   Agreement
+	AccountType string // Individual, Enterprise, Business, Partner, ... (kept verbatim)
+	// AccountSubType is the service's accountSubType verbatim (Individual, Enterprise, Professional,
+	// Other, None); empty when not sent.
+	AccountSubType string
+	Status         string // Active, Disabled, ...
+	// HasReadAccess reports whether the caller may read the account's properties (the service's
+	// hasReadAccess); false when not sent.
 	HasReadAccess     bool
 	NotificationEmail string // MOSP account notifications (not invoice e-mail)
-	PrimaryTenantID   string
-	Enrollment        *Enrollment // EA only
+	// PrimaryTenantID is the Entra tenant that owns the account (primaryBillingTenantId), mostly MCA;
+	// empty when not sent.
+	PrimaryTenantID string
+	Enrollment      *Enrollment // EA only
 	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON path
 	// ("enrollmentDetails.startDate"); that field is left zero. Nil when every date was read.
 	UnreadDates map[string]string
@@ -48,13 +59,18 @@ type Account struct {
 type Enrollment struct {
 	// Start and End are the enrollment's term. The service writes them as .NET text
 	// ("6/1/2020 12:00:00 AM +00:00"); they are read with ParseTime and keep the offset written.
-	Start        time.Time
-	End          time.Time
-	Currency     string
-	Channel      string
+	Start time.Time
+	// End is the last moment of the enrollment term; see Start.
+	End time.Time
+	// Currency is the enrollment's billing currency, an ISO 4217 code such as "USD".
+	Currency string
+	// Channel is how the enrollment was bought, as sent (EaDirect, EaIndirect, ...).
+	Channel string
+	// BillingCycle is how often the enrollment is invoiced, as sent (Monthly, Quarterly, ...).
 	BillingCycle string
 	// CountryCode is trimmed: EA answers pad it ("IN "). So are the other text fields.
-	CountryCode      string
+	CountryCode string
+	// PONumber is the purchase order number printed on the enrollment's invoices; empty when none.
 	PONumber         string
 	InvoiceRecipient string // who receives the enrollment's invoices by e-mail (read-only)
 }
@@ -151,18 +167,33 @@ func (c *Client) Account(ctx context.Context, name string) (Account, error) {
 // invoice by e-mail. Its text fields other than ids and recipients are trimmed of surrounding
 // blanks.
 type Profile struct {
-	ID                string
-	Name              string
-	DisplayName       string
-	Currency          string
-	InvoiceDay        int
+	// ID is the profile's ARM id, …/billingAccounts/{account}/billingProfiles/{name}.
+	ID string
+	// Name is the profile's name as used in paths and scopes ("xxxx-xxxx-xxx-xxx").
+	Name string
+	// DisplayName is the profile's display name, trimmed.
+	DisplayName string
+	// Currency is the profile's billing currency, an ISO 4217 code such as "USD"; every invoice of the
+	// profile is in it.
+	Currency string
+	// InvoiceDay is the day of the month on which the profile's invoices are issued (1-31); 0 when not sent.
+	InvoiceDay int
+	// InvoiceEmailOptIn reports whether invoices are sent by e-mail (see the email package to change it).
 	InvoiceEmailOptIn bool
+	// InvoiceRecipients are the extra addresses that receive the profile's invoices by e-mail,
+	// verbatim; nil with API versions before 2024-04-01 or when none are set.
 	InvoiceRecipients []string
-	Status            string
-	PONumber          string
-	SpendingLimit     string
-	HasReadAccess     bool
-	SystemID          string
+	// Status is the profile's status (Active, Disabled, Warned, Deleted, UnderReview, ...), trimmed.
+	Status string
+	// PONumber is the purchase order number printed on the profile's invoices; empty when none.
+	PONumber string
+	// SpendingLimit is "On" when a spending limit (free credit, Visual Studio, ...) caps the profile's
+	// charges, "Off" otherwise; empty when not sent.
+	SpendingLimit string
+	// HasReadAccess reports whether the caller may read the profile (hasReadAccess).
+	HasReadAccess bool
+	// SystemID is the profile's system id, the identifier printed on its invoices (read-only).
+	SystemID string
 }
 
 // Scope is the profile's scope, parsed from its ARM id (the zero Scope if the service sent a
@@ -219,11 +250,16 @@ func (c *Client) Profile(ctx context.Context, account, profile string) (Profile,
 // InvoiceSection is a section of an MCA billing profile's invoice. DisplayName and State are
 // trimmed of surrounding blanks.
 type InvoiceSection struct {
-	ID          string
-	Name        string
+	// ID is the section's ARM id, …/billingProfiles/{profile}/invoiceSections/{name}.
+	ID string
+	// Name is the section's name as used in paths and scopes.
+	Name string
+	// DisplayName is the section's display name, as it appears on the invoice.
 	DisplayName string
-	State       string
-	SystemID    string
+	// State is the section's state (Active, Deleted, Restricted, ...).
+	State string
+	// SystemID is the section's system id, the identifier printed on invoices (read-only).
+	SystemID string
 }
 
 type wireNamed struct {
@@ -260,12 +296,17 @@ func (c *Client) InvoiceSections(ctx context.Context, account, profile string) i
 
 // Department is an EA department. Its text fields are trimmed of surrounding blanks.
 type Department struct {
-	ID          string
-	Name        string
+	// ID is the department's ARM id, …/billingAccounts/{enrollment}/departments/{name}.
+	ID string
+	// Name is the department's name (a number) as used in paths and scopes.
+	Name string
+	// DisplayName is the department's name as shown in the portal (displayName, or departmentName when
+	// the service sends only that).
 	DisplayName string
 	// CostCenter is trimmed: EA answers pad it ("  ABCD").
 	CostCenter string
-	Status     string
+	// Status is the department's status (Active, Deleted, ...).
+	Status string
 }
 
 func (w wireNamed) department() Department {
@@ -290,14 +331,21 @@ func (c *Client) Departments(ctx context.Context, account string) iter.Seq2[Depa
 // EnrollmentAccount is an EA enrollment account (an "account" in EA terms, owned by an account
 // owner). Its text fields are trimmed of surrounding blanks.
 type EnrollmentAccount struct {
-	ID           string
-	Name         string
-	DisplayName  string
+	// ID is the enrollment account's ARM id, …/billingAccounts/{enrollment}/enrollmentAccounts/{name}.
+	ID string
+	// Name is the enrollment account's name (a number) as used in paths and scopes.
+	Name string
+	// DisplayName is the enrollment account's name as shown in the portal (displayName, or accountName
+	// when the service sends only that).
+	DisplayName string
+	// AccountOwner is the account owner's sign-in address (accountOwner).
 	AccountOwner string
 	// CostCenter is trimmed: EA answers pad it ("  ABCD").
-	CostCenter   string
+	CostCenter string
+	// DepartmentID is the name of the department the account belongs to; empty when it belongs to none.
 	DepartmentID string
-	Status       string
+	// Status is the enrollment account's status (Active, Pending, Deleted, ...).
+	Status string
 	// Start and End are the account's term (startDate, endDate), zero when not sent.
 	Start, End time.Time
 	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
@@ -338,19 +386,34 @@ type Subscription struct {
 	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
 	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
 	// using it as one.
-	SubscriptionID    string
-	DisplayName       string
-	Status            string
-	BillingProfileID  string
-	InvoiceSectionID  string
+	SubscriptionID string
+	// DisplayName is the subscription's display name.
+	DisplayName string
+	// Status is the billing subscription's status (Active, Disabled, Deleted, Warned, ...), as sent.
+	Status string
+	// BillingProfileID is the ARM id of the MCA/MPA billing profile the subscription is billed to; empty
+	// for MOSP and EA.
+	BillingProfileID string
+	// InvoiceSectionID is the ARM id of the MCA invoice section the subscription is billed to; empty
+	// for MOSP and EA.
+	InvoiceSectionID string
+	// EnrollmentAccount is the ARM id of the EA enrollment account that owns the subscription
+	// (enrollmentAccountId); empty for other agreements.
 	EnrollmentAccount string
-	SKU               string
-	OfferID           string
-	ProductCategory   string
-	CreatedAt         time.Time // purchase date, when known
-	CostCenter        string    // consumptionCostCenter, trimmed (EA cost centers come padded)
-	BillingFrequency  string
-	AutoRenew         string
+	// SKU is the product SKU id (skuId), such as "0001" for the Azure plan; empty when not sent.
+	SKU string
+	// OfferID is the Azure offer (offerId), such as "MS-AZR-0003P" for pay-as-you-go; empty when not sent.
+	OfferID string
+	// ProductCategory is the kind of product (productCategory): "Azure" for an Azure subscription,
+	// "SeatBased", "Software", "ReservationOrder", "SavingsPlanOrder", ...
+	ProductCategory string
+	CreatedAt       time.Time // purchase date, when known
+	CostCenter      string    // consumptionCostCenter, trimmed (EA cost centers come padded)
+	// BillingFrequency is how often the subscription is charged (P1M monthly, P1Y yearly, OneTime), as sent.
+	BillingFrequency string
+	// AutoRenew is the renewal setting of a term subscription (On or Off), as sent; empty for Azure
+	// subscriptions.
+	AutoRenew string
 	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
 	// ("purchaseDate"); that field is left zero. Nil when every date was read.
 	UnreadDates map[string]string

@@ -7,6 +7,7 @@ import (
 
 // Amount is money in a currency, such as a cost of 8.53 USD.
 type Amount struct {
+	// Value is the amount, exact, with the scale the service sent it with.
 	Value    Decimal
 	Currency string // ISO 4217 code as Azure sends it, for example "USD"; may be empty when unknown
 }

@@ -15,9 +15,12 @@ var ErrInvalidDate = errors.New("invalid date")
 // Date is a calendar date without a time of day or a time zone, such as a usage date or
 // the first day of a billing period. The zero value means "no date" (see IsZero).
 type Date struct {
-	Year  int
+	// Year is the year, for example 2026; 0 in the zero Date.
+	Year int
+	// Month is the month, January = 1; 0 in the zero Date.
 	Month time.Month
-	Day   int
+	// Day is the day of the month, 1-31; 0 in the zero Date.
+	Day int
 }
 
 // NewDate returns the date y-m-d. Out-of-range values are normalized the way time.Date

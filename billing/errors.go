@@ -28,13 +28,15 @@ var (
 
 // NotFoundError is a 404 from the service: the resource does not exist or the caller cannot see it.
 type NotFoundError struct {
-	Resource  string // ARM id or path of what was asked for
-	Code      string // ARM error code, verbatim
-	Message   string // ARM error message, verbatim
+	Resource string // ARM id or path of what was asked for
+	Code     string // ARM error code, verbatim
+	Message  string // ARM error message, verbatim
+	// RequestID is the x-ms-request-id of the failed request, for Azure support; empty when not sent.
 	RequestID string
 	Err       error // *azcore.ResponseError
 }
 
+// Error names the resource and the ARM error code.
 func (e *NotFoundError) Error() string {
 	s := fmt.Sprintf("azbilling: %s was not found", e.Resource)
 	if e.Code != "" {
@@ -42,19 +44,29 @@ func (e *NotFoundError) Error() string {
 	}
 	return s + requestSuffix(e.RequestID)
 }
-func (e *NotFoundError) Unwrap() error        { return e.Err }
+
+// Unwrap returns the *azcore.ResponseError.
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrNotFound) true.
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ThrottledError is a 429 or 503 that azcore's retries did not get past.
 type ThrottledError struct {
+	// StatusCode is the HTTP status of the last answer: 429 or 503.
 	StatusCode int
 	RetryAfter time.Duration // the longest delay any throttle header asked for; 0 if none
-	Code       string
-	Message    string
-	RequestID  string
-	Err        error
+	// Code is the ARM error code of the last answer, verbatim; empty when the body had none.
+	Code string
+	// Message is the ARM error message of the last answer, verbatim.
+	Message string
+	// RequestID is the x-ms-request-id of the last answer, for Azure support.
+	RequestID string
+	// Err is the cause, usually an *azcore.ResponseError.
+	Err error
 }
 
+// Error says that Azure throttled, with the delay it asked for.
 func (e *ThrottledError) Error() string {
 	s := fmt.Sprintf("azbilling: Azure is throttling requests (status %d)", e.StatusCode)
 	if e.RetryAfter > 0 {
@@ -62,19 +74,29 @@ func (e *ThrottledError) Error() string {
 	}
 	return s + requestSuffix(e.RequestID)
 }
-func (e *ThrottledError) Unwrap() error        { return e.Err }
+
+// Unwrap returns the cause.
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
 // ServiceError is any other error answer from Azure (400, 409, 500 after retries, ...).
 type ServiceError struct {
+	// StatusCode is the HTTP status of the answer (400, 409, 500, ...).
 	StatusCode int
-	Code       string
-	Message    string
-	Target     string
-	RequestID  string
-	Err        error // *azcore.ResponseError
+	// Code is the ARM error code, verbatim (for example "InvalidBillingPeriod"); empty when none.
+	Code string
+	// Message is the ARM error message, verbatim; Error() redacts signed URLs in it.
+	Message string
+	// Target is the ARM error's target, the request part it complains about; often empty.
+	Target string
+	// RequestID is the x-ms-request-id of the failed request, for Azure support.
+	RequestID string
+	Err       error // *azcore.ResponseError
 }
 
+// Error gives the status, the code and the redacted message.
 func (e *ServiceError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "azbilling: Azure answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
@@ -87,19 +109,25 @@ func (e *ServiceError) Error() string {
 	b.WriteString(requestSuffix(e.RequestID))
 	return b.String()
 }
+
+// Unwrap returns the *azcore.ResponseError.
 func (e *ServiceError) Unwrap() error { return e.Err }
 
 // UnsupportedError says that no Azure API offers an operation for an agreement or scope, and
 // where a person can do it instead.
 type UnsupportedError struct {
-	Operation   string          // what was asked, e.g. "update invoice e-mail preference"
-	Agreement   roles.Agreement // the agreement it was asked for
+	Operation string          // what was asked, e.g. "update invoice e-mail preference"
+	Agreement roles.Agreement // the agreement it was asked for
+	// Scope is the ARM id of the scope it was asked for; empty when no scope applies.
 	Scope       string
 	Reason      string // why not
 	Alternative string // where to do it instead, e.g. a portal path
-	Err         error
+	// Err is the service error that revealed the limit, when there was a request; nil when the SDK
+	// knew before sending one.
+	Err error
 }
 
+// Error says what cannot be done, why, and where to do it instead.
 func (e *UnsupportedError) Error() string {
 	s := fmt.Sprintf("azbilling: cannot %s", e.Operation)
 	if e.Agreement != "" {
@@ -113,22 +141,30 @@ func (e *UnsupportedError) Error() string {
 	}
 	return s
 }
-func (e *UnsupportedError) Unwrap() error        { return e.Err }
+
+// Unwrap returns the service error, if any.
+func (e *UnsupportedError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrUnsupported) true.
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // InputError rejects a name, id, period or option before any request is sent.
 type InputError struct {
-	Field  string // what was wrong, e.g. "billing profile name"
-	Value  string // the offending value, truncated
+	Field string // what was wrong, e.g. "billing profile name"
+	Value string // the offending value, truncated
+	// Reason says what is wrong with the value and, where it helps, what is expected.
 	Reason string
 }
 
+// Error names the field, the value and the reason.
 func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("azbilling: invalid %s: %s", e.Field, e.Reason)
 	}
 	return fmt.Sprintf("azbilling: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
+
+// Is makes errors.Is(err, ErrInvalidInput) true.
 func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 
 func inputError(field, value, reason string) *InputError {

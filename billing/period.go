@@ -29,8 +29,10 @@ import (
 // period from a past one, so a program that builds its periods with the Client methods always
 // agrees with the client it passes them to.
 type Period struct {
+	// Start is the first day of the period, included.
 	Start Date
-	End   Date
+	// End is the last day of the period, included (a whole month ends on its last day).
+	End Date
 }
 
 // Month is the whole calendar month m of year y.

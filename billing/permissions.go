@@ -15,7 +15,9 @@ import (
 // Permission is one entry of a scope's billingPermissions: what the caller may and may not do.
 // MCA and MPA actions are permission GUIDs; EA actions are Microsoft.Billing/... strings.
 type Permission struct {
-	Actions    []string
+	// Actions are the actions allowed: permission GUIDs for MCA/MPA, Microsoft.Billing/... strings for EA.
+	Actions []string
+	// NotActions are the actions excluded from Actions, in the same form; usually empty.
 	NotActions []string
 }
 
@@ -36,14 +38,18 @@ func (c *Client) Permissions(ctx context.Context, scope Scope) iter.Seq2[Permiss
 
 // RoleDefinition is a billing role as the service defines it at a scope.
 type RoleDefinition struct {
+	// ID is the role definition's ARM id, {scope}/billingRoleDefinitions/{Name}.
 	ID       string
 	Name     string // the role definition GUID
 	RoleName string // as the service names it, e.g. "Billing profile owner"
 	// Role is the SDK's Role (see roles.RoleOfDefinition), "" when the definition is none the SDK
 	// knows at this scope's level and agreement: no role rather than a wrong one.
-	Role        roles.Role
+	Role roles.Role
+	// Description is the service's description of the role, verbatim.
 	Description string
-	Actions     []string
+	// Actions are the actions the role grants, merged over its permissions: GUIDs for MCA/MPA,
+	// Microsoft.Billing/... strings for EA.
+	Actions []string
 }
 
 // RoleDefinitions yields the billing role definitions of scope.
@@ -84,7 +90,10 @@ func (c *Client) RoleDefinitions(ctx context.Context, scope Scope) iter.Seq2[Rol
 
 // AccessDecision is the service's answer for one action of a checkAccess request.
 type AccessDecision struct {
-	Action  string
+	// Action is the action asked about, as it was sent.
+	Action string
+	// Allowed reports whether Decision is "Allowed" (compared without case); false for NotAllowed,
+	// Other and unknown values.
 	Allowed bool
 	// Decision is the service's value verbatim: Allowed, NotAllowed or Other.
 	Decision string
@@ -139,9 +148,13 @@ func (a *checkAccessAnswer) UnmarshalJSON(b []byte) error {
 // Access is what the caller may do on a scope: the billing roles it effectively holds there
 // (directly or inherited from a parent scope).
 type Access struct {
-	Scope     Scope
+	// Scope is the scope the access was computed for.
+	Scope Scope
+	// Agreement is the agreement of the scope's billing account.
 	Agreement Agreement
-	Roles     []roles.Role
+	// Roles are the roles held on Scope, directly or inherited from a parent scope;
+	// empty when the caller holds none.
+	Roles []roles.Role
 	// ViewChargesOff lists the EA view-charges policies that are switched off on the enrollment.
 	ViewChargesOff []roles.Policy
 }
@@ -293,11 +306,16 @@ func (c *Client) CheckAccess(ctx context.Context, scope Scope, actions ...roles.
 
 // EAPolicies are an EA enrollment's policies that decide who sees charges.
 type EAPolicies struct {
-	AccountOwnerViewCharges    string // Allowed, Disabled, NotAllowed or Other (verbatim)
+	AccountOwnerViewCharges string // Allowed, Disabled, NotAllowed or Other (verbatim)
+	// DepartmentAdminViewCharges says whether department administrators see charges; same values.
 	DepartmentAdminViewCharges string
-	MarketplacePurchases       string
-	ReservationPurchases       string
-	SavingsPlanPurchases       string
+	// MarketplacePurchases says whether Marketplace purchases are allowed (AllAllowed, OnlyFreeAllowed,
+	// NotAllowed, ...), verbatim.
+	MarketplacePurchases string
+	// ReservationPurchases says whether reservations may be bought (Allowed, NotAllowed, ...), verbatim.
+	ReservationPurchases string
+	// SavingsPlanPurchases says whether savings plans may be bought (Allowed, NotAllowed, ...), verbatim.
+	SavingsPlanPurchases string
 }
 
 func (p EAPolicies) viewChargesOff() []roles.Policy {

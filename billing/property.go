@@ -12,18 +12,29 @@ import (
 // billing account it belongs to. Use it to route a subscription to the right invoice and usage APIs.
 // Its text fields other than ids and addresses are trimmed of surrounding blanks.
 type SubscriptionBilling struct {
-	SubscriptionID          string
-	Agreement               Agreement
-	BillingAccountID        string
-	BillingAccountName      string // display name
-	BillingProfileID        string
-	InvoiceSectionID        string
-	AccountAdminEmail       string // MOSP: the account admin's notification address (read-only)
-	IsAccountAdmin          bool
-	BillingCurrency         string
-	EnrollmentAccountID     string // EA
-	DepartmentID            string // EA
-	SubscriptionStatus      string
+	// SubscriptionID is the subscription's GUID, as asked.
+	SubscriptionID string
+	// Agreement is the agreement of the billing account the subscription is billed to
+	// (billingAccountAgreementType); route invoice and usage calls on it.
+	Agreement Agreement
+	// BillingAccountID is the ARM id of that billing account.
+	BillingAccountID   string
+	BillingAccountName string // display name
+	// BillingProfileID is the ARM id of the MCA billing profile; empty for MOSP and EA.
+	BillingProfileID string
+	// InvoiceSectionID is the ARM id of the MCA invoice section; empty for MOSP and EA.
+	InvoiceSectionID  string
+	AccountAdminEmail string // MOSP: the account admin's notification address (read-only)
+	// IsAccountAdmin reports whether the caller is the MOSP account administrator of the subscription.
+	IsAccountAdmin bool
+	// BillingCurrency is the billing currency (ISO 4217), sent for EA; empty otherwise.
+	BillingCurrency     string
+	EnrollmentAccountID string // EA
+	DepartmentID        string // EA
+	// SubscriptionStatus is the subscription's billing status (subscriptionBillingStatus: Active,
+	// Disabled, Warned, Expired, ...).
+	SubscriptionStatus string
+	// SubscriptionBillingType is how the subscription is paid (None, Benefit, Free, Paid, PrePaid).
 	SubscriptionBillingType string
 }
 

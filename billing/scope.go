@@ -26,6 +26,7 @@ const (
 var scopeKindNames = [...]string{"invalid", "billing account", "billing profile", "invoice section", "customer",
 	"department", "enrollment account", "billing subscription", "subscription", "resource group", "management group"}
 
+// String is the kind's name in words, "billing profile"; "unknown" for an out-of-range value.
 func (k ScopeKind) String() string {
 	if k < 0 || int(k) >= len(scopeKindNames) {
 		return "unknown"
