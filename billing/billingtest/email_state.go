@@ -45,7 +45,8 @@ func (e *emailState) maybeStripETag(r response) response {
 type ProfileRequest struct {
 	Method           string // GET or PUT
 	Account, Profile string // as named in the path
-	Principal        Principal
+	// Principal is the caller, from the bearer token ("" without one).
+	Principal Principal
 	// N counts the requests of this method on this profile since the server started: 1 for the
 	// first, 2 for the next, ...
 	N int

@@ -20,20 +20,21 @@ type Invoice struct {
 	Status       string // Due, OverDue, Paid, Void
 	Type         string // invoiceType: AzureServices, AzureMarketplace, AzureSupport
 	DocumentType string // Invoice or CreditNote
-	Date         time.Time
-	DueDate      time.Time
-	PeriodStart  time.Time // midnight UTC
-	PeriodEnd    time.Time // midnight UTC of the last day (inclusive)
-	Currency     string
-	SubTotal     string
-	Tax          string
-	Total        string
-	Credit       string
-	FreeCredit   string
-	Prepayment   string
-	Billed       string
-	AmountDue    string
-	Documents    []InvoiceDocument
+	// Date is the invoice date (invoiceDate), midnight UTC.
+	Date time.Time
+	// DueDate is when payment is due (dueDate), midnight UTC.
+	DueDate     time.Time
+	PeriodStart time.Time // midnight UTC
+	PeriodEnd   time.Time // midnight UTC of the last day (inclusive)
+	// Currency is the ISO 4217 code of every amount below, such as "USD".
+	Currency string
+	// SubTotal, Tax, Total, Credit, FreeCredit, Prepayment, Billed and AmountDue are decimal
+	// strings in Currency ("123.45"), served as the invoice's subTotal, taxAmount, totalAmount,
+	// creditAmount, freeAzureCreditApplied, azurePrepaymentApplied, billedAmount and amountDue (see
+	// InvoiceTruth for how they are computed).
+	SubTotal, Tax, Total, Credit, FreeCredit, Prepayment, Billed, AmountDue string
+	// Documents are the invoice's downloadable documents (invoice PDF, tax receipt, ...).
+	Documents []InvoiceDocument
 	// PurchaseOrder is the purchase order number printed on MCA invoices.
 	PurchaseOrder string
 	// CreditFor is, for a credit note, the name of the invoice it credits.

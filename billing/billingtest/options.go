@@ -75,7 +75,9 @@ func WithPolicy(p EAPolicy) Option { return func(c *config) { c.eaPolicy = p.wit
 // enterpriseAgreementPolicies.accountOwnerViewCharges / departmentAdminViewCharges
 // (PolicyAllowed, PolicyDisabled, PolicyNotAllowed). An empty field keeps its default.
 type EAPolicy struct {
-	AccountOwnerViewCharges    string
+	// AccountOwnerViewCharges is whether account owners see charges; default PolicyNotAllowed.
+	AccountOwnerViewCharges string
+	// DepartmentAdminViewCharges is whether department administrators see charges; default PolicyAllowed.
 	DepartmentAdminViewCharges string
 }
 

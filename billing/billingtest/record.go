@@ -10,9 +10,11 @@ import (
 // Request is a request the emulator received, for assertions in tests.
 type Request struct {
 	Target Target // ARM or Blob
+	// Method is the HTTP method, GET, PUT, POST, ...
 	Method string
 	Path   string // decoded URL path
-	Query  url.Values
+	// Query is the decoded query string, api-version included.
+	Query url.Values
 	// Header is the request's headers; an Authorization value is replaced by "[redacted]".
 	Header    http.Header
 	Principal Principal // from the bearer token ("" without one)

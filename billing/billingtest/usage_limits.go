@@ -42,8 +42,10 @@ import (
 
 // RateLimit is "Requests per Per" in a sliding window.
 type RateLimit struct {
+	// Requests is how many requests the window admits; 0 means no limit.
 	Requests int
-	Per      time.Duration
+	// Per is the length of the sliding window.
+	Per time.Duration
 }
 
 // CostDetailsLimits are the request rate limits of generateCostDetailsReport. A nil or empty

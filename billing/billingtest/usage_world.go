@@ -58,9 +58,12 @@ func (s *Server) usageInvoice(profile, id string) (Invoice, bool) {
 // UsageInvoice is an MCA invoice as the usage data sees it: the id a Cost Details report
 // accepts as invoiceId (and that closed-month MCA usage rows carry) and the month it bills.
 type UsageInvoice struct {
-	ID      string
+	// ID is the invoice id a Cost Details report accepts as invoiceId.
+	ID string
+	// Profile is the name of the MCA billing profile the invoice belongs to.
 	Profile string
-	Period  Period
+	// Period is the calendar month the invoice bills.
+	Period Period
 }
 
 // UsageInvoices lists the invoices (not credit notes) of an MCA billing profile whose billed

@@ -67,95 +67,136 @@ const (
 // World is the emulator's ground truth: the accounts and everything below them, the principals'
 // role assignments and the EA policies. Server.World returns a copy of it.
 type World struct {
+	// Seed is the seed the world was generated from (WithSeed); the same seed gives the same world.
 	Seed int64
 	// Anchor is the instant the world is laid out from: WithNow's, or noon UTC of the date the
 	// server started.
-	Anchor        time.Time
-	Accounts      []*Account
+	Anchor time.Time
+	// Accounts are the billing accounts, MOSP, EA and MCA, in a stable order.
+	Accounts []*Account
+	// Subscriptions are every Azure subscription of every account.
 	Subscriptions []*Subscription
-	Assignments   []RoleAssignment
-	EAPolicy      EAPolicy
+	// Assignments are the billing role assignments of the emulator's principals.
+	Assignments []RoleAssignment
+	// EAPolicy holds the EA enrollment's view-charges policies (WithPolicy).
+	EAPolicy EAPolicy
 }
 
 // Account is a billing account.
 type Account struct {
-	Name, DisplayName  string
-	Agreement          string // AgreementMOSP, AgreementEA or AgreementMCA
-	AccountType        string // wire accountType: Individual, Enterprise, Business
-	AccountSubType     string // wire accountSubType
-	Status             string // wire accountStatus
-	NotificationEmail  string // MOSP notificationEmailAddress (not invoice e-mail)
-	Currency           string // EA enrollment currency
-	InvoiceRecipient   string // EA enrollmentDetails.invoiceRecipient
-	EnrollmentStart    time.Time
-	EnrollmentEnd      time.Time
-	SoldTo             Address
-	Profiles           []*Profile
-	Departments        []*Department
+	// Name is the account's name as used in paths; DisplayName its display name.
+	Name, DisplayName string
+	Agreement         string // AgreementMOSP, AgreementEA or AgreementMCA
+	AccountType       string // wire accountType: Individual, Enterprise, Business
+	AccountSubType    string // wire accountSubType
+	Status            string // wire accountStatus
+	NotificationEmail string // MOSP notificationEmailAddress (not invoice e-mail)
+	Currency          string // EA enrollment currency
+	InvoiceRecipient  string // EA enrollmentDetails.invoiceRecipient
+	// EnrollmentStart and EnrollmentEnd are the EA enrollment's term; zero for other agreements.
+	EnrollmentStart, EnrollmentEnd time.Time
+	// SoldTo is the account's sold-to address.
+	SoldTo Address
+	// Profiles are the MCA billing profiles; nil for MOSP and EA.
+	Profiles []*Profile
+	// Departments are the EA departments; nil for MOSP and MCA.
+	Departments []*Department
+	// EnrollmentAccounts are the EA enrollment accounts; nil for MOSP and MCA.
 	EnrollmentAccounts []*EnrollmentAccount
 }
 
 // Address is the subset of AddressDetails the world uses.
 type Address struct {
+	// CompanyName, AddressLine1, City, Region, PostalCode, Country (ISO 3166 code) and Email are
+	// served under the same names in camel case.
 	CompanyName, AddressLine1, City, Region, PostalCode, Country, Email string
 }
 
 // Profile is an MCA billing profile.
 type Profile struct {
+	// Name is the profile's name as used in paths; DisplayName its display name.
 	Name, DisplayName string
-	Currency          string
-	InvoiceDay        int
+	// Currency is the profile's billing currency (ISO 4217).
+	Currency string
+	// InvoiceDay is the day of the month the profile's invoices are issued.
+	InvoiceDay int
+	// InvoiceEmailOptIn is whether invoices go out by e-mail, as the last PUT left it.
 	InvoiceEmailOptIn bool
+	// InvoiceRecipients are the extra invoice e-mail addresses, as the last PUT left them.
 	InvoiceRecipients []string
-	PONumber          string
-	SystemID          string
-	Status            string
-	BillTo            Address
-	Tags              map[string]string
+	// PONumber is the purchase order number; empty when none.
+	PONumber string
+	// SystemID is the profile's system id (read-only on the wire).
+	SystemID string
+	// Status is the wire status (Active, Disabled, Warned, ...).
+	Status string
+	// BillTo is the profile's bill-to address.
+	BillTo Address
+	// Tags are the profile's tags, served inside properties as the service does.
+	Tags map[string]string
+	// EnabledAzurePlans are the profile's Azure plans (enabledAzurePlans).
 	EnabledAzurePlans []AzurePlan
-	Sections          []*InvoiceSection
+	// Sections are the profile's invoice sections.
+	Sections []*InvoiceSection
 }
 
 // AzurePlan is an entry of enabledAzurePlans.
-type AzurePlan struct{ SkuID, SkuDescription string }
+type AzurePlan struct {
+	// SkuID is the plan's SKU id ("0001" is the Azure plan); SkuDescription its name.
+	SkuID, SkuDescription string
+}
 
 // InvoiceSection is an MCA invoice section.
 type InvoiceSection struct {
+	// Name (as used in paths), DisplayName, SystemID and State (Active, ...) as served.
 	Name, DisplayName, SystemID, State string
 }
 
 // Department is an EA department.
 type Department struct {
+	// Name (as used in paths), DisplayName, CostCenter and Status (Active, ...) as served.
 	Name, DisplayName, CostCenter, Status string
 }
 
 // EnrollmentAccount is an EA enrollment account (an "account" in EA portal terms).
 type EnrollmentAccount struct {
+	// Name is the account's name as used in paths; DisplayName its display name.
 	Name, DisplayName string
 	Department        string // parent department name
 	AccountOwner      string // the owner's sign-in address
-	CostCenter        string
-	AuthType          string
-	Status            string
-	DevTestEnabled    bool
-	Start, End        time.Time
+	// CostCenter is the account's cost center, empty when none.
+	CostCenter string
+	// AuthType is the sign-in type allowed for the owner (MicrosoftAccountOnly, OrganizationalAccountOnly, ...).
+	AuthType string
+	// Status is the wire status (Active, Pending, ...).
+	Status string
+	// DevTestEnabled is whether the account may create Dev/Test subscriptions.
+	DevTestEnabled bool
+	// Start and End are the account's term.
+	Start, End time.Time
 }
 
 // Subscription is an Azure subscription and the billing facts that explain its invoices.
 type Subscription struct {
-	ID, DisplayName       string
-	Account               string // billing account name
-	Profile               string // MCA
-	InvoiceSection        string // MCA
-	Department            string // EA
-	EnrollmentAccount     string // EA
-	OfferID               string // e.g. MS-AZR-0003P (pay-as-you-go); MCA: empty, see SkuID
-	OfferName             string
+	// ID is the subscription GUID; DisplayName its display name.
+	ID, DisplayName   string
+	Account           string // billing account name
+	Profile           string // MCA
+	InvoiceSection    string // MCA
+	Department        string // EA
+	EnrollmentAccount string // EA
+	OfferID           string // e.g. MS-AZR-0003P (pay-as-you-go); MCA: empty, see SkuID
+	// OfferName is the offer's name, such as "Pay-As-You-Go".
+	OfferName string
+	// SkuID and SkuDescription name the product of an MCA subscription (skuId, skuDescription).
 	SkuID, SkuDescription string
-	Created               time.Time
-	Status                string // wire subscriptionBillingStatus
-	Currency              string
-	CostCenter            string
+	// Created is when the subscription was bought (purchaseDate).
+	Created time.Time
+	Status  string // wire subscriptionBillingStatus
+	// Currency is the billing currency (ISO 4217) of the subscription's charges.
+	Currency string
+	// CostCenter is the subscription's cost center (consumptionCostCenter); empty when none.
+	CostCenter string
 	// Credit is the offer's credit, nil if none.
 	Credit *Credit
 	// InvoicePeriods are the closed billing periods that produced an invoice, oldest first.
@@ -168,22 +209,30 @@ type Subscription struct {
 
 // Credit is an offer credit, such as a free trial's or a Visual Studio subscription's.
 type Credit struct {
-	Amount   string // decimal
+	Amount string // decimal
+	// Currency is the ISO 4217 code of Amount.
 	Currency string
-	Monthly  bool
+	// Monthly is whether the credit renews every month (Visual Studio) rather than once (free trial).
+	Monthly bool
 	// UsageExceeded says whether usage ever exceeded the credit (which would produce an invoice).
 	UsageExceeded bool
 }
 
 // Period is a closed range of calendar days; Start and End are midnight UTC, End inclusive.
-type Period struct{ Start, End time.Time }
+// Start is the first day; End the last day, included.
+type Period struct {
+	// Start is the first day; End the last day, included.
+	Start, End time.Time
+}
 
 // RoleAssignment gives a principal a role at a scope.
 type RoleAssignment struct {
+	// Principal is who holds the role.
 	Principal Principal
-	Role      Role
-	Scope     string // ARM id of the scope
-	Name      string // the assignment's resource name
+	// Role is the role held at Scope.
+	Role  Role
+	Scope string // ARM id of the scope
+	Name  string // the assignment's resource name
 
 	scope scopeRef
 }
