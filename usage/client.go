@@ -220,11 +220,12 @@ var ErrReportFailed = errors.New("usage report failed")
 // Failed), one that changed when it was requested again for fresh download links, or one the
 // service refused as too large where the SDK could not split it further (TooLarge).
 type ReportError struct {
-	Scope     string // ARM id of the scope
-	Status    string // the operation's status, e.g. "Failed"
-	Code      string // error.code of the operation, verbatim
-	Message   string // error.message of the operation, verbatim
-	Reason    string // what the SDK concluded, when it is not the service's own failure
+	Scope   string // ARM id of the scope
+	Status  string // the operation's status, e.g. "Failed"
+	Code    string // error.code of the operation, verbatim
+	Message string // error.message of the operation, verbatim
+	Reason  string // what the SDK concluded, when it is not the service's own failure
+	// RequestID is the x-ms-request-id of the request that failed, for Azure support.
 	RequestID string
 	// TooLarge is set when the service refused the report as larger than its size limit (413,
 	// "2Gb") and the selection could not be split further: a single day, an EA billing period,

@@ -53,7 +53,9 @@ func (d Dialect) Agreement() roles.Agreement {
 // header, e.g. "2023-12-01-preview" or "1.0"; it is empty when the header
 // matches the dialect but no documented version exactly.
 type Layout struct {
-	Dialect   Dialect
+	// Dialect is the CSV dialect (Cost Details, Consumption, FOCUS, EA portal, ...) the header matched.
+	Dialect Dialect
+	// Version is the api-version or dataset version of the documented header matched; see above.
 	Version   string
 	Localized bool // header names were written as "Localized (EnglishName)"
 }

@@ -83,7 +83,9 @@ func (s ScopeState) String() string {
 
 // ScopeResult is the outcome of one scope of a fan-out.
 type ScopeResult struct {
+	// Scope is the scope fetched.
 	Scope billing.Scope
+	// State is what happened to it: done, skipped (file already complete) or failed.
 	State ScopeState
 	// Err is the typed error that failed the scope (State ScopeFailed): *roles.PermissionError,
 	// *ReportError, *ParseError, *billing.ThrottledError, ... usable with errors.As.
@@ -109,6 +111,7 @@ type FanOutProgress struct {
 
 // FanOutSummary is the outcome of a fan-out: every scope once, in the order given.
 type FanOutSummary struct {
+	// Scopes holds one result per scope, in the order the scopes were given.
 	Scopes []ScopeResult
 	// Done, Skipped and Failed count the scopes in each state.
 	Done, Skipped, Failed int
@@ -127,6 +130,7 @@ func (s FanOutSummary) String() string {
 
 // FanOutError is returned by FanOut when some scopes failed; the others were fetched.
 type FanOutError struct {
+	// Failed are the scopes that failed, in the order given; each has its Err.
 	Failed []ScopeResult
 	Total  int // scopes in the fan-out
 }

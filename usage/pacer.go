@@ -28,8 +28,10 @@ import (
 
 // RateLimit is at most Requests requests in any window of length Per.
 type RateLimit struct {
+	// Requests is how many requests any window admits; 0 or less means no limit.
 	Requests int
-	Per      time.Duration
+	// Per is the length of the sliding window.
+	Per time.Duration
 }
 
 // Limits are the Cost Details request rates Client.FanOut paces its report requests to. Each

@@ -23,39 +23,73 @@ type Record struct {
 	Date               billing.Date // the usage day (FOCUS: ChargePeriodStart)
 	BillingPeriodStart billing.Date // zero while the MCA billing month is open
 	BillingPeriodEnd   billing.Date // inclusive, in every dialect (FOCUS's exclusive end is moved back a day)
+	// ServicePeriodStart is the first day of the service period the charge covers (MCA
+	// servicePeriodStartDate, FOCUS x_ServicePeriodStart); zero in layouts without the column (EA, PAYG).
 	ServicePeriodStart billing.Date
 	ServicePeriodEnd   billing.Date // as written in the file
 
-	BillingAccountID   string
+	// BillingAccountID is the billing account (EA enrollment number, MCA account id) as written;
+	// empty in PAYG layouts.
+	BillingAccountID string
+	// BillingAccountName is the billing account's display name; empty in PAYG layouts.
 	BillingAccountName string
-	BillingProfileID   string
+	// BillingProfileID is the MCA billing profile id, or for EA the enrollment number again; empty
+	// in PAYG layouts.
+	BillingProfileID string
+	// BillingProfileName is the billing profile's display name; empty in PAYG layouts.
 	BillingProfileName string
+	// InvoiceSectionID is the invoice section id (invoiceSectionId, FOCUS x_InvoiceSectionId); empty
+	// when the layout has no such column.
 	InvoiceSectionID   string
 	InvoiceSectionName string // EA: InvoiceSection / DepartmentName
-	InvoiceID          string
-	AccountName        string // EA enrollment account
-	AccountOwnerID     string
-	CostCenter         string
+	// InvoiceID is the MCA invoice that bills the row (invoiceId, FOCUS x_InvoiceId); empty while
+	// the billing month is open and in EA and PAYG layouts.
+	InvoiceID   string
+	AccountName string // EA enrollment account
+	// AccountOwnerID is the EA enrollment account owner's sign-in address; empty for other agreements.
+	AccountOwnerID string
+	// CostCenter is the cost center set on the subscription or EA account; empty when none.
+	CostCenter string
 
-	SubscriptionID   string
+	// SubscriptionID is the Azure subscription GUID (SubscriptionGuid in older layouts; FOCUS's
+	// SubAccountId "/subscriptions/{id}" is reduced to the id).
+	SubscriptionID string
+	// SubscriptionName is the subscription's display name.
 	SubscriptionName string
-	ResourceGroup    string
-	ResourceID       string // ARM id (InstanceId / InstanceName in older layouts)
+	// ResourceGroup is the resource group name as written (case varies between rows of one file);
+	// empty for charges outside any resource group (purchases, support).
+	ResourceGroup string
+	ResourceID    string // ARM id (InstanceId / InstanceName in older layouts)
+	// ResourceName is the resource's name; empty in older layouts, which only write ResourceID.
 	ResourceName     string
 	ResourceLocation string // as written: "uksouth", "EastUS2", "US East 2"
-	ResourceType     string
+	// ResourceType is the ARM resource type ("Microsoft.Compute/virtualMachines") where the layout has
+	// the column (PAYG, FOCUS); empty otherwise.
+	ResourceType string
 
-	MeterID          string
-	MeterName        string
-	MeterCategory    string
+	// MeterID is the meter's GUID.
+	MeterID string
+	// MeterName is the meter's name, such as "D2s v3".
+	MeterName string
+	// MeterCategory is the service the meter belongs to, such as "Virtual Machines" or "Storage";
+	// Breakdown can group by it.
+	MeterCategory string
+	// MeterSubcategory is the meter's subcategory, such as "Dsv3 Series"; may be empty.
 	MeterSubcategory string
-	MeterRegion      string
-	ServiceFamily    string
-	ProductName      string
-	ProductID        string
-	PartNumber       string
-	ConsumedService  string
-	UnitOfMeasure    string // carries the block size: "1 Hour", "10K", "1 GB/Month"
+	// MeterRegion is the meter's region in friendly form ("US East", "UK South"); empty for global meters.
+	MeterRegion string
+	// ServiceFamily is the broad service family, such as "Compute" or "Storage" (FOCUS
+	// x_SkuServiceFamily); empty in layouts without the column (PAYG).
+	ServiceFamily string
+	// ProductName is the product as the price sheet names it ("Virtual Machines Dsv3 Series - D2s v3 - US East").
+	ProductName string
+	// ProductID is the product id (MCA ProductId, FOCUS SkuId); empty in EA and PAYG layouts.
+	ProductID string
+	// PartNumber is the price sheet part number (EA PartNumber, FOCUS x_SkuPartNumber); empty otherwise.
+	PartNumber string
+	// ConsumedService is the resource provider that emitted the usage, such as "Microsoft.Compute".
+	ConsumedService string
+	UnitOfMeasure   string // carries the block size: "1 Hour", "10K", "1 GB/Month"
 
 	Quantity       billing.Decimal // in UnitOfMeasure blocks
 	EffectivePrice billing.Decimal // price per unit after discounts
@@ -66,21 +100,34 @@ type Record struct {
 
 	// Open enumerations, kept as written (values differ between dialects,
 	// e.g. PricingModel "OnDemand" vs "On Demand", Term "36" vs "3Years").
-	ChargeType   string
+	ChargeType string
+	// PricingModel is how the row is priced: OnDemand (or "On Demand"), Reservation, SavingsPlan, Spot.
 	PricingModel string
-	Frequency    string
-	Term         string
+	// Frequency is how often the charge recurs: UsageBased, Recurring or OneTime.
+	Frequency string
+	// Term is the commitment length of a reservation or savings plan purchase, in months ("12",
+	// "36") or as words ("1Year"); empty otherwise.
+	Term string
 
-	ReservationID    string // for a reservation purchase: the reservation order id
-	ReservationName  string
-	BenefitID        string // reservation or savings plan ARM id
-	BenefitName      string
-	ProductOrderID   string
+	ReservationID string // for a reservation purchase: the reservation order id
+	// ReservationName is the reservation's display name; empty when ReservationID is.
+	ReservationName string
+	BenefitID       string // reservation or savings plan ARM id
+	// BenefitName is the reservation's or savings plan's display name; empty when BenefitID is.
+	BenefitName string
+	// ProductOrderID is the id of the order behind a purchase (reservation or savings plan order);
+	// empty otherwise.
+	ProductOrderID string
+	// ProductOrderName is the display name of that order.
 	ProductOrderName string
-	OfferID          string
-	PublisherName    string
-	PublisherType    string
-	CreditEligible   bool // IsAzureCreditEligible; false when the column is empty or absent
+	// OfferID is the Azure offer of the subscription ("MS-AZR-0017P" for EA, "MS-AZR-0003P" for
+	// pay-as-you-go); empty in MCA layouts, which have no such column.
+	OfferID string
+	// PublisherName is who published the charged product ("Microsoft", or a Marketplace publisher).
+	PublisherName string
+	// PublisherType is Microsoft, Azure (first party) or Marketplace (third party).
+	PublisherType  string
+	CreditEligible bool // IsAzureCreditEligible; false when the column is empty or absent
 
 	Tags           Tags           // raw text; Tags.Get and Tags.All parse on demand
 	AdditionalInfo AdditionalInfo // raw JSON text; parsed on demand

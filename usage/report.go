@@ -22,10 +22,15 @@ import (
 // as often as needed: when the blob links have expired the report is requested again.
 // A Report is safe for concurrent use.
 type Report struct {
-	Scope     billing.Scope
+	// Scope is the scope the report covers.
+	Scope billing.Scope
+	// Agreement is the agreement of the scope's billing account; it chose the Source.
 	Agreement billing.Agreement
-	Source    Source
-	Metric    Metric
+	// Source is the API the data comes from: the Cost Details report (EA, MCA, MPA) or the
+	// Consumption usage details list (pay-as-you-go).
+	Source Source
+	// Metric is ActualCost or AmortizedCost, as requested.
+	Metric Metric
 	// Request is what was asked for: at most one of its fields is set; none is the open month.
 	Request ReportRequest
 	// Status is the operation's final status: "Completed", "NoDataFound", or "NoContent" when
@@ -64,19 +69,24 @@ func (l *reportLinks) set(urls []string, validTill time.Time) {
 
 // ReportRequest echoes the selection a report was requested with.
 type ReportRequest struct {
-	Period        billing.Period
+	// Period is the span of usage days asked for; zero when not set.
+	Period billing.Period
+	// BillingPeriod is the EA or MOSP billing period asked for ("202604"); empty when not set.
 	BillingPeriod string
-	InvoiceID     string
+	// InvoiceID is the MCA invoice asked for; empty when not set.
+	InvoiceID string
 }
 
 // Manifest describes a Cost Details report's data.
 type Manifest struct {
 	Version    string // manifestVersion, the api-version that wrote the report
 	DataFormat string // "Csv"
+	// BlobCount is the number of CSV blobs (blobCount); Blobs has one entry for each.
 	BlobCount  int
 	ByteCount  int64 // total size of the blobs
 	Compressed bool  // compressData: blobs are gzip-compressed
-	Blobs      []BlobInfo
+	// Blobs describe the blobs, in the order the report lists them.
+	Blobs []BlobInfo
 	// ValidTill is when the blob links expire (UTC); the report is requested again after that
 	// (see Report.ValidTill for the links in use).
 	ValidTill time.Time
@@ -86,7 +96,8 @@ type Manifest struct {
 	UnreadDates map[string]string
 	// RequestScope and RequestBody echo the request as the service understood it (verbatim).
 	RequestScope string
-	RequestBody  string
+	// RequestBody is the body of the request as the service echoes it; see RequestScope.
+	RequestBody string
 }
 
 // BlobInfo is one blob of a report. Its SAS link is not exposed: it is a credential.

@@ -21,7 +21,10 @@ type Tags string
 
 // Pair is one key and value of Tags or AdditionalInfo.
 type Pair struct {
-	Key   string
+	// Key is the tag name or AdditionalInfo property, as written (tag names keep their case).
+	Key string
+	// Value is the value as text: a JSON string unquoted, null as "", any other JSON value (number,
+	// object, ...) as written.
 	Value string
 }
 
