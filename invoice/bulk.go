@@ -74,7 +74,9 @@ func (o Outcome) String() string {
 
 // Progress reports one finished document of a bulk download.
 type Progress struct {
-	File    File
+	// File is the document and where it goes on disk.
+	File File
+	// Outcome is what happened to it: downloaded, skipped (already complete on disk) or failed.
 	Outcome Outcome
 	Err     error // when Outcome is Failed
 	Done    int   // documents finished so far, this one included
@@ -85,15 +87,19 @@ type Progress struct {
 // Failure is a document a bulk download could not fetch, and why.
 type Failure struct {
 	File
+	// Err is why; errors.As finds the typed cause (*roles.PermissionError, *billing.DownloadError, ...).
 	Err error
 }
 
 // Summary is the outcome of a bulk download.
 type Summary struct {
+	// Downloaded are the documents fetched in this run.
 	Downloaded []File
-	Skipped    []File
-	Failed     []Failure
-	Bytes      int64 // bytes downloaded (skipped files not counted)
+	// Skipped are the documents already complete on disk, not fetched again.
+	Skipped []File
+	// Failed are the documents that could not be fetched, each with its error.
+	Failed []Failure
+	Bytes  int64 // bytes downloaded (skipped files not counted)
 }
 
 // String is a one-line account such as "45 downloaded, 3 skipped, 0 failed (1.2 MB)".

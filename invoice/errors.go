@@ -70,7 +70,9 @@ func (e *UnnamedDocumentError) Is(target error) bool { return target == billing.
 
 // MissingDocumentError reports that an invoice has no document of the kind asked for.
 type MissingDocumentError struct {
-	Invoice   string
+	// Invoice is the invoice number (Invoice.Name).
+	Invoice string
+	// Kind is the document kind asked for.
 	Kind      DocumentKind
 	Available []DocumentKind // the kinds the invoice does have
 }
@@ -93,6 +95,7 @@ func (e *MissingDocumentError) Is(target error) bool { return target == billing.
 // BulkError reports the documents DownloadAll could not download. It unwraps to each failure's
 // error, so errors.As finds, for example, a *roles.PermissionError among them.
 type BulkError struct {
+	// Failed are the documents that failed, each with its error.
 	Failed []Failure
 	Total  int // documents attempted
 }

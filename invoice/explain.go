@@ -44,6 +44,7 @@ const (
 
 // Reason is one cause of a missing invoice, with the facts behind it.
 type Reason struct {
+	// Kind says which cause this is; the other fields that apply depend on it.
 	Kind    ReasonKind
 	Message string // one sentence for a person
 
@@ -62,7 +63,9 @@ func (r Reason) String() string { return r.Message }
 
 // Explanation answers "why is my invoice missing?" for a scope and a period.
 type Explanation struct {
-	Scope    billing.Scope
+	// Scope is the scope asked about.
+	Scope billing.Scope
+	// Period is the period asked about, both days included.
 	Period   billing.Period
 	Invoices []Invoice // what the service lists for the period
 	Reasons  []Reason  // why (more) invoices are not there; empty when nothing is missing

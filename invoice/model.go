@@ -91,7 +91,9 @@ type Invoice struct {
 	// send it): MOSP for subscription clients, otherwise guessed from the account name.
 	Agreement billing.Agreement
 
-	Status       Status
+	// Status is the payment status (Due, OverDue, Paid, Void, Locked, Other), verbatim when unknown.
+	Status Status
+	// Type is what the invoice bills (AzureServices, AzureMarketplace, AzureSupport, Other).
 	Type         Type
 	DocumentType DocumentKind // Invoice, or CreditNote for a credit note
 	Monthly      bool         // isMonthlyInvoice
@@ -136,6 +138,8 @@ type Invoice struct {
 	// commitment) applied, as a positive amount that reduces SubTotal.
 	Prepayment billing.Amount
 
+	// Documents are the documents that can be downloaded (invoice PDF, tax receipt, credit note, ...);
+	// empty while the invoice's documents are being prepared.
 	Documents []Document
 
 	BillingProfileID   string // MCA/MPA
@@ -143,7 +147,8 @@ type Invoice struct {
 	SubscriptionID     string // MOSP
 	SubscriptionName   string // subscriptionDisplayName
 	PurchaseOrder      string // purchaseOrderNumber
-	Payments           []Payment
+	// Payments are the payments applied to the invoice, as the service lists them; nil when none.
+	Payments []Payment
 
 	CreditFor      string // creditForDocumentId: the invoice a credit note credits
 	BilledDocument string // billedDocumentId: set on void invoices
@@ -210,7 +215,9 @@ func (d Document) Format(f fmt.State, verb rune) {
 
 // Payment is a payment applied to an invoice.
 type Payment struct {
-	Amount     billing.Amount
+	// Amount is the payment's amount in the invoice's currency; negative for a refund.
+	Amount billing.Amount
+	// Date is the day the payment was made.
 	Date       billing.Date
 	Family     string // paymentMethodFamily: CreditCard, CheckWire, Credits, ...
 	MethodType string // paymentMethodType, e.g. visa

@@ -54,6 +54,7 @@ func (o *ZipOptions) orDefault() ZipOptions {
 
 // Archive is a zip of invoice documents on disk.
 type Archive struct {
+	// Path is the archive's final path, as given.
 	Path     string
 	Size     int64          // bytes on disk
 	Expanded int64          // total decompressed size of its files
@@ -62,6 +63,7 @@ type Archive struct {
 
 // ArchiveEntry is one file of an Archive.
 type ArchiveEntry struct {
+	// Name is the file's name inside the archive.
 	Name string
 	Size int64 // decompressed
 }
