@@ -23,13 +23,15 @@ const (
 // InvalidAddress is one rejected address and why.
 type InvalidAddress struct {
 	Address string // as given (trimmed of surrounding spaces, shortened when very long)
-	Reason  string
+	// Reason says what is wrong with Address, such as "no @" or "domain has no dot".
+	Reason string
 }
 
 // AddressError rejects e-mail addresses before any request is sent: it lists every invalid
 // address with its reason, or says that too many were given. It matches billing.ErrInvalidInput
 // with errors.Is.
 type AddressError struct {
+	// Invalid lists every rejected address, in the order given; empty when only the count was wrong.
 	Invalid []InvalidAddress
 	// Count and Limit are set when more than Limit addresses were given.
 	Count, Limit int

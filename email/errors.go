@@ -26,8 +26,9 @@ type ConflictError struct {
 	// StatusCode is 412 when the service refused the If-Match precondition, 0 when a re-read
 	// showed the change.
 	StatusCode int
-	RequestID  string
-	Err        error // the service's error (a *billing.ServiceError wrapping *azcore.ResponseError), if any
+	// RequestID is the x-ms-request-id of the refused update, for Azure support; empty without one.
+	RequestID string
+	Err       error // the service's error (a *billing.ServiceError wrapping *azcore.ResponseError), if any
 }
 
 // Error says which profile changed and that nothing was written.

@@ -5,10 +5,15 @@ import "slices"
 // Rule is one row of the permission table: on billing accounts of Agreement, Role may perform
 // Action, provided Policy is on (PolicyNone: always).
 type Rule struct {
+	// Agreement is the agreement the rule holds for.
 	Agreement Agreement
-	Role      Role
-	Action    Action
-	Policy    Policy
+	// Role is the role the rule grants the action to.
+	Role Role
+	// Action is the action allowed.
+	Action Action
+	// Policy is the EA view-charges policy that must be on for the rule to apply; PolicyNone when the
+	// rule always applies.
+	Policy Policy
 }
 
 // Rules returns the whole permission table, grouped by agreement (MOSP, EA, MCA, MPA) and by

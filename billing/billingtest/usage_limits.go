@@ -42,7 +42,7 @@ import (
 
 // RateLimit is "Requests per Per" in a sliding window.
 type RateLimit struct {
-	// Requests is how many requests the window admits; 0 means no limit.
+	// Requests is how many requests any window of length Per admits.
 	Requests int
 	// Per is the length of the sliding window.
 	Per time.Duration
