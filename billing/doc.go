@@ -18,6 +18,17 @@
 //   - Permissions, RoleDefinitions, Access and CheckAccess: what the signed-in principal may do on
 //     a scope, decided with the roles package's table.
 //
+// # Money
+//
+// Money never goes through float64. Every amount of money the SDK hands out on its own — an
+// invoice's totals, a payment, a reconciliation line, the totals of a usage Breakdown or of a
+// reconciliation — is an Amount: an exact Decimal with its ISO 4217 currency. Totals over data
+// that may mix currencies are a []Amount with one Amount per currency, sorted by currency code,
+// because adding currencies needs an exchange rate (Amount.Add refuses with a
+// *CurrencyMismatchError). Per-row values read in bulk (usage.Record, usage.DailyTotal) keep a
+// Decimal and a Currency field side by side, which keeps reading fast, and give the Amount with
+// their Amount method.
+//
 // # Errors
 //
 // Every error the SDK returns is typed and wraps its cause, so errors.As and errors.Is work:

@@ -44,6 +44,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -96,8 +98,9 @@ type Result struct {
 	Usage usage.Options
 	// UsageRows is the number of usage rows read (on the invoice or not).
 	UsageRows int
-	// UsageTotals is the exact total cost of every row read, per currency.
-	UsageTotals map[string]billing.Decimal
+	// UsageTotals is the exact total cost of every row read: one Amount per currency, sorted by
+	// currency code; nil when no row was read. Read so far when Invoice returns an error.
+	UsageTotals []billing.Amount
 	// Lines are the steps from usage to Charged, in the order of the LineKind constants.
 	Lines []Line
 	// Charged is what the invoice charged (invoice.Invoice.Charged).
@@ -176,8 +179,10 @@ func usageFor(inv invoice.Invoice) (billing.Scope, usage.Options, error) {
 // Invoice reconciles one invoice (from invoice.Client.List or Get) with the usage it bills.
 // Errors are those of the usage request (*roles.PermissionError, *billing.InputError for an
 // invoice older than the usage history, ...).
-func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (Result, error) {
-	res := Result{Invoice: inv, Charged: inv.Charged(), UsageTotals: map[string]billing.Decimal{}}
+func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (res Result, err error) {
+	res = Result{Invoice: inv, Charged: inv.Charged()}
+	totals := map[string]billing.Decimal{}
+	defer func() { res.UsageTotals = byCurrency(totals) }()
 	cur := res.Charged.Currency
 	amt := func(v billing.Decimal) billing.Amount { return billing.Amount{Value: v, Currency: cur} }
 	var onInvoice, rounding billing.Decimal
@@ -202,7 +207,7 @@ func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (Result, erro
 				return res, err
 			}
 			res.UsageRows++
-			res.UsageTotals[rec.Currency] = res.UsageTotals[rec.Currency].Add(rec.Cost)
+			totals[rec.Currency] = totals[rec.Currency].Add(rec.Cost)
 			if !billedHere(inv, rec) || (cur != "" && rec.Currency != "" && !strings.EqualFold(rec.Currency, cur)) {
 				o := offInvoice[rec.Currency]
 				if o == nil {
@@ -237,7 +242,8 @@ func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (Result, erro
 	if inv.Tax.Currency == "" && inv.Total.Currency == "" {
 		res.Notes = append(res.Notes, "the invoice does not itemise tax, credits or prepayment (only billedAmount): any of them is left unexplained")
 	}
-	for c, o := range offInvoice {
+	for _, c := range slices.Sorted(maps.Keys(offInvoice)) { // one line per currency, in a stable order
+		o := offInvoice[c]
 		res.Lines = append(res.Lines, Line{Kind: LineUsageNotOnInvoice, Amount: billing.Amount{Value: o.v, Currency: c}, Rows: o.rows,
 			Text: fmt.Sprintf("%d rows of the request that this invoice does not bill", o.rows)})
 	}
@@ -256,6 +262,15 @@ func (c *Client) Invoice(ctx context.Context, inv invoice.Invoice) (Result, erro
 	res.Explained = amt(sum)
 	res.Unexplained = amt(res.Charged.Value.Sub(sum))
 	return res, nil
+}
+
+// byCurrency turns exact sums per currency into Amounts sorted by currency code.
+func byCurrency(m map[string]billing.Decimal) []billing.Amount {
+	var out []billing.Amount
+	for _, c := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, billing.Amount{Value: m[c], Currency: c})
+	}
+	return out
 }
 
 // billedHere reports whether a usage row belongs to the invoice, by what the row says: its

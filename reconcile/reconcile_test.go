@@ -187,5 +187,10 @@ func TestUsageOfAnotherBillingPeriodIsNotOnTheInvoice(t *testing.T) {
 	assert.Positive(t, off.Rows)
 	truth, _ := srv.InvoiceTruth(inv.Name)
 	assert.Equal(t, truth.UsageRows+off.Rows, res.UsageRows)
+	// UsageTotals is every row read, on the invoice or not: one Amount in the invoice's currency.
+	require.Len(t, res.UsageTotals, 1)
+	assert.Equal(t, inv.Charged().Currency, res.UsageTotals[0].Currency)
+	assert.True(t, dec(t, truth.Usage).Add(off.Amount.Value).Equal(res.UsageTotals[0].Value),
+		"totals %v, truth %s + off %s", res.UsageTotals, truth.Usage, off.Amount)
 	assert.NotEmpty(t, res.Notes, "pay-as-you-go invoices do not itemise tax")
 }

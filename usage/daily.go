@@ -93,6 +93,11 @@ type DailyTotal struct {
 	Cost     billing.Decimal // the exact sum of their costs, in DailyKey.Currency
 }
 
+// Amount returns the group's Cost with its currency.
+func (t DailyTotal) Amount() billing.Amount {
+	return billing.Amount{Value: t.Cost, Currency: t.Currency}
+}
+
 // Breakdown aggregates records by day, exactly (decimal sums, never
 // float64), keeping currencies apart. The zero value is not usable; create
 // one with NewBreakdown. It is not safe for concurrent use.
@@ -235,8 +240,15 @@ func (b *Breakdown) Totals() []DailyTotal {
 	return out
 }
 
-// Cost returns the total cost per currency.
-func (b *Breakdown) Cost() map[string]billing.Decimal { return maps.Clone(b.cost) }
+// Cost returns the exact total cost of the records added: one Amount per currency, sorted by
+// currency code (costs never add across currencies); nil when no record was added.
+func (b *Breakdown) Cost() []billing.Amount {
+	var out []billing.Amount
+	for _, c := range slices.Sorted(maps.Keys(b.cost)) {
+		out = append(out, billing.Amount{Value: b.cost[c], Currency: c})
+	}
+	return out
+}
 
 // Rows returns the number of records added.
 func (b *Breakdown) Rows() int { return b.rows }

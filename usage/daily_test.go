@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,8 @@ func TestDailyBreakdownOfAmortizedSample(t *testing.T) {
 	assert.Equal(t, billing.NewDate(2023, time.September, 22), b.LastDate())
 	cost := b.Cost()
 	require.Len(t, cost, 1)
-	assertDec(t, "16.2969321366366446274854190000", cost["USD"])
+	assert.Equal(t, "USD", cost[0].Currency)
+	assertDec(t, "16.2969321366366446274854190000", cost[0].Value)
 }
 
 func TestDailyBreakdownByTagAndMeter(t *testing.T) {
@@ -74,7 +76,8 @@ func TestDailyBreakdownKeepsCurrenciesApart(t *testing.T) {
 	assert.Equal(t, "EUR", days[0].Currency)
 	assert.Equal(t, "USD", days[1].Currency)
 	assert.Equal(t, "3.30", days[1].Cost.String())
-	assert.Equal(t, "5", b.Cost()["EUR"].String())
+	assert.Equal(t, "[5 EUR 3.30 USD]", fmt.Sprint(b.Cost()), "one Amount per currency, sorted by code")
+	assert.Equal(t, "3.30 USD", days[1].Amount().String())
 }
 
 func TestDailyBreakdownReportsBadTagsAndReadErrors(t *testing.T) {

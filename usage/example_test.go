@@ -63,11 +63,11 @@ func ExampleDailyBreakdown() {
 	for _, d := range b.Totals() {
 		fmt.Printf("%s %-4s %s %s\n", d.Date, d.Tag, d.Cost, d.Currency)
 	}
-	fmt.Println("total", b.Cost()["USD"])
+	fmt.Println("total", b.Cost())
 	// Output:
 	// 2023-09-02 prod 0.0000564902 USD
 	// 2023-09-03 test 2.304 USD
-	// total 2.3040564902
+	// total [2.3040564902 USD]
 }
 
 func ExampleParseError() {

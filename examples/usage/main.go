@@ -26,7 +26,6 @@ import (
 	"iter"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -154,22 +153,17 @@ func printDaily(w io.Writer, records iter.Seq2[usage.Record, error]) error {
 	}
 	fmt.Fprintf(w, "%-10s  %6s  %s\n", "date", "rows", "cost")
 	for _, t := range b.Totals() { // sorted by date, then currency
-		fmt.Fprintf(w, "%-10s  %6d  %s\n", t.Date, t.Rows, amounts(map[string]billing.Decimal{t.Currency: t.Cost}))
+		fmt.Fprintf(w, "%-10s  %6d  %s\n", t.Date, t.Rows, amounts([]billing.Amount{t.Amount()}))
 	}
 	fmt.Fprintf(w, "%-10s  %6d  %s\n", "total", b.Rows(), amounts(b.Cost()))
 	return nil
 }
 
-// amounts prints costs per currency rounded to cents, e.g. "12.34 USD, 5.00 EUR".
-func amounts(m map[string]billing.Decimal) string {
-	curs := make([]string, 0, len(m))
-	for c := range m {
-		curs = append(curs, c)
-	}
-	slices.Sort(curs)
-	parts := make([]string, 0, len(curs))
-	for _, c := range curs {
-		parts = append(parts, billing.Amount{Value: m[c].Round(2), Currency: c}.String())
+// amounts prints costs rounded to cents, e.g. "5.00 EUR, 12.34 USD".
+func amounts(as []billing.Amount) string {
+	parts := make([]string, 0, len(as))
+	for _, a := range as {
+		parts = append(parts, billing.Amount{Value: a.Value.Round(2), Currency: a.Currency}.String())
 	}
 	return strings.Join(parts, ", ")
 }

@@ -80,8 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	printTable(stdout, b, opts)
 	s := summary{Files: fs.NArg(), Dialect: strings.Join(dialects, ","), Rows: b.Rows(), Skipped: skipped, Cost: map[string]string{}}
-	for cur, c := range b.Cost() {
-		s.Cost[cur] = c.String()
+	for _, c := range b.Cost() {
+		s.Cost[c.Currency] = c.Value.String()
 	}
 	if !b.FirstDate().IsZero() {
 		s.FirstDate, s.LastDate = b.FirstDate().String(), b.LastDate().String()
