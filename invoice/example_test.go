@@ -145,3 +145,40 @@ func ExampleSafeFileName() {
 	// etc_passwd
 	// CON_
 }
+
+func ExampleClient_DownloadZip() {
+	srv, bc := emulator(billingtest.MCAProfileOwner)
+	defer srv.Close()
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "invoices")
+	defer os.RemoveAll(dir)
+
+	invoices := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
+	var refs []invoice.DocumentRef
+	for inv, err := range invoices.List(ctx, &invoice.ListOptions{Period: bc.LastMonths(3)}) {
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		for _, doc := range inv.Documents {
+			refs = append(refs, invoice.DocumentRef{Invoice: inv.Name, Document: doc.Name})
+		}
+	}
+	// One request, one zip: the archive is checked (size, file names) before it is renamed into place.
+	arc, err := invoices.DownloadZip(ctx, refs, filepath.Join(dir, "last-quarter.zip"), nil)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(filepath.Base(arc.Path), len(arc.Files), "files")
+	for _, f := range arc.Files {
+		fmt.Println(f.Name, f.Size > 0)
+	}
+	// Output:
+	// last-quarter.zip 5 files
+	// G000000023_10000053.pdf true
+	// G000000023_10000054.pdf true
+	// G000000024_10000055.pdf true
+	// G000000025_10000056.pdf true
+	// G000000025_10000057.pdf true
+}

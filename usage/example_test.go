@@ -126,3 +126,20 @@ func ExampleNewReader_file() {
 	// 4 2023-08-01 RG1 0.00000400
 	// 5 2023-08-01 costmgmt 0.000000144000000000000000
 }
+
+// Grouping by the categories a FinOps user filters on: here meter category and service family,
+// each day. The switches combine; fields not grouped by stay empty.
+func ExampleBreakdownOptions_meterCategory() {
+	r := usage.NewReader(strings.NewReader(eaExport), nil)
+	b, err := usage.DailyBreakdown(r.All(), &usage.BreakdownOptions{ByMeterCategory: true, ByServiceFamily: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range b.Totals() {
+		fmt.Printf("%s %-16s %-8s %s\n", d.Date, d.MeterCategory, d.ServiceFamily, d.Amount())
+	}
+	// Output:
+	// 2023-09-02 Storage          Storage  0.0000564902 USD
+	// 2023-09-03 Virtual Machines Compute  2.304 USD
+}
