@@ -219,7 +219,6 @@ type Credit struct {
 }
 
 // Period is a closed range of calendar days; Start and End are midnight UTC, End inclusive.
-// Start is the first day; End the last day, included.
 type Period struct {
 	// Start is the first day; End the last day, included.
 	Start, End time.Time
