@@ -1,6 +1,9 @@
 package billingtest
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Invoice wire shapes (2024-04-01 names), the emulator's own.
 
@@ -43,8 +46,9 @@ type wireInvoiceProps struct {
 type wireInvoiceDocument struct {
 	DocumentNumbers []string `json:"documentNumbers,omitempty"`
 	Kind            string   `json:"kind"`
-	Name            string   `json:"name"`
+	Name            string   `json:"name,omitempty"`
 	Source          string   `json:"source,omitempty"`
+	URL             string   `json:"url,omitempty"`
 }
 
 type wireInvoicePayment struct {
@@ -55,9 +59,10 @@ type wireInvoicePayment struct {
 	PaymentType         string      `json:"paymentType,omitempty"`
 }
 
-// wireDocumentDownloadResult is DocumentDownloadResult (expiryTime is a plain string).
+// wireDocumentDownloadResult is DocumentDownloadResult (expiryTime is a plain string; EA
+// answers leave it out, the expiry being only in the SAS link's se=).
 type wireDocumentDownloadResult struct {
-	ExpiryTime string `json:"expiryTime"`
+	ExpiryTime string `json:"expiryTime,omitempty"`
 	URL        string `json:"url"`
 }
 
@@ -70,7 +75,9 @@ type wireDocumentDownloadRequest struct {
 // invoiceWire renders an invoice as listed under prefix (the path its id hangs off: the billing
 // account, or billingAccounts/default/billingSubscriptions/{id} on the MOSP subscription route).
 // MOSP invoices carry only the fields the service documents for them (amount due and billed).
-func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
+// Dates have seven fractional digits, payment dates an offset, and EA documents the recorded
+// EA shape (eaDocuments), unless the server runs WithSpecShapes.
+func (s *Server) invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 	amt := func(v string) *wireAmount {
 		if v == "" {
 			return nil
@@ -80,8 +87,8 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 	p := wireInvoiceProps{
 		AmountDue: amt(inv.AmountDue), BilledAmount: amt(inv.Billed),
 		DocumentType: inv.DocumentType, InvoiceType: inv.Type, IsMonthlyInvoice: inv.CreditFor == "",
-		DueDate: wireTime(inv.DueDate), InvoiceDate: wireTime(inv.Date),
-		InvoicePeriodStartDate: wireTime(inv.PeriodStart), InvoicePeriodEndDate: wireTime(inv.PeriodEnd),
+		DueDate: s.time7Z(inv.DueDate), InvoiceDate: s.time7Z(inv.Date),
+		InvoicePeriodStartDate: s.time7Z(inv.PeriodStart), InvoicePeriodEndDate: s.time7Z(inv.PeriodEnd),
 		PurchaseOrderNumber: inv.PurchaseOrder, Status: inv.Status,
 		Documents: make([]wireInvoiceDocument, 0, len(inv.Documents)),
 	}
@@ -89,12 +96,16 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 		p.AzurePrepaymentApplied, p.CreditAmount, p.FreeAzureCreditApplied = amt(inv.Prepayment), amt(inv.Credit), amt(inv.FreeCredit)
 		p.SubTotal, p.TaxAmount, p.TotalAmount = amt(inv.SubTotal), amt(inv.Tax), amt(inv.Total)
 	}
-	for _, d := range inv.Documents {
-		p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
+	if inv.Agreement == AgreementEA && s.realShapes() {
+		p.Documents = s.eaDocuments(inv)
+	} else {
+		for _, d := range inv.Documents {
+			p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
+		}
 	}
 	if !inv.PaidOn.IsZero() {
 		p.Payments = []wireInvoicePayment{{
-			Amount: amt(inv.Billed), Date: wireTime(inv.PaidOn), PaymentMethodFamily: paymentFamily(inv),
+			Amount: amt(inv.Billed), Date: s.time7Offset(inv.PaidOn), PaymentMethodFamily: paymentFamily(inv),
 			PaymentMethodType: strings.ToLower(paymentFamily(inv)), PaymentType: "debited",
 		}}
 	}
@@ -114,4 +125,23 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 		typ = "Microsoft.Billing/billingAccounts/billingSubscriptions/invoices"
 	}
 	return wireInvoice{ID: prefix + "/invoices/" + inv.Name, Name: inv.Name, Type: typ, Properties: p}
+}
+
+// eaSummaryDocument is the document number the emulator gives an EA invoice's summary (the
+// service's numbering of summaries is not recorded).
+func eaSummaryDocument(inv *Invoice) string { return inv.Name + "_summary" }
+
+// eaDocuments renders an EA invoice's documents as the service was recorded listing them: a url
+// and documentNumbers but no name, source "Other", and a Summary document besides the invoice
+// and transactions documents. The urls point at the download operations (their form is the
+// emulator's own: no recorded EA url was seen in full).
+func (s *Server) eaDocuments(inv *Invoice) []wireInvoiceDocument {
+	base := s.armURL + accountsPath + "/" + inv.Account + "/invoices/" + inv.Name
+	out := make([]wireInvoiceDocument, 0, len(inv.Documents)+1)
+	for _, d := range inv.Documents {
+		out = append(out, wireInvoiceDocument{Kind: d.Kind, Source: "Other", DocumentNumbers: []string{d.Name},
+			URL: base + "/download?api-version=2024-04-01&documentName=" + url.QueryEscape(d.Name)})
+	}
+	return append(out, wireInvoiceDocument{Kind: "Summary", Source: "Other", DocumentNumbers: []string{eaSummaryDocument(inv)},
+		URL: base + "/downloadSummary?api-version=2024-04-01"})
 }

@@ -16,6 +16,8 @@ type lroOp struct {
 	result    func() response // runs once, without s.mu held
 	done      bool
 	final     response
+	// noRetryAfter leaves Retry-After out of the 202 answers.
+	noRetryAfter bool
 }
 
 // registerLRORoutes installs the billing operation-results route that startOperation's Location
@@ -42,6 +44,12 @@ func (s *Server) startOperation(rc *reqCtx, account, kind string, result func() 
 // ARM path without the trailing operation id); the caller registers a GET route for
 // {prefix}/{operationId} that calls s.pollOperation.
 func (s *Server) startOperationAt(rc *reqCtx, prefix, kind string, result func() response) response {
+	return s.startOperationWith(rc, prefix, kind, false, result)
+}
+
+// startOperationWith is startOperationAt whose 202 answers carry no Retry-After when
+// noRetryAfter is set (as the service's EA invoice downloads were recorded answering).
+func (s *Server) startOperationWith(rc *reqCtx, prefix, kind string, noRetryAfter bool, result func() response) response {
 	s.mu.Lock()
 	s.opSeq++
 	id := kind + "_" + s.nextID()
@@ -49,17 +57,18 @@ func (s *Server) startOperationAt(rc *reqCtx, prefix, kind string, result func()
 	if rc.apiVersion != "" {
 		loc += "?api-version=" + url.QueryEscape(rc.apiVersion)
 	}
-	op := &lroOp{principal: rc.principal, location: loc, remaining: s.cfg.lroPolls, result: result}
+	op := &lroOp{principal: rc.principal, location: loc, remaining: s.cfg.lroPolls, result: result, noRetryAfter: noRetryAfter}
 	s.ops[strings.ToLower(id)] = op
 	s.mu.Unlock()
 	return s.acceptedResp(op)
 }
 
 func (s *Server) acceptedResp(op *lroOp) response {
-	return response{status: http.StatusAccepted, header: http.Header{
-		"Location":    {op.location},
-		"Retry-After": {strconv.Itoa(s.cfg.retryAfter)},
-	}}
+	h := http.Header{"Location": {op.location}}
+	if !op.noRetryAfter {
+		h.Set("Retry-After", strconv.Itoa(s.cfg.retryAfter))
+	}
+	return response{status: http.StatusAccepted, header: h}
 }
 
 // pollOperation answers a poll of the operation with that id.

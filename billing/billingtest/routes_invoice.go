@@ -58,6 +58,12 @@ func (rc *reqCtx) invoicePeriod() (from, to time.Time, fail *response) {
 		}
 		t, err := time.Parse("2006-01-02", v)
 		if err != nil {
+			// The service's own nextLinks write the dates "2000-01-01 00:00:00Z"; it takes them back.
+			if u, uerr := time.Parse("2006-01-02 15:04:05Z07:00", v); uerr == nil {
+				t, err = u.UTC(), nil
+			}
+		}
+		if err != nil {
 			r := badRequest("InvalidDateFormat", fmt.Sprintf("The value '%s' of '%s' is not a valid date: use YYYY-MM-DD.", v, name))
 			return time.Time{}, &r
 		}
@@ -96,7 +102,7 @@ func (s *Server) listInvoices(rc *reqCtx, prefix string, subRoute bool, match fu
 			out = append(out, inv)
 		}
 	}
-	return rc.page(len(out), func(i int) any { return invoiceWire(out[i], prefix, subRoute) })
+	return rc.page(len(out), func(i int) any { return s.invoiceWire(out[i], prefix, subRoute) })
 }
 
 func (s *Server) listAccountInvoices(rc *reqCtx) response {
@@ -178,7 +184,7 @@ func (s *Server) getAccountInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/"+a.Name, false))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/"+a.Name, false))
 }
 
 func (s *Server) getSubscriptionInvoice(rc *reqCtx) response {
@@ -190,7 +196,7 @@ func (s *Server) getSubscriptionInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/default/billingSubscriptions/"+sub.ID, true))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/default/billingSubscriptions/"+sub.ID, true))
 }
 
 // getDefaultInvoice is Invoices_Get (MCA/MPA): an invoice by name without its billing account.
@@ -199,7 +205,7 @@ func (s *Server) getDefaultInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/"+inv.Account, false))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/"+inv.Account, false))
 }
 
 func eaRefusal() response {
@@ -257,10 +263,13 @@ func (s *Server) downloadInvoiceSummary(rc *reqCtx) response {
 // invoice PDF when absent; the summary when summary is set).
 func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice, summary bool) response {
 	var d InvoiceDocument
+	name := rc.query.Get("documentName")
+	if inv.Agreement == AgreementEA && name != "" && name == eaSummaryDocument(inv) {
+		summary = true // the Summary document listed by eaDocuments, fetched through download
+	}
 	if summary {
-		d = InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}
+		d = InvoiceDocument{Name: eaSummaryDocument(inv), Kind: "Summary"}
 	} else {
-		name := rc.query.Get("documentName")
 		found := false
 		for _, doc := range inv.Documents {
 			if (name == "" && doc.Kind == "Invoice") || (name != "" && doc.Name == name) {
@@ -276,15 +285,27 @@ func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice
 		}
 	}
 	pad := s.invoices.paddingBytes()
-	return s.startOperation(rc, opAccount, "invoiceDownload", func() response {
+	// EA operations were recorded answering 202 without Retry-After, polling an account-level
+	// operationResults/invoiceSummaryDownload_… URL for summaries, and finishing with {"url"}
+	// alone (the expiry only in the SAS link's se=).
+	ea := inv.Agreement == AgreementEA && s.realShapes()
+	kind := "invoiceDownload"
+	if summary {
+		kind = "invoiceSummaryDownload"
+	}
+	result := func() response {
 		name := "invoices/" + inv.Name + "/" + d.Name + ".pdf"
 		u, exp := s.putBlob(blobContent{Name: name, ContentType: "application/pdf", Data: s.invoices.pdf(inv, d, pad)})
 		if s.invoices.takeExpired() {
 			exp = s.Now().Add(-time.Minute).Truncate(time.Second)
 			u = s.blobSASURL(blobStorePath(name), exp)
 		}
+		if ea {
+			return jsonResp(http.StatusOK, wireDocumentDownloadResult{URL: u})
+		}
 		return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
-	})
+	}
+	return s.startOperationWith(rc, accountsPath+"/"+url.PathEscape(opAccount)+"/operationResults", kind, ea, result)
 }
 
 // blobStorePath is the escaped path putBlob stores a named blob under.

@@ -97,6 +97,7 @@ type wireEnrollmentDetails struct {
 	MarkupStatus       string `json:"markupStatus,omitempty"`
 	InvoiceRecipient   string `json:"invoiceRecipient,omitempty"`
 	PONumber           string `json:"poNumber,omitempty"`
+	SupportCoverage    string `json:"supportCoverage,omitempty"`
 }
 
 type wireProfile struct {
@@ -264,6 +265,7 @@ type wireRoleAssignment struct {
 
 type wireRoleAssignmentProps struct {
 	CreatedOn            string `json:"createdOn,omitempty"`
+	ModifiedOn           string `json:"modifiedOn,omitempty"`
 	PrincipalID          string `json:"principalId,omitempty"`
 	PrincipalTenantID    string `json:"principalTenantId,omitempty"`
 	PrincipalDisplayName string `json:"principalDisplayName,omitempty"`
