@@ -3,8 +3,8 @@ package billingtest
 import (
 	"archive/zip"
 	"bufio"
-	"crypto/tls"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
