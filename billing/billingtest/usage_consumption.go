@@ -147,6 +147,9 @@ func (s *Server) listUsageDetails(rc *reqCtx) response {
 	if off+len(items) < n {
 		nextLink = rc.nextLink(encodeSkipToken(off + len(items)))
 	}
+	if s.cfg.usage.olderShape {
+		return jsonResp(http.StatusOK, olderUsagePage(items, nextLink))
+	}
 	return response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
 		raw: appendUsagePage(make([]byte, 0, len(items)*2200), items, nextLink)}
 }

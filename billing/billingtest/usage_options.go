@@ -10,6 +10,7 @@ type usageConfig struct {
 	noData     UsageNoData
 	failures   int // the first failures reports end with status Failed
 	pageSize   int // Consumption usageDetails page size; 0 = defaultUsagePageSize
+	olderShape bool
 }
 
 const (
