@@ -1,8 +1,8 @@
 package billingtest
 
 import (
-	"net/url"
 	"strings"
+	"time"
 )
 
 // Invoice wire shapes (2024-04-01 names), the emulator's own.
@@ -88,7 +88,7 @@ func (s *Server) invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInv
 		AmountDue: amt(inv.AmountDue), BilledAmount: amt(inv.Billed),
 		DocumentType: inv.DocumentType, InvoiceType: inv.Type, IsMonthlyInvoice: inv.CreditFor == "",
 		DueDate: s.time7Z(inv.DueDate), InvoiceDate: s.time7Z(inv.Date),
-		InvoicePeriodStartDate: s.time7Z(inv.PeriodStart), InvoicePeriodEndDate: s.time7Z(inv.PeriodEnd),
+		InvoicePeriodStartDate: s.time7Z(inv.PeriodStart), InvoicePeriodEndDate: s.time7Z(s.endOfDay(inv.PeriodEnd)),
 		PurchaseOrderNumber: inv.PurchaseOrder, Status: inv.Status,
 		Documents: make([]wireInvoiceDocument, 0, len(inv.Documents)),
 	}
@@ -103,7 +103,12 @@ func (s *Server) invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInv
 			p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
 		}
 	}
-	if !inv.PaidOn.IsZero() {
+	switch {
+	case inv.PaidOn.IsZero():
+	case inv.Agreement == AgreementEA && s.realShapes():
+		// As recorded: amount, date and a family of "Other", nothing else.
+		p.Payments = []wireInvoicePayment{{Amount: amt(inv.Billed), Date: s.time7Z(inv.PaidOn), PaymentMethodFamily: "Other"}}
+	default:
 		p.Payments = []wireInvoicePayment{{
 			Amount: amt(inv.Billed), Date: s.time7Offset(inv.PaidOn), PaymentMethodFamily: paymentFamily(inv),
 			PaymentMethodType: strings.ToLower(paymentFamily(inv)), PaymentType: "debited",
@@ -127,21 +132,26 @@ func (s *Server) invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInv
 	return wireInvoice{ID: prefix + "/invoices/" + inv.Name, Name: inv.Name, Type: typ, Properties: p}
 }
 
-// eaSummaryDocument is the document number the emulator gives an EA invoice's summary (the
-// service's numbering of summaries is not recorded).
-func eaSummaryDocument(inv *Invoice) string { return inv.Name + "_summary" }
+// endOfDay is the last tick of t's day when t is a midnight (period ends are recorded as
+// 2024-01-31T23:59:59.9999999Z); t unchanged otherwise, or WithSpecShapes.
+func (s *Server) endOfDay(t time.Time) time.Time {
+	if !s.realShapes() || t.IsZero() || !t.Equal(t.Truncate(24*time.Hour)) {
+		return t
+	}
+	return t.Add(24*time.Hour - 100*time.Nanosecond)
+}
 
-// eaDocuments renders an EA invoice's documents as the service was recorded listing them: a url
-// and documentNumbers but no name, source "Other", and a Summary document besides the invoice
-// and transactions documents. The urls point at the download operations (their form is the
-// emulator's own: no recorded EA url was seen in full).
+// eaDocuments renders an EA invoice's documents as recorded at 2024-04-01: three entries
+// (Invoice, Summary, Transactions) that all carry the invoice document's number, each with the
+// url of its download operation, source "Other" and no name.
 func (s *Server) eaDocuments(inv *Invoice) []wireInvoiceDocument {
 	base := s.armURL + accountsPath + "/" + inv.Account + "/invoices/" + inv.Name
-	out := make([]wireInvoiceDocument, 0, len(inv.Documents)+1)
-	for _, d := range inv.Documents {
-		out = append(out, wireInvoiceDocument{Kind: d.Kind, Source: "Other", DocumentNumbers: []string{d.Name},
-			URL: base + "/download?api-version=2024-04-01&documentName=" + url.QueryEscape(d.Name)})
+	number := inv.Name
+	if d, ok := inv.document("Invoice"); ok {
+		number = d.Name
 	}
-	return append(out, wireInvoiceDocument{Kind: "Summary", Source: "Other", DocumentNumbers: []string{eaSummaryDocument(inv)},
-		URL: base + "/downloadSummary?api-version=2024-04-01"})
+	doc := func(kind, op string) wireInvoiceDocument {
+		return wireInvoiceDocument{Kind: kind, Source: "Other", DocumentNumbers: []string{number}, URL: base + "/" + op + "?api-version=2024-04-01"}
+	}
+	return []wireInvoiceDocument{doc("Invoice", "download"), doc("Summary", "downloadSummary"), doc("Transactions", "transactionsDownload")}
 }

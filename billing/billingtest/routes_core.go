@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // accountsPath is the root of every tenant-level billing path.
@@ -429,7 +430,7 @@ func (s *Server) getSection(rc *reqCtx) response {
 
 func (s *Server) departmentWire(sc scopeRef, d *Department) wireDepartment {
 	return wireDepartment{ID: sc.id(), Name: d.Name, Type: "Microsoft.Billing/billingAccounts/departments",
-		Properties: wireDepartmentProps{CostCenter: s.padded("  ", d.CostCenter, ""), DisplayName: d.DisplayName, Status: d.Status}}
+		Properties: wireDepartmentProps{CostCenter: d.CostCenter, DisplayName: d.DisplayName, Status: d.Status}}
 }
 
 func (s *Server) listDepartments(rc *reqCtx) response {
@@ -467,9 +468,9 @@ func (s *Server) enrollmentAccountWire(a *Account, e *EnrollmentAccount, underDe
 		typ = "Microsoft.Billing/billingAccounts/departments/enrollmentAccounts"
 	}
 	props := wireEnrollmentAccountProps{
-		AccountOwner: e.AccountOwner, AuthType: e.AuthType, CostCenter: e.CostCenter, DepartmentID: e.Department,
-		DisplayName: e.DisplayName, EndDate: s.timeNoZone(e.End), IsDevTestEnabled: e.DevTestEnabled,
-		StartDate: s.timeNoZone(e.Start), Status: e.Status,
+		AccountOwner: e.AccountOwner, AuthType: e.AuthType, CostCenter: s.padded("  ", e.CostCenter, ""), DepartmentID: e.Department,
+		DisplayName: e.DisplayName, EndDate: s.time7Z(e.End), IsDevTestEnabled: e.DevTestEnabled,
+		StartDate: s.time7Z(e.Start), Status: e.Status,
 	}
 	if d := a.Department(e.Department); d != nil {
 		props.DepartmentDisplayName = d.DisplayName
@@ -530,6 +531,17 @@ func (s *Server) billingSubscriptionWire(sub *Subscription, accountName string) 
 	if e := a.EnrollmentAccount(sub.EnrollmentAccount); e != nil {
 		props.EnrollmentAccountID = scopeRef{account: a.Name, department: e.Department, enrollmentAccount: e.Name}.id()
 		props.EnrollmentAccountDisplayName = e.DisplayName
+		if s.realShapes() {
+			// As recorded at 2024-04-01: the enrollment account's bare number, its start date,
+			// and no purchase date ("none").
+			props.EnrollmentAccountID = e.Name
+			props.PurchaseDate = noneTime7Z
+			props.EnrollmentAccountSubscriptionDetails = &wireEnrollmentAccountSubscriptionDetails{
+				EnrollmentAccountStartDate: e.Start.UTC().Format(time.DateOnly), SubscriptionEnrollmentAccountStatus: "Active"}
+		}
+	}
+	if s.realShapes() && a.Agreement != AgreementMOSP {
+		props.ProductCategory = "UsageBased"
 	}
 	return wireBillingSubscription{
 		ID:   accountsPath + "/" + accountName + "/billingSubscriptions/" + sub.ID,

@@ -44,6 +44,10 @@ func (s *Server) registerInvoiceRoutes() {
 	s.handle(http.MethodGet, accountsPath+"/default/invoices/{invoiceName}", v, s.getDefaultInvoice)
 	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/download", v24, s.downloadAccountInvoice)
 	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/downloadSummary", v24, s.downloadInvoiceSummary)
+	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/transactionsDownload", v24, s.downloadTransactions)
+	s.handle(http.MethodGet, acct+"/invoices/{invoiceName}/operationResults/{operationId}", nil, func(rc *reqCtx) response {
+		return s.pollOperation(rc, rc.param("operationId"))
+	})
 	s.handle(http.MethodPost, acct+"/downloadDocuments", v24, s.downloadAccountDocuments)
 	s.handle(http.MethodPost, subr+"/invoices/{invoiceName}/download", v24, s.downloadSubscriptionInvoice)
 	s.handle(http.MethodPost, subr+"/downloadDocuments", v24, s.downloadSubscriptionDocuments)
@@ -264,11 +268,8 @@ func (s *Server) downloadInvoiceSummary(rc *reqCtx) response {
 func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice, summary bool) response {
 	var d InvoiceDocument
 	name := rc.query.Get("documentName")
-	if inv.Agreement == AgreementEA && name != "" && name == eaSummaryDocument(inv) {
-		summary = true // the Summary document listed by eaDocuments, fetched through download
-	}
 	if summary {
-		d = InvoiceDocument{Name: eaSummaryDocument(inv), Kind: "Summary"}
+		d = InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}
 	} else {
 		found := false
 		for _, doc := range inv.Documents {
@@ -285,13 +286,17 @@ func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice
 		}
 	}
 	pad := s.invoices.paddingBytes()
-	// EA operations were recorded answering 202 without Retry-After, polling an account-level
-	// operationResults/invoiceSummaryDownload_… URL for summaries, and finishing with {"url"}
-	// alone (the expiry only in the SAS link's se=).
+	// As recorded: EA operations answer 202 without Retry-After and a Location whose t= changes
+	// on every answer; a download polls operationResults under the invoice, a summary an
+	// account-level operationResults/invoiceSummaryDownload_…; results are {"url"} alone (the
+	// expiry only in the SAS link's se=; also recorded so for MCA at 2020-05-01).
 	ea := inv.Agreement == AgreementEA && s.realShapes()
 	kind := "invoiceDownload"
+	prefix := accountsPath + "/" + url.PathEscape(opAccount) + "/operationResults"
 	if summary {
 		kind = "invoiceSummaryDownload"
+	} else if s.realShapes() && opAccount != "default" {
+		prefix = accountsPath + "/" + url.PathEscape(opAccount) + "/invoices/" + url.PathEscape(inv.Name) + "/operationResults"
 	}
 	result := func() response {
 		name := "invoices/" + inv.Name + "/" + d.Name + ".pdf"
@@ -300,12 +305,59 @@ func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice
 			exp = s.Now().Add(-time.Minute).Truncate(time.Second)
 			u = s.blobSASURL(blobStorePath(name), exp)
 		}
-		if ea {
-			return jsonResp(http.StatusOK, wireDocumentDownloadResult{URL: u})
-		}
-		return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
+		return s.downloadResult(u, exp)
 	}
-	return s.startOperationWith(rc, accountsPath+"/"+url.PathEscape(opAccount)+"/operationResults", kind, ea, result)
+	return s.startOperationWith(rc, prefix, kind, ea, result)
+}
+
+// downloadResult is a download operation's final answer: {"url"} alone as recorded, or with
+// expiryTime WithSpecShapes.
+func (s *Server) downloadResult(u string, exp time.Time) response {
+	if s.realShapes() {
+		return jsonResp(http.StatusOK, wireDocumentDownloadResult{URL: u})
+	}
+	return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
+}
+
+// downloadTransactions answers POST …/invoices/{n}/transactionsDownload (EA): as recorded, an
+// account-level operationResults/transactionsDownload_… operation without Retry-After that ends
+// with {"url"} of a CSV. The CSV's columns are the emulator's own (no recorded content).
+func (s *Server) downloadTransactions(rc *reqCtx) response {
+	a, fail := s.accountOf(rc)
+	if fail != nil {
+		return *fail
+	}
+	if a.Agreement != AgreementEA {
+		return badRequest("UnsupportedAgreementType", fmt.Sprintf(
+			"Downloading invoice transactions is supported for billing accounts with agreement type EnterpriseAgreement only, not %s.", a.Agreement))
+	}
+	inv, fail := s.invoiceFor(rc, rc.param("invoiceName"), opDownloadInvoice, func(inv *Invoice) bool { return inv.Account == a.Name })
+	if fail != nil {
+		return *fail
+	}
+	if s.invoices.eaRefused() {
+		return eaRefusal()
+	}
+	return s.startOperationWith(rc, accountsPath+"/"+url.PathEscape(a.Name)+"/operationResults", "transactionsDownload", s.realShapes(), func() response {
+		u, exp := s.putBlob(blobContent{Name: "invoicetransactions/" + inv.Name + "_invoice_transactions.csv", ContentType: "text/csv", Data: invoiceTransactionsCSV(inv)})
+		return s.downloadResult(u, exp)
+	})
+}
+
+// TransactionsCSV is the content an EA invoice's transactions download serves (nil for an
+// unknown or non-EA invoice).
+func (s *Server) TransactionsCSV(invoiceName string) []byte {
+	inv := s.invoices.find(invoiceName, nil)
+	if inv == nil || inv.Agreement != AgreementEA {
+		return nil
+	}
+	return invoiceTransactionsCSV(inv)
+}
+
+func invoiceTransactionsCSV(inv *Invoice) []byte {
+	return []byte("InvoiceNumber,BillingPeriodStart,BillingPeriodEnd,Currency,Total\r\n" +
+		inv.Name + "," + inv.PeriodStart.Format(time.DateOnly) + "," + inv.PeriodEnd.Format(time.DateOnly) + "," +
+		inv.Currency + "," + inv.Total + "\r\n")
 }
 
 // blobStorePath is the escaped path putBlob stores a named blob under.

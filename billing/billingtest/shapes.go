@@ -78,17 +78,19 @@ func (s *Server) padded(left, v, right string) string {
 	return left + v + right
 }
 
-// relativeNextLinkLists are the lists whose recorded nextLinks are relative to the Resource
-// Manager endpoint (the last segment of the route pattern), with the paging token's query name.
-func relativeNextLink(pattern string) (token string, ok bool) {
-	last := pattern[strings.LastIndexByte(pattern, '/')+1:]
-	switch last {
-	case "departments", "enrollmentAccounts", "billingSubscriptions":
-		return "skiptoken", true
+// relativeNextLink tells, from a list route's pattern (its last segment), whether the
+// service's recorded nextLinks are relative to the Resource Manager endpoint, the paging token's
+// query name, and whether the token comes first in the query (invoices) or last (the others).
+func relativeNextLink(pattern string) (token string, first, ok bool) {
+	switch pattern[strings.LastIndexByte(pattern, '/')+1:] {
+	case "departments":
+		return "$skiptoken", false, true
+	case "enrollmentAccounts", "billingSubscriptions":
+		return "skiptoken", false, true
 	case "invoices":
-		return "$skiptoken", true
+		return "$skiptoken", true, true
 	}
-	return "", false
+	return "", false, false
 }
 
 // nextLink builds the nextLink of a list page whose paging state is token. WithSpecShapes it is
@@ -108,17 +110,21 @@ func (rc *reqCtx) nextLink(token string) string {
 		q.Set("$skiptoken", token)
 		return rc.base() + rc.r.URL.EscapedPath() + "?" + q.Encode()
 	}
-	tokenName, relative := relativeNextLink(rc.route.pattern)
+	tokenName, tokenFirst, relative := relativeNextLink(rc.route.pattern)
 	if !relative {
 		tokenName = "$skiptoken"
 	}
+	// Other parameters in name order, api-version after them, as the recorded links have it.
 	keys := make([]string, 0, len(rc.query))
 	for k := range rc.query {
-		if k != "$skiptoken" && k != "skiptoken" {
+		if k != "$skiptoken" && k != "skiptoken" && k != "api-version" {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
+	if _, ok := rc.query["api-version"]; ok {
+		keys = append(keys, "api-version")
+	}
 	var b strings.Builder
 	add := func(k, v string) {
 		if b.Len() > 0 {
@@ -132,8 +138,8 @@ func (rc *reqCtx) nextLink(token string) string {
 		b.WriteByte('=')
 		b.WriteString(v)
 	}
-	if tokenName == "$skiptoken" && relative {
-		add(tokenName, url.QueryEscape(token)) // the recorded invoice links start with it
+	if tokenFirst {
+		add(tokenName, url.QueryEscape(token))
 	}
 	for _, k := range keys {
 		for _, v := range rc.query[k] {
@@ -150,7 +156,7 @@ func (rc *reqCtx) nextLink(token string) string {
 			}
 		}
 	}
-	if !(tokenName == "$skiptoken" && relative) {
+	if !tokenFirst {
 		add(tokenName, url.QueryEscape(token))
 	}
 	path := strings.ReplaceAll(rc.r.URL.EscapedPath(), "%3A", ":")

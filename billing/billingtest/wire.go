@@ -227,6 +227,14 @@ type wireBillingSubscriptionProps struct {
 	SkuID                        string      `json:"skuId,omitempty"`
 	Status                       string      `json:"status,omitempty"` // 2020-05-01's subscriptionBillingStatus is gone in 2024-04-01
 	SubscriptionID               string      `json:"subscriptionId,omitempty"`
+	ProductCategory              string      `json:"productCategory,omitempty"`
+	// EnrollmentAccountSubscriptionDetails is recorded on EA billing subscriptions at 2024-04-01.
+	EnrollmentAccountSubscriptionDetails *wireEnrollmentAccountSubscriptionDetails `json:"enrollmentAccountSubscriptionDetails,omitempty"`
+}
+
+type wireEnrollmentAccountSubscriptionDetails struct {
+	EnrollmentAccountStartDate          string `json:"enrollmentAccountStartDate,omitempty"`
+	SubscriptionEnrollmentAccountStatus string `json:"subscriptionEnrollmentAccountStatus,omitempty"`
 }
 
 type wirePermissions struct {

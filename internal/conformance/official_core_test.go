@@ -304,9 +304,16 @@ func TestOfficialInvoiceSectionsListAndGet(t *testing.T) {
 	}
 }
 
+// dateOnlyFailure is how armbilling v1.0.0 fails on an EA billing subscription as the service
+// really sends it: enrollmentAccountSubscriptionDetails.enrollmentAccountStartDate is a bare date
+// ("2023-12-01") and the model decodes it as a timestamp, so the whole page fails.
+const dateOnlyFailure = `struct field EnrollmentAccountSubscriptionDetails: unmarshalling type \*armbilling.EnrollmentAccountSubscriptionDetails: ` +
+	`struct field EnrollmentAccountStartDate: parsing time "\\"\d{4}-\d\d-\d\d\\"" as "\\"2006-01-02 15:04:05.999999999\\""`
+
 // TestOfficialDepartmentsRecordedShapes: on the recorded shapes armbilling cannot page
-// departments, enrollment accounts or billing subscriptions (relative nextLinks), and hands the
-// padded cost center over untrimmed.
+// departments, enrollment accounts or MOSP billing subscriptions (relative nextLinks), cannot
+// read a single page of EA billing subscriptions (bare dates), and hands a padded cost center
+// over untrimmed.
 func TestOfficialDepartmentsRecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithPageSize(1))
@@ -315,15 +322,19 @@ func TestOfficialDepartmentsRecordedShapes(t *testing.T) {
 	f := o.billing(t, "")
 	first := secondPageFails(t, "DepartmentsClient.NewListByBillingAccountPager", f.NewDepartmentsClient().NewListByBillingAccountPager(bt.EAAccount, nil))
 	require.Len(t, first.Value, 1)
-	require.NotNil(t, first.Value[0].Properties)
-	assert.Equal(t, "  "+ea.Department(bt.EADepartmentEngineering).CostCenter, str(first.Value[0].Properties.CostCenter))
 	ef := secondPageFails(t, "EnrollmentAccountsClient.NewListByBillingAccountPager", f.NewEnrollmentAccountsClient().NewListByBillingAccountPager(bt.EAAccount, nil))
 	require.Len(t, ef.Value, 1)
 	e := ea.EnrollmentAccount(str(ef.Value[0].Name))
-	require.NotNil(t, ef.Value[0].Properties.StartDate) // no-zone dates decode (as UTC)
+	require.NotNil(t, ef.Value[0].Properties)
+	assert.Equal(t, "  "+e.CostCenter, str(ef.Value[0].Properties.CostCenter))
+	require.NotNil(t, ef.Value[0].Properties.StartDate) // seven-digit dates decode
 	assert.True(t, e.Start.Equal(*ef.Value[0].Properties.StartDate))
-	secondPageFails(t, "SubscriptionsClient.NewListByEnrollmentAccountPager (EA)",
-		f.NewSubscriptionsClient().NewListByEnrollmentAccountPager(bt.EAAccount, bt.EAEnrollmentAccountEngineering, nil))
+	_, err := f.NewSubscriptionsClient().NewListByEnrollmentAccountPager(bt.EAAccount, bt.EAEnrollmentAccountEngineering, nil).NextPage(context.Background())
+	require.Error(t, err)
+	assert.Regexp(t, dateOnlyFailure, err.Error())
+	_, err = f.NewSubscriptionsClient().NewListByBillingAccountPager(bt.EAAccount, nil).NextPage(context.Background())
+	require.Error(t, err)
+	assert.Regexp(t, dateOnlyFailure, err.Error())
 	mo := newOfficial(t, srv, bt.MOSPAccountAdmin)
 	secondPageFails(t, "SubscriptionsClient.NewListByBillingAccountPager (MOSP)",
 		mo.billing(t, "").NewSubscriptionsClient().NewListByBillingAccountPager(bt.MOSPAccount, nil))
