@@ -364,7 +364,7 @@ func TestRoleDefinitionsAndAssignments(t *testing.T) {
 		"da6647fb-7651-49ee-be91-c43c4877f0c4"}, names(eaDefs))
 	for _, d := range eaDefs {
 		if d["name"] == "da6647fb-7651-49ee-be91-c43c4877f0c4" {
-			assert.Equal(t, "EaRoleId_da6647fb-7651-49ee-be91-c43c4877f0c4", props(d)["roleName"]) // unlocalized, as recorded
+			assert.Equal(t, "EaRoleId_da6647fb765149eebe91c43c4877f0c4", props(d)["roleName"]) // unlocalized, as recorded
 		}
 	}
 	deptRAs, _ := listAll(t, s, EAEnterpriseAdmin, eaPath+"/departments/101/billingRoleAssignments"+apiV)
@@ -403,4 +403,32 @@ func TestBillingProperty(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	code, _ = armError(t, b)
 	assert.Equal(t, "SubscriptionNotFound", code)
+}
+
+// TestEAPermissionsAsRecorded: an enrollment administrator's permissions at the enrollment, a
+// department and an enrollment account are the lists recorded at 2024-04-01
+// (Azure/azure-cli-extensions test_billing_permission_list_and_check_access.yaml), and
+// checkAccess answers a bare array, allowing a listed action and refusing an unknown one.
+func TestEAPermissionsAsRecorded(t *testing.T) {
+	s := NewServer(t)
+	const ba = "Microsoft.Billing/billingAccounts"
+	listed := func(scope string) []any {
+		items, _ := listAll(t, s, EAEnterpriseAdmin, scope+"/billingPermissions"+apiV)
+		require.Len(t, items, 1)
+		return items[0]["actions"].([]any)
+	}
+	dept := []any{ba + "/departments/read", ba + "/departments/write", ba + "/departments/action", ba + "/departments/delete",
+		ba + "/enrollmentAccounts/read", ba + "/enrollmentAccounts/write", ba + "/enrollmentAccounts/action", ba + "/enrollmentAccounts/delete",
+		ba + "/enrollmentAccounts/billingSubscriptions/read", ba + "/enrollmentAccounts/billingSubscriptions/write", ba + "/enrollmentAccounts/billingSubscriptions/action"}
+	assert.Equal(t, dept, listed(eaPath+"/departments/"+EADepartmentEngineering))
+	assert.Equal(t, append(dept[4:], "Microsoft.Subscription/subscriptions/write"), listed(eaPath+"/enrollmentAccounts/"+EAEnrollmentAccountEngineering))
+	all := listed(eaPath)
+	assert.Len(t, all, 23)
+	assert.Contains(t, all, ba+"/purchase/action")
+
+	resp, b := call(t, s, EAEnterpriseReader, http.MethodPost, eaPath+"/checkAccess"+apiV,
+		map[string]any{"actions": []string{ba + "/read", ba + "/noAction", ba + "/write"}})
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+	assert.JSONEq(t, `[{"accessDecision":"Allowed","action":"`+ba+`/read"},{"accessDecision":"NotAllowed","action":"`+ba+`/noAction"},`+
+		`{"accessDecision":"NotAllowed","action":"`+ba+`/write"}]`, string(b))
 }

@@ -75,6 +75,7 @@ const (
 	RoleMCASectionReader       Role = "mca-invoice-section-reader"
 	RoleEAPurchaser            Role = "ea-purchaser"
 	RoleMCASubscriptionCreator Role = "mca-azure-subscription-creator"
+	RoleEASubscriptionCreator  Role = "ea-subscription-creator"
 )
 
 // operation is something the emulator authorizes. Feature files check them with reqCtx.require.
@@ -100,6 +101,18 @@ func allOperations() []operation {
 	return []operation{opRead, opWrite, opReadRoles, opWriteRoles, opReadPermissions, opReadPolicies,
 		opViewInvoices, opDownloadInvoice, opViewCharges, opWritePolicies, opUpdateEmail, opPurchase}
 }
+
+// eaIDs spells EA actions: prefix/verb for each verb.
+func eaIDs(prefix string, verbs ...string) []string {
+	out := make([]string, len(verbs))
+	for i, v := range verbs {
+		out[i] = prefix + "/" + v
+	}
+	return out
+}
+
+// eaCreateSubscription is the action that lets an EA account owner create subscriptions.
+const eaCreateSubscription = "Microsoft.Subscription/subscriptions/write"
 
 // mcaIDs spells MCA permission ids: prefix (the scope's first block: 10000000 and 50000000
 // billing account, 40000000 billing profile, 30000000 invoice section) and the last two digits.
@@ -148,11 +161,12 @@ type roleDef struct {
 	actions []string
 }
 
-// roleTable is the emulator's role table. MCA role definitions (ids, names and permission ids)
-// are the recorded ones (Azure/azure-cli, billing recordings test_role_definition_list_and_show);
-// the operations each role allows are the emulator's own reading of the roles' documentation.
-// EA role names: "Department Admin" and "Department Reader" as the service names them on a
-// department; the EA purchaser's roleName is the unlocalized "EaRoleId_…" the service returns.
+// roleTable is the emulator's role table. Role definitions (ids, names, permission lists) are
+// the recorded ones: MCA from Azure/azure-cli's billing recordings
+// (test_role_definition_list_and_show.yaml), EA from Azure/azure-cli-extensions' billing
+// recordings at 2024-04-01 (test_ea_roledefinition_list_and_get.yaml), including the EA
+// purchaser's unlocalized roleName. The operations each role allows (ops) are the emulator's
+// own reading of the roles' documentation.
 func roleTable() []roleDef {
 	all := []operation{opRead, opWrite, opViewInvoices, opDownloadInvoice, opViewCharges, opUpdateEmail,
 		opReadPolicies, opWritePolicies, opReadRoles, opWriteRoles, opReadPermissions}
@@ -163,6 +177,7 @@ func roleTable() []roleDef {
 	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
 	const acct, bp, is = "50000000", "40000000", "30000000"
 	const org = "10000000"
+	const ba = "Microsoft.Billing/billingAccounts"
 	return []roleDef{
 		{role: RoleMOSPAccountAdmin, name: "Account administrator", agreement: AgreementMOSP, level: scopeAccount,
 			description: "The account administrator of a MOSP (pay-as-you-go) billing account.",
@@ -170,29 +185,51 @@ func roleTable() []roleDef {
 		{role: RoleEAEnterpriseAdmin, id: "9f1983cb-2574-400c-87e9-34cf8e2280db", name: "Enrollment administrator",
 			agreement: AgreementEA, level: scopeAccount,
 			description: "Manages the enrollment: departments, accounts, policies, invoices and charges.",
-			ops:         append(slices.Clone(all), opPurchase)},
+			ops:         append(slices.Clone(all), opPurchase),
+			actions: cat(eaIDs(ba, "read", "write", "action"), eaIDs(ba+"/enrollmentPolicies", "read", "write", "action"),
+				eaIDs(ba+"/enrollmentNotificationContacts", "read", "write", "delete", "action"),
+				eaIDs(ba+"/departments", "read", "write", "action", "delete"), eaIDs(ba+"/enrollmentAccounts", "read", "write", "action", "delete"),
+				eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read", "write", "action"),
+				eaIDs(ba+"/purchase", "action"), eaIDs(ba+"/commitments", "read"))},
 		{role: RoleEAEnterpriseReader, id: "24f8edb6-1668-4659-b5e2-40bb5f3a7d7e", name: "Enrollment reader",
 			agreement: AgreementEA, level: scopeAccount,
-			description: "Reads everything in the enrollment, including invoices and charges.", ops: readAll},
-		{role: RoleEAPurchaser, id: "da6647fb-7651-49ee-be91-c43c4877f0c4", name: "EaRoleId_da6647fb-7651-49ee-be91-c43c4877f0c4",
+			description: "Reads everything in the enrollment, including invoices and charges.", ops: readAll,
+			actions: cat(eaIDs(ba, "read"), eaIDs(ba+"/enrollmentPolicies", "read"), eaIDs(ba+"/enrollmentNotificationContacts", "read"),
+				eaIDs(ba+"/departments", "read"), eaIDs(ba+"/enrollmentAccounts", "read"),
+				eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read"), eaIDs(ba+"/commitments", "read"))},
+		{role: RoleEAPurchaser, id: "da6647fb-7651-49ee-be91-c43c4877f0c4", name: "EaRoleId_da6647fb765149eebe91c43c4877f0c4",
 			agreement: AgreementEA, level: scopeAccount,
 			description: "Buys reservations and savings plans and reads the enrollment (service principals only).",
-			ops:         append(slices.Clone(readAll), opPurchase)},
-		{role: RoleEADepartmentAdmin, id: "fb2cf67f-be5b-42e7-8025-4683c668f840", name: "Department Admin",
+			ops:         append(slices.Clone(readAll), opPurchase),
+			actions: cat(eaIDs(ba, "read"), eaIDs(ba+"/enrollmentPolicies", "read"), eaIDs(ba+"/enrollmentNotificationContacts", "read"),
+				eaIDs(ba+"/departments", "read"), eaIDs(ba+"/enrollmentAccounts", "read"),
+				eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read"), eaIDs(ba+"/purchase", "action"), eaIDs(ba+"/commitments", "read"))},
+		{role: RoleEADepartmentAdmin, id: "fb2cf67f-be5b-42e7-8025-4683c668f840", name: "Department administrator",
 			agreement: AgreementEA, level: scopeDepartment,
 			description:   "Manages a department; sees its charges when departmentAdminViewCharges allows it.",
 			ops:           []operation{opRead, opWrite, opViewCharges, opReadPolicies, opReadRoles, opWriteRoles, opReadPermissions},
-			chargesPolicy: "departmentAdminViewCharges"},
-		{role: RoleEADepartmentReader, id: "db609904-a47f-4794-9be8-9bd86fbffd8a", name: "Department Reader",
+			chargesPolicy: "departmentAdminViewCharges",
+			actions: cat(eaIDs(ba+"/departments", "read", "write"), eaIDs(ba+"/enrollmentAccounts", "read", "write"),
+				eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read", "write"))},
+		{role: RoleEADepartmentReader, id: "db609904-a47f-4794-9be8-9bd86fbffd8a", name: "Department reader",
 			agreement: AgreementEA, level: scopeDepartment,
 			description:   "Reads a department; sees its charges when departmentAdminViewCharges allows it.",
 			ops:           []operation{opRead, opViewCharges, opReadPolicies, opReadRoles, opReadPermissions},
-			chargesPolicy: "departmentAdminViewCharges"},
-		{role: RoleEAAccountOwner, id: "c15c22c0-9faf-424c-9b7e-bd91c06a240b", name: "Account owner",
+			chargesPolicy: "departmentAdminViewCharges",
+			actions: cat(eaIDs(ba+"/departments", "read"), eaIDs(ba+"/enrollmentAccounts", "read"),
+				eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read"))},
+		{role: RoleEAAccountOwner, id: "c15c22c0-9faf-424c-9b7e-bd91c06a240b", name: "Enrollment account owner",
 			agreement: AgreementEA, level: scopeEnrollmentAccount,
 			description:   "Owns an enrollment account and its subscriptions; sees charges when accountOwnerViewCharges allows it.",
 			ops:           []operation{opRead, opWrite, opViewCharges, opReadPolicies, opReadRoles, opReadPermissions},
-			chargesPolicy: "accountOwnerViewCharges"},
+			chargesPolicy: "accountOwnerViewCharges",
+			actions: cat(eaIDs(ba+"/enrollmentAccounts", "read", "write"), eaIDs(ba+"/enrollmentAccounts/billingSubscriptions", "read", "write"),
+				[]string{eaCreateSubscription})},
+		{role: RoleEASubscriptionCreator, id: "a0bcee42-bf30-4d1b-926a-48d21664ef71", name: "Enrollment account subscription creator",
+			agreement: AgreementEA, level: scopeEnrollmentAccount,
+			description: "Creates subscriptions in the enrollment account (service principals only).",
+			ops:         []operation{opRead},
+			actions:     cat(eaIDs(ba+"/enrollmentAccounts", "read"), []string{eaCreateSubscription})},
 		{role: RoleMCAAccountOwner, id: "50000000-aaaa-bbbb-cccc-100000000000", name: "Billing account owner",
 			agreement: AgreementMCA, level: scopeAccount, description: "Manages everything in the billing account.", ops: all,
 			actions: cat(mcaIDs(acct, "00", "01", "02", "03", "04", "06"), mcaIDs(org, "01", "02", "03", "06", "07"), mcaIDs(acct, "05"),
@@ -538,7 +575,7 @@ func unlistedAction(sc scopeRef, op operation) []string {
 
 // roleActions are the permissions a role definition lists at a scope of its level.
 func roleActions(agreement string, sc scopeRef, d roleDef) []string {
-	if agreement == AgreementMCA {
+	if d.actions != nil {
 		return slices.Clone(d.actions)
 	}
 	actions := []string{}
@@ -546,6 +583,50 @@ func roleActions(agreement string, sc scopeRef, d roleDef) []string {
 		actions = append(actions, permissionActions(agreement, sc, op)...)
 	}
 	return actions
+}
+
+// eaActionVisibleAt reports whether an EA action is listed among the permissions at a scope of
+// kind k (as recorded: an enrollment lists everything, a department its own and its accounts'
+// actions, an enrollment account its own and subscription creation).
+func eaActionVisibleAt(action string, k scopeKind) bool {
+	switch k {
+	case scopeAccount:
+		return true
+	case scopeDepartment:
+		return strings.HasPrefix(action, "Microsoft.Billing/billingAccounts/departments/") ||
+			strings.HasPrefix(action, "Microsoft.Billing/billingAccounts/enrollmentAccounts/")
+	case scopeEnrollmentAccount:
+		return strings.HasPrefix(action, "Microsoft.Billing/billingAccounts/enrollmentAccounts/") || action == eaCreateSubscription
+	}
+	return false
+}
+
+// listedPermissions are the permissions billingPermissions lists for p at sc (MCA and EA): the
+// actions of every role p holds at or above sc, restricted to those of sc and below, in role
+// table order, each once. An EA role that may create subscriptions in its enrollment accounts
+// (billingSubscriptions/write) also lists subscription creation there, as recorded.
+func (w *World) listedPermissions(agreement string, p Principal, sc scopeRef) []string {
+	out := []string{}
+	add := func(a string) {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, d := range w.rolesCovering(p, sc) {
+		for _, a := range d.actions {
+			switch {
+			case agreement == AgreementMCA && mcaPrefixVisibleAt(a[:min(8, len(a))], sc.kind()):
+				add(a)
+			case agreement == AgreementEA && eaActionVisibleAt(a, sc.kind()):
+				add(a)
+			}
+		}
+		if agreement == AgreementEA && sc.kind() == scopeEnrollmentAccount &&
+			slices.Contains(d.actions, "Microsoft.Billing/billingAccounts/enrollmentAccounts/billingSubscriptions/write") {
+			add(eaCreateSubscription)
+		}
+	}
+	return out
 }
 
 // mcaPrefixVisibleAt reports whether permission ids of a scope prefix are listed at a scope of

@@ -613,18 +613,10 @@ func (s *Server) listPermissions(rc *reqCtx) response {
 		return *fail
 	}
 	var out []any
-	if a.Agreement == AgreementMCA {
-		// As recorded: one entry holding the permission ids of every role the caller has at or
-		// above the scope, restricted to the prefixes of the scope and the scopes below it.
-		actions := []string{}
-		for _, d := range s.world.rolesCovering(rc.principal, sc) {
-			for _, id := range d.actions {
-				if mcaPrefixVisibleAt(id[:8], sc.kind()) && !slices.Contains(actions, id) {
-					actions = append(actions, id)
-				}
-			}
-		}
-		if len(actions) > 0 {
+	if a.Agreement != AgreementMOSP {
+		// As recorded: one entry holding the actions of every role the caller has at or above
+		// the scope (World.listedPermissions).
+		if actions := s.world.listedPermissions(a.Agreement, rc.principal, sc); len(actions) > 0 {
 			out = append(out, wirePermissions{Actions: actions, NotActions: []string{}})
 		}
 		return rc.page(len(out), func(i int) any { return out[i] })
@@ -655,9 +647,15 @@ func (s *Server) checkAccess(rc *reqCtx) response {
 		return *fail
 	}
 	out := make([]wireCheckAccessResponse, 0, len(in.Actions))
+	var listed []string
+	if a.Agreement == AgreementEA {
+		listed = s.world.listedPermissions(a.Agreement, rc.principal, sc)
+	}
 	for _, action := range in.Actions {
 		decision := "NotAllowed"
-		if op, ok := operationOfAction(a.Agreement, sc, action); ok {
+		if slices.ContainsFunc(listed, func(l string) bool { return strings.EqualFold(l, action) }) {
+			decision = "Allowed" // an EA action the caller's permissions list
+		} else if op, ok := operationOfAction(a.Agreement, sc, action); ok {
 			if ok, _ := s.world.allowed(rc.principal, sc, op); ok {
 				decision = "Allowed"
 			}

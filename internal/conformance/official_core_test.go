@@ -98,10 +98,11 @@ func checkAccount(t *testing.T, want *bt.Account, got *armbilling.Account) {
 }
 
 // dotNetDateFailure is how armbilling v1.0.0 fails on an EA account as the service really sends
-// it: enrollmentDetails.startDate is .NET text ("6/1/2020 12:00:00 AM +00:00") and the model
-// decodes it as an RFC 3339 timestamp, so the whole list (or get) fails.
+// it: enrollmentDetails.startDate and endDate are .NET text ("6/1/2020 12:00:00 AM +00:00") and
+// the model decodes them as RFC 3339 timestamps, so the whole list (or get) fails (on whichever
+// of the two it reads first).
 const dotNetDateFailure = `struct field EnrollmentDetails: unmarshalling type \*armbilling.AccountPropertiesEnrollmentDetails: ` +
-	`struct field StartDate: parsing time "\\"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d [AP]M \+00:00\\"" as "\\"2006-01-02 15:04:05.999999999Z07:00\\""`
+	`struct field (StartDate|EndDate): parsing time "\\"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d [AP]M \+00:00\\"" as "\\"2006-01-02 15:04:05.999999999Z07:00\\""`
 
 // TestOfficialAccountsRecordedShapes: on the recorded shapes armbilling reads MOSP and MCA
 // accounts but fails on every EA account, list and get alike (README: where azbilling works and
