@@ -15,6 +15,7 @@ import (
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
 	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -38,16 +39,11 @@ type wireDownload struct {
 	URL        string `json:"url"`
 }
 
-// parseExpiry reads expiryTime tolerantly; an unreadable value means "unknown" (the blob layer then
-// relies on the host's 403 to notice expiry).
+// parseExpiry reads expiryTime with the SDK's one date decoder (wire.ParseTime); an unreadable
+// value means "unknown" (the blob layer then relies on the host's 403 to notice expiry).
 func parseExpiry(s string) time.Time {
-	s = strings.TrimSpace(s)
-	for _, layout := range [...]string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
+	t, _ := wire.ParseTime(s)
+	return t.UTC()
 }
 
 // link runs the download operation (POST …/download, 200 or 202 + Location polling) and returns

@@ -11,6 +11,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -31,7 +32,7 @@ const consumptionHeader = "SubscriptionGuid,ResourceGroup,ResourceLocation,Usage
 	"OfferId,AdditionalInfo,ServiceInfo1,ServiceInfo2,ServiceName,ServiceTier,Currency,UnitOfMeasure"
 
 // usageDetails walks the Consumption usage details of the plan's subscription, page by page,
-// following nextLink verbatim. item gets each usage detail (reused between calls) and its
+// following nextLink (resolved and made valid by arm.ResolveLink). item gets each usage detail (reused between calls) and its
 // 1-based position; it returns false to stop. A 204 answer is an empty list.
 func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(it *usageItem, n int) (bool, error)) error {
 	q := url.Values{}
@@ -82,6 +83,9 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 				Reason: "the usage details page: " + pe.Reason, ContentType: resp.Header.Get("Content-Type"), Err: pe.Err}
 		}
 		if err != nil || stopped || next == "" {
+			return err
+		}
+		if next, err = c.cc.ARM.ResolveLink(next); err != nil {
 			return err
 		}
 		if seen[next] {
@@ -168,11 +172,11 @@ func (it *usageItem) record(rec *Record, n int) error {
 		if v == "" {
 			continue
 		}
-		day, err := billing.ParseDate(v[:min(len(v), 10)]) // 2019-04-09T00:00:00.0000000Z
-		if err != nil {
-			return itemError(n, d.f, v, ErrBadDate, err)
+		t, ok := wire.ParseTime(v) // 2019-04-09T00:00:00.0000000Z, 2017-10-01T00:00:00Z, ...
+		if !ok {
+			return itemError(n, d.f, v, ErrBadDate, billing.ErrInvalidDate)
 		}
-		*d.dst = day
+		*d.dst = billing.DateOf(t)
 	}
 	for _, d := range [...]struct {
 		f   itemField

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -109,21 +108,7 @@ func parseCostDetailsResult(b []byte) (*cdResult, error) {
 	if m.ByteCount < 0 || (m.ByteCount > 0 && total > 0 && total != m.ByteCount) {
 		return bad(fmt.Sprintf("says byteCount %d but its blobs add up to %d", m.ByteCount, total))
 	}
-	if r.ValidTill != "" {
-		if _, err := parseValidTill(r.ValidTill); err != nil {
-			return bad(fmt.Sprintf("has an unreadable validTill %q", r.ValidTill))
-		}
-	}
 	return &r, nil
-}
-
-// parseValidTill reads the manifest's expiry: RFC 3339 with up to 7 fractional digits, with or
-// without a zone (UTC is documented).
-func parseValidTill(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
 }
 
 // costDetailsCall is the permission context of a Cost Details request. On EA the view-charges
@@ -197,15 +182,11 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	if loc == "" {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.cc.ARM.ResolveLink(loc)
 	if err != nil {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		base, _ := url.Parse(c.cc.ARM.Endpoint())
-		u = base.ResolveReference(u)
-	}
-	return u.String(), nil
+	return u, nil
 }
 
 // pollWait is how long to wait before polling: the Retry-After family of headers (0 means now),

@@ -13,6 +13,7 @@ import (
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
 	"github.com/azbilling/azbilling/internal/readahead"
+	"github.com/azbilling/azbilling/internal/wire"
 )
 
 // Report is one usage report: for EA and MCA scopes a generated Cost Details report, whose
@@ -79,6 +80,10 @@ type Manifest struct {
 	// ValidTill is when the blob links expire (UTC); the report is requested again after that
 	// (see Report.ValidTill for the links in use).
 	ValidTill time.Time
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("validTill"); that field is left zero, which means "unknown": an expired link is then
+	// noticed by the blob host's 403. Nil when every date was read.
+	UnreadDates map[string]string
 	// RequestScope and RequestBody echo the request as the service understood it (verbatim).
 	RequestScope string
 	RequestBody  string
@@ -206,8 +211,10 @@ func (r *Report) generate(ctx context.Context) (status string, man Manifest, lin
 	if man.ByteCount == 0 {
 		man.ByteCount = total
 	}
-	if res.ValidTill != "" {
-		man.ValidTill, _ = parseValidTill(res.ValidTill)
+	if t, ok := wire.ParseTime(res.ValidTill); ok {
+		man.ValidTill = t.UTC()
+	} else {
+		man.UnreadDates = map[string]string{"validTill": res.ValidTill}
 	}
 	return statusCompleted, man, links, res, reqID, nil
 }

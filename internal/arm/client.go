@@ -124,7 +124,8 @@ func (c *Client) Host() string { return c.endpoint.Host }
 func (c *Client) Now() time.Time { return c.now() }
 
 // Request is one ARM request. Path is an ARM path starting with "/", or an absolute URL on the ARM
-// host (a nextLink or a Location header), which is used verbatim.
+// host (a nextLink or a Location header, made absolute by ResolveLink), which is used as given
+// apart from NormalizeLink.
 type Request struct {
 	Method     string
 	Path       string
@@ -140,7 +141,9 @@ type Request struct {
 
 func (c *Client) url(r Request) (string, error) {
 	if strings.HasPrefix(r.Path, "https://") || strings.HasPrefix(r.Path, "http://") {
-		return r.Path, nil // verbatim: nextLink and Location carry their own api-version
+		// A nextLink or Location carries its own api-version: sent as given, except for bytes
+		// no URL may hold (see NormalizeLink).
+		return NormalizeLink(r.Path), nil
 	}
 	if !strings.HasPrefix(r.Path, "/") {
 		r.Path = "/" + r.Path

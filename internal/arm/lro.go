@@ -3,7 +3,6 @@ package arm
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -75,14 +74,11 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	if loc == "" {
 		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.ResolveLink(loc)
 	if err != nil {
 		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		u = c.endpoint.ResolveReference(u)
-	}
-	return u.String(), nil
+	return u, nil
 }
 
 // Sleep waits for d or until ctx is done, whichever comes first, and returns ctx's error in
