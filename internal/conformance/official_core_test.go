@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azbilling/azbilling/billing"
 	bt "github.com/azbilling/azbilling/billing/billingtest"
 )
 
@@ -128,6 +130,22 @@ func TestOfficialAccountsRecordedShapes(t *testing.T) {
 	_, err = ac.Get(context.Background(), bt.EAAccount, nil)
 	require.Error(t, err)
 	assert.Regexp(t, dotNetDateFailure, err.Error())
+
+	// azbilling on the same answers: the enrollment's dates read, its padded country trimmed.
+	bc, err := billing.NewClient(srv.Credential(bt.EAEnterpriseAdmin), srv.ClientOptions())
+	require.NoError(t, err)
+	var accounts []billing.Account
+	for a, err := range bc.Accounts(context.Background()) {
+		require.NoError(t, err)
+		accounts = append(accounts, a)
+	}
+	require.Len(t, accounts, 1)
+	want := w.Account(bt.EAAccount)
+	require.NotNil(t, accounts[0].Enrollment)
+	assert.True(t, want.EnrollmentStart.Truncate(time.Second).Equal(accounts[0].Enrollment.Start), "%v", accounts[0].Enrollment.Start)
+	assert.True(t, want.EnrollmentEnd.Truncate(time.Second).Equal(accounts[0].Enrollment.End), "%v", accounts[0].Enrollment.End)
+	assert.Equal(t, "US", accounts[0].Enrollment.CountryCode)
+	assert.Nil(t, accounts[0].UnreadDates)
 }
 
 func TestOfficialAccountsListAndGet(t *testing.T) {
@@ -339,6 +357,40 @@ func TestOfficialDepartmentsRecordedShapes(t *testing.T) {
 	mo := newOfficial(t, srv, bt.MOSPAccountAdmin)
 	secondPageFails(t, "SubscriptionsClient.NewListByBillingAccountPager (MOSP)",
 		mo.billing(t, "").NewSubscriptionsClient().NewListByBillingAccountPager(bt.MOSPAccount, nil))
+
+	// azbilling on the same answers: every page, trimmed cost centers, every subscription.
+	ctx := context.Background()
+	bc, err := billing.NewClient(srv.Credential(bt.EAEnterpriseAdmin), srv.ClientOptions())
+	require.NoError(t, err)
+	var depts []string
+	for d, err := range bc.Departments(ctx, bt.EAAccount) {
+		require.NoError(t, err)
+		depts = append(depts, d.Name)
+	}
+	assert.Equal(t, []string{bt.EADepartmentEngineering, bt.EADepartmentFinance}, depts)
+	var accts []string
+	for e, err := range bc.EnrollmentAccounts(ctx, bt.EAAccount) {
+		require.NoError(t, err)
+		accts = append(accts, e.Name)
+		assert.Equal(t, ea.EnrollmentAccount(e.Name).CostCenter, e.CostCenter)
+		assert.True(t, ea.EnrollmentAccount(e.Name).Start.Equal(e.Start))
+	}
+	assert.Equal(t, []string{bt.EAEnrollmentAccountEngineering, bt.EAEnrollmentAccountFinance}, accts)
+	scope, err := billing.AccountScope(bt.EAAccount)
+	require.NoError(t, err)
+	n := 0
+	for sub, err := range bc.BillingSubscriptions(ctx, scope) {
+		require.NoError(t, err)
+		assert.NotEmpty(t, sub.SubscriptionID)
+		n++
+	}
+	eaSubs := 0
+	for _, sub := range srv.World().Subscriptions {
+		if sub.Account == bt.EAAccount {
+			eaSubs++
+		}
+	}
+	assert.Equal(t, eaSubs, n)
 }
 
 func TestOfficialDepartmentsAndEnrollmentAccounts(t *testing.T) {
