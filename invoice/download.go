@@ -31,6 +31,10 @@ type target struct {
 	document string // "" asks the service for its default, the invoice PDF
 	kind     DocumentKind
 	summary  bool // EA downloadSummary
+	// url is a document's own link, for a document listed without a name (see documentTarget):
+	// on the Resource Manager host it is that document's download operation, elsewhere the
+	// document itself.
+	url string
 }
 
 // wireDownload is DocumentDownloadResult: expiryTime is a plain string in 2024-04-01.
@@ -51,6 +55,19 @@ func parseExpiry(s string) time.Time {
 func (c *Client) link(ctx context.Context, t target) (blob.Link, error) {
 	path := c.accountPath() + "/invoices/" + t.invoice + "/download"
 	q := url.Values{}
+	if t.url != "" {
+		u, err := url.Parse(t.url)
+		if err != nil {
+			return blob.Link{}, &billing.ProtocolError{StatusCode: http.StatusOK, Reason: "a document's url is not a URL", Err: err}
+		}
+		if u.IsAbs() && !strings.EqualFold(u.Host, c.cc.ARM.Host()) {
+			return blob.Link{URL: t.url}, nil // the document itself; its expiry is its SAS se=
+		}
+		// Its download operation, with its own token and api-version.
+		if path, err = c.cc.ARM.ResolveLink(t.url); err != nil {
+			return blob.Link{}, err
+		}
+	}
 	switch {
 	case t.summary:
 		path = c.accountPath() + "/invoices/" + t.invoice + "/downloadSummary"
@@ -168,8 +185,22 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 		if err := checkName("document name", d.Name); err != nil {
 			return target{}, err
 		}
+		return target{invoice: inv.Name, document: d.Name, kind: d.Kind}, nil
 	}
-	return target{invoice: inv.Name, document: d.Name, kind: d.Kind}, nil
+	// EA lists its documents without a name, only url and documentNumbers (source "Other"),
+	// and 2020-05-01 answers do the same with a management url. Without a name the download
+	// operation gives its default, the invoice PDF: right for an Invoice document only. An EA
+	// Summary has its own operation; any other kind is fetched through its own url, and without
+	// one it cannot be told apart from the invoice, so it is refused rather than mistaken.
+	switch {
+	case strings.EqualFold(string(d.Kind), string(KindInvoice)) || d.Kind == "":
+		return target{invoice: inv.Name, kind: KindInvoice}, nil
+	case strings.EqualFold(string(d.Kind), string(KindSummary)) && c.agreement == billing.AgreementEA:
+		return target{invoice: inv.Name, kind: KindSummary, summary: true}, nil
+	case d.URL != "":
+		return target{invoice: inv.Name, kind: d.Kind, url: d.URL}, nil
+	}
+	return target{}, &UnnamedDocumentError{Invoice: inv.Name, Kind: d.Kind}
 }
 
 // Download writes the invoice's first document of the given kind (KindInvoice for the invoice

@@ -133,12 +133,19 @@ func (inv Invoice) Document(kind DocumentKind) (Document, bool) {
 
 // Document is one downloadable document of an invoice: the invoice PDF itself, a void note, a tax
 // receipt, a credit note, a summary or a transactions list.
+//
+// EA invoices list their documents (kinds Invoice, Summary, Transactions; source "Other")
+// without a Name, with a URL and Numbers only; so do 2020-05-01 answers. Such documents are
+// downloaded by kind: an Invoice through the download operation's default document, an EA
+// Summary through downloadSummary, anything else through its URL.
 type Document struct {
-	Name    string       // the documentName to download it by, e.g. 12345678
+	Name    string       // the documentName to download it by, e.g. 12345678; "" on EA
 	Kind    DocumentKind // Invoice, CreditNote, ...; unknown kinds are kept
-	Source  string       // DRS, or ENF (Brazil); verbatim
+	Source  string       // DRS, ENF (Brazil), Other (EA); verbatim
 	Numbers []string     // documentNumbers
-	URL     string       // 2020-05-01 only: a management URL; the SDK downloads by Name
+	// URL is the document's url (or externalUrl): a download operation on the Resource Manager
+	// host (2020-05-01, EA) or a link to the document. The SDK downloads by Name when there is one.
+	URL string
 }
 
 // Format prints the document with its URL's query string redacted, whatever the verb (%v,

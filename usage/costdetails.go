@@ -147,7 +147,7 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 	for polls := 0; err == nil && resp.StatusCode == http.StatusAccepted; polls++ {
 		var loc string
 		loc, err = c.pollURL(resp)
-		wait := pollWait(resp.Header)
+		wait := pollWait(resp.Header, polls)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		if err != nil {
@@ -189,15 +189,16 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	return u, nil
 }
 
-// pollWait is how long to wait before polling: the Retry-After family of headers (0 means now),
-// defaultPollWait without any, at most maxPollWait.
-func pollWait(h http.Header) time.Duration {
+// pollWait is how long to wait before poll n (0 for the first): the Retry-After family of
+// headers (0 means now); without any, arm.PollWait, backing off to defaultPollWait; never more
+// than maxPollWait.
+func pollWait(h http.Header, n int) time.Duration {
 	d := arm.RetryAfter(h)
 	if d <= 0 {
 		if h.Get("Retry-After") != "" {
 			return 0
 		}
-		d = defaultPollWait
+		d = arm.PollWait(n, defaultPollWait)
 	}
 	return min(d, maxPollWait)
 }

@@ -54,7 +54,7 @@ type Options struct {
 	Now         func() time.Time
 	MapError    ErrorMapper
 	MaxLROWait  time.Duration // cap on a single Retry-After wait while polling; 0 means 60s
-	DefaultPoll time.Duration // wait when a 202 carries no Retry-After; 0 means 5s
+	DefaultPoll time.Duration // longest wait when a 202 carries no Retry-After (see PollWait); 0 means 5s
 }
 
 // Client sends ARM requests through an azcore pipeline.

@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	armpolicy "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -160,4 +165,52 @@ func FuzzNormalizeLink(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPollWaitStartsFastAndBacksOffToTheDefault(t *testing.T) {
+	var got []time.Duration
+	for n := range 8 {
+		got = append(got, PollWait(n, 5*time.Second))
+	}
+	assert.Equal(t, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second,
+		4 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}, got)
+	assert.Equal(t, 5*time.Second, PollWait(1<<30, 5*time.Second), "no overflow")
+	assert.Equal(t, time.Millisecond, PollWait(0, time.Millisecond), "never above the limit")
+}
+
+// EA invoice downloads answer 202 without Retry-After; with the default 5 s interval the first
+// poll must still come well under a second after the 202.
+func TestLROWithoutRetryAfterPollsFastFirst(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		n := len(at)
+		mu.Unlock()
+		if n < 4 {
+			w.Header().Set("Location", "/op/1?api-version=2024-04-01")
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		fmt.Fprint(w, `{"url":"https://blob.example/x"}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(fakeCred{}, Options{ARM: armpolicy.ClientOptions{ClientOptions: policy.ClientOptions{
+		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			cloud.ResourceManager: {Audience: "https://management.azure.com", Endpoint: srv.URL},
+		}},
+		Transport: srv.Client(),
+	}}}) // DefaultPoll left at its 5 s default
+	require.NoError(t, err)
+	op, err := c.LRO(context.Background(), Request{Method: http.MethodPost, Path: "/download", APIVersion: "x"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, op.Polls)
+	require.Len(t, at, 4)
+	gaps := []time.Duration{at[1].Sub(at[0]), at[2].Sub(at[1]), at[3].Sub(at[2])}
+	assert.GreaterOrEqual(t, gaps[0], FirstPoll)
+	assert.Less(t, gaps[0], 900*time.Millisecond, "first poll well under a second: %v", gaps)
+	assert.GreaterOrEqual(t, gaps[1], 2*FirstPoll, "then it backs off: %v", gaps)
+	assert.GreaterOrEqual(t, gaps[2], 4*FirstPoll, "then it backs off: %v", gaps)
+	assert.Less(t, at[3].Sub(at[0]), 5*time.Second, "three polls cost less than one fixed 5 s wait: %v", gaps)
 }
