@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/azbilling/azbilling/billing"
 )
 
 // maxFileNameLen bounds generated file names well below every file system's limit (255 bytes).
@@ -78,7 +80,8 @@ func isReservedName(name string) bool {
 }
 
 // FileName is the file name DownloadFile and DownloadAll give a document of an invoice:
-// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf, with the
+// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf (".csv"
+// for an EA invoice's transactions, which the service serves as a CSV), with the
 // document number appended for the second and later documents of one kind. It depends only on
 // the invoice and document names and kind, sanitized with SafeFileName.
 func FileName(inv Invoice, doc Document) string {
@@ -96,7 +99,15 @@ func FileName(inv Invoice, doc Document) string {
 	if seen > 0 && doc.Name != "" {
 		base += "-" + doc.Name
 	}
+	if isCSV(inv, doc.Kind) {
+		return SafeFileName(base) + ".csv"
+	}
 	return SafeFileName(base) + ".pdf"
+}
+
+// isCSV reports whether a document of that kind is a CSV: an EA invoice's transactions.
+func isCSV(inv Invoice, kind DocumentKind) bool {
+	return inv.Agreement == billing.AgreementEA && strings.EqualFold(string(kind), string(KindTransactions))
 }
 
 // DownloadFile downloads the invoice's first document of the given kind into folder dir (created
@@ -249,12 +260,13 @@ func writeSidecar(dir, name string, sc sidecar) error {
 
 // complete reports whether dir/name holds a finished download, and its size. Files only appear
 // at their final name once complete (see writeAtomically), so this guards against files changed
-// or truncated by something else: the file must start with "%PDF-" and end with "%%EOF", and
-// match its sidecar's size and SHA-256 when there is one.
+// or truncated by something else: the file must start with "%PDF-" and end with "%%EOF" (a .csv
+// file: end with a line break), and match its sidecar's size and SHA-256 when there is one.
 func complete(dir, name string) (int64, bool) {
 	path := filepath.Join(dir, name)
+	csv := strings.HasSuffix(name, ".csv") // a CSV has no PDF header or trailer: its last line break stands in
 	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() < int64(len(pdfMagic)+len(pdfEOF)) {
+	if err != nil || !st.Mode().IsRegular() || (st.Size() < int64(len(pdfMagic)+len(pdfEOF)) && !(csv && st.Size() > 0)) {
 		return 0, false
 	}
 	f, err := os.Open(path)
@@ -262,17 +274,24 @@ func complete(dir, name string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	head := make([]byte, len(pdfMagic))
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
-		return 0, false
-	}
-	tailLen := min(st.Size(), pdfTailLen)
-	tail := make([]byte, tailLen)
-	if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
-		return 0, false
-	}
-	if !bytes.Contains(tail, pdfEOF) {
-		return 0, false
+	if csv {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err != nil || last[0] != '\n' {
+			return 0, false
+		}
+	} else {
+		head := make([]byte, len(pdfMagic))
+		if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
+			return 0, false
+		}
+		tailLen := min(st.Size(), pdfTailLen)
+		tail := make([]byte, tailLen)
+		if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
+			return 0, false
+		}
+		if !bytes.Contains(tail, pdfEOF) {
+			return 0, false
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, sidecarName(name)))
 	if errors.Is(err, os.ErrNotExist) {
