@@ -446,3 +446,16 @@ func (s *Server) downloadDocuments(rc *reqCtx, opAccount string, match func(*Inv
 		return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
 	})
 }
+
+// DocumentContent is what downloading a listed document serves: the document named name, or,
+// for a listed document without a name (EA documents are listed so), the one of that kind: an
+// EA invoice's Summary PDF, its Transactions CSV (TransactionsCSV), or its document of that kind.
+func (s *Server) DocumentContent(invoiceName, kind, name string) []byte {
+	if name != "" {
+		return s.DocumentBytes(invoiceName, name)
+	}
+	if inv, ok := s.Invoice(invoiceName); ok && inv.Agreement == AgreementEA && strings.EqualFold(kind, "Transactions") {
+		return s.TransactionsCSV(invoiceName)
+	}
+	return s.DocumentBytes(invoiceName, kind)
+}

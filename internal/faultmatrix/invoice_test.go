@@ -162,7 +162,7 @@ func expectedDocuments(e *env, c *invoice.Client, lopts *invoice.ListOptions, sc
 		}
 		names[inv.Name] = true
 		for _, d := range inv.Documents {
-			b := e.srv.DocumentBytes(inv.Name, d.Name)
+			b := e.srv.DocumentContent(inv.Name, string(d.Kind), d.Name) // EA documents are listed without a name
 			if b == nil {
 				return nil, 0, fmt.Errorf("no bytes for %s/%s", inv.Name, d.Name)
 			}
