@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/roles"
 )
 
 // The bodies below reproduce the shapes (not the data) of real 2024-04-01 answers recorded from
@@ -187,4 +188,75 @@ func TestParseTimeReadsAzureForms(t *testing.T) {
 	_, err := billing.ParseTime("2/30/2020 12:00:00 AM +00:00")
 	assert.ErrorIs(t, err, billing.ErrInvalidDate)
 	assert.True(t, strings.Contains(err.Error(), "2/30/2020"), err.Error())
+}
+
+// An EA department lists its roles with the MCA billing account GUIDs under EA names, and EA
+// permission lists hold none of invoices/read, billingPermissions/read,
+// billingRoleAssignments/read or Microsoft.Consumption/usageDetails/read. checkAccess answers
+// a bare array.
+func TestDepartmentRolesAreEARolesNotMCAOnes(t *testing.T) {
+	const dept = "/providers/Microsoft.Billing/billingAccounts/7654321/departments/77"
+	bc, _ := fixedClient(t, map[string]string{
+		dept + "/billingRoleDefinitions?api-version=2024-04-01": `{"value":[
+			{"id":"` + dept + `/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000000","name":"50000000-aaaa-bbbb-cccc-100000000000",
+			 "properties":{"roleName":"Department Admin","permissions":[{"actions":["Microsoft.Billing/billingAccounts/departments/read","Microsoft.Billing/billingAccounts/departments/write","Microsoft.Billing/billingAccounts/departments/enrollmentAccounts/read"]}]}},
+			{"id":"` + dept + `/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000001","name":"50000000-aaaa-bbbb-cccc-100000000001",
+			 "properties":{"roleName":"Department Reader","permissions":[{"actions":["Microsoft.Billing/billingAccounts/departments/read","Microsoft.Billing/billingAccounts/departments/enrollmentAccounts/read"]}]}}]}`,
+		dept + "/checkAccess?api-version=2024-04-01": `[
+			{"accessDecision":"Allowed","action":"microsoft.billing/billingaccounts/departments/read"},
+			{"accessDecision":"Allowed","action":"Microsoft.Billing/billingAccounts/departments/write"},
+			{"accessDecision":"Allowed","action":"Microsoft.Billing/billingAccounts/departments/enrollmentAccounts/read"}]`,
+	})
+	ctx := context.Background()
+	scope, err := billing.DepartmentScope("7654321", "77")
+	require.NoError(t, err)
+	var got []roles.Role
+	for d, err := range bc.RoleDefinitions(ctx, scope) {
+		require.NoError(t, err)
+		got = append(got, d.Role)
+	}
+	assert.Equal(t, []roles.Role{roles.EADepartmentAdmin, roles.EADepartmentReader}, got)
+
+	acc, err := bc.Access(ctx, scope)
+	require.NoError(t, err)
+	assert.Equal(t, []roles.Role{roles.EADepartmentAdmin}, acc.Roles, "the reader's actions are covered by the admin's")
+	assert.True(t, acc.Allows(roles.ManageRoleAssignments))
+	assert.NoError(t, bc.CheckAccess(ctx, scope, roles.ViewPermissions, roles.ViewUsage, roles.ManageRoleAssignments),
+		"EA decisions do not need billingPermissions/read, billingRoleAssignments/read or usageDetails/read to be listed")
+	var perr *roles.PermissionError
+	require.ErrorAs(t, bc.CheckAccess(ctx, scope, roles.DownloadInvoice), &perr, "a department admin gets no invoices")
+	assert.Equal(t, roles.DownloadInvoice, perr.Action)
+}
+
+func TestMPACustomerRolesAreNoInvoiceSectionRolesAndCheckAccessTakesAnEnvelope(t *testing.T) {
+	const acct = "/providers/Microsoft.Billing/billingAccounts/00000000-0000-0000-0000-000000000001:00000000-0000-0000-0000-000000000002_2019-05-31"
+	const cust = acct + "/billingProfiles/P1/customers/C1"
+	bc, _ := fixedClient(t, map[string]string{
+		cust + "/billingRoleDefinitions?api-version=2024-04-01": `{"value":[
+			{"id":"` + cust + `/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000","name":"30000000-aaaa-bbbb-cccc-100000000000",
+			 "properties":{"roleName":"Customer owner","permissions":[{"actions":["30000000-aaaa-bbbb-cccc-200000000000"]}]}},
+			{"id":"` + cust + `/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000002","name":"30000000-aaaa-bbbb-cccc-100000000002",
+			 "properties":{"roleName":"Customer reader","permissions":[{"actions":["30000000-aaaa-bbbb-cccc-200000000001"]}]}}]}`,
+		acct + "/billingProfiles/P1/checkAccess?api-version=2024-04-01": `{"value":[
+			{"accessDecision":"Allowed","action":"40000000-aaaa-bbbb-cccc-200000000006"},
+			{"accessDecision":"NotAllowed","action":"40000000-aaaa-bbbb-cccc-200000000011"}]}`,
+	})
+	ctx := context.Background()
+	scope, err := billing.CustomerScope("00000000-0000-0000-0000-000000000001:00000000-0000-0000-0000-000000000002_2019-05-31", "P1", "C1")
+	require.NoError(t, err)
+	var got []roles.Role
+	for d, err := range bc.RoleDefinitions(ctx, scope) {
+		require.NoError(t, err)
+		got = append(got, d.Role)
+	}
+	assert.Equal(t, []roles.Role{"", ""}, got, "no role rather than an invoice section role")
+
+	profile, err := billing.ProfileScope("00000000-0000-0000-0000-000000000001:00000000-0000-0000-0000-000000000002_2019-05-31", "P1")
+	require.NoError(t, err)
+	ds, err := bc.CheckServiceAccess(ctx, profile, "40000000-aaaa-bbbb-cccc-200000000006", "40000000-aaaa-bbbb-cccc-200000000011")
+	require.NoError(t, err)
+	assert.Equal(t, []billing.AccessDecision{
+		{Action: "40000000-aaaa-bbbb-cccc-200000000006", Allowed: true, Decision: "Allowed"},
+		{Action: "40000000-aaaa-bbbb-cccc-200000000011", Decision: "NotAllowed"},
+	}, ds)
 }

@@ -111,9 +111,53 @@ func (c *Client) consumptionRecords(ctx context.Context, p *plan, pt part, yield
 	}
 }
 
+// check refuses an item that lacks a date or a cost under every name the SDK knows: read as
+// it is, it would be a row of zeros.
+func (it *usageItem) check(n int) error {
+	for _, c := range [...]struct {
+		f    itemField
+		what string
+	}{{ciDate, "date (date, usageStart)"}, {ciCost, "cost (cost, costInBillingCurrency, pretaxCost)"}} {
+		if it.f[c.f] == "" {
+			name := it.name
+			if name == "" {
+				name = "without a name"
+			}
+			return &ParseError{File: "usage details", Line: n, Header: c.f.jsonName(), Text: truncateText([]byte(it.name)),
+				Err: fmt.Errorf("%w: usage detail %s (kind %q) has no %s", ErrMissingField, name, it.kind, c.what)}
+		}
+	}
+	return nil
+}
+
+// resource returns the item's resource id and name. instanceId is an ARM id; instanceName is
+// the short name in the older item shape (next to instanceId) and the ARM id in the modern one.
+func (it *usageItem) resource() (id, name string) {
+	id, name = it.f[ciResourceID], it.f[ciResourceName]
+	inst := it.f[ciInstanceName]
+	switch {
+	case inst == "":
+	case id == "" && isARMID(inst):
+		id = inst
+	case name == "" && !isARMID(inst):
+		name = inst
+	}
+	return id, name
+}
+
+// isARMID reports whether s looks like an Azure Resource Manager id.
+func isARMID(s string) bool {
+	s = strings.TrimPrefix(s, "/")
+	return len(s) > 14 && (strings.EqualFold(s[:14], "subscriptions/") || strings.HasPrefix(strings.ToLower(s), "providers/"))
+}
+
 // record fills rec from the item; n is the item's position, used in errors.
 func (it *usageItem) record(rec *Record, n int) error {
+	if err := it.check(n); err != nil {
+		return err
+	}
 	f := &it.f
+	resourceID, resourceName := it.resource()
 	*rec = Record{
 		Layout:             consumptionRecordLayout(),
 		BillingAccountID:   f[ciBillingAccountID],
@@ -129,8 +173,8 @@ func (it *usageItem) record(rec *Record, n int) error {
 		SubscriptionID:     f[ciSubscriptionID],
 		SubscriptionName:   f[ciSubscriptionName],
 		ResourceGroup:      f[ciResourceGroup],
-		ResourceID:         f[ciResourceID],
-		ResourceName:       f[ciResourceName],
+		ResourceID:         resourceID,
+		ResourceName:       resourceName,
 		ResourceLocation:   f[ciResourceLocation],
 		MeterID:            f[ciMeterID],
 		MeterName:          f[ciMeterName],
@@ -244,14 +288,22 @@ func (c *Client) consumptionCSV(ctx context.Context, p *plan, pt part, cw *csvCo
 			}
 			started = true
 		}
+		if err := it.check(n); err != nil {
+			return false, err
+		}
 		f := &it.f
-		date := f[ciDate]
+		t, ok := wire.ParseTime(f[ciDate])
+		if !ok {
+			return false, itemError(n, ciDate, f[ciDate], ErrBadDate, billing.ErrInvalidDate)
+		}
+		date := billing.DateOf(t).String()
+		resourceID, _ := it.resource()
 		buf = buf[:0]
 		for i, v := range [...]string{
-			f[ciSubscriptionID], f[ciResourceGroup], f[ciResourceLocation], date[:min(len(date), 10)],
+			f[ciSubscriptionID], f[ciResourceGroup], f[ciResourceLocation], date,
 			f[ciMeterCategory], f[ciMeterSubcategory], f[ciMeterID], f[ciMeterName], f[ciMeterRegion],
-			f[ciQuantity], f[ciEffectivePrice], f[ciCost], f[ciConsumedService], resourceType(f[ciResourceID]),
-			f[ciResourceID], it.tags, f[ciOfferID], f[ciAdditionalInfo], f[ciServiceInfo1], f[ciServiceInfo2],
+			f[ciQuantity], f[ciEffectivePrice], f[ciCost], f[ciConsumedService], resourceType(resourceID),
+			resourceID, it.tags, f[ciOfferID], f[ciAdditionalInfo], f[ciServiceInfo1], f[ciServiceInfo2],
 			f[ciServiceName], f[ciServiceTier], f[ciCurrency], f[ciUnitOfMeasure],
 		} {
 			if i > 0 {
