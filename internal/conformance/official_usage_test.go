@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azbilling/azbilling/billing"
 	bt "github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/usage"
 )
 
 // Usage: the Cost Details report poller of armcostmanagement/v3 (api-version 2025-03-01) and the
@@ -230,4 +232,25 @@ func TestOfficialConsumptionOlderShapeLosesEveryValue(t *testing.T) {
 		}
 	}
 	assert.Equal(t, srv.UsageRowCount(scope, bt.Period{Start: from, End: to}, "ActualCost"), rows)
+
+	// azbilling on the same answers: every row with its cost (exact total), date and ARM id.
+	bc, err := billing.NewClient(srv.Credential(bt.MOSPAccountAdmin), srv.ClientOptions())
+	require.NoError(t, err)
+	sc, err := billing.SubscriptionScope(bt.SubscriptionPayAsYouGo)
+	require.NoError(t, err)
+	period := billing.Period{Start: billing.DateOf(from), End: billing.DateOf(to)}
+	n, total := 0, billing.Decimal{}
+	for rec, err := range usage.NewClient(bc).Records(context.Background(), sc, &usage.Options{Period: period, Agreement: billing.AgreementMOSP}) {
+		require.NoError(t, err)
+		n++
+		total = total.Add(rec.Cost)
+		assert.False(t, rec.Date.IsZero())
+		if rec.ResourceID != "" {
+			assert.True(t, strings.HasPrefix(rec.ResourceID, "/subscriptions/"), rec.ResourceID)
+		}
+	}
+	assert.Equal(t, rows, n)
+	want, err := billing.ParseDecimal(srv.UsageTotal(scope, bt.Period{Start: from, End: to}, "ActualCost")["USD"])
+	require.NoError(t, err)
+	assert.True(t, want.Equal(total), "total %s, want %s", total, want)
 }
