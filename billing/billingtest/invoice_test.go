@@ -76,7 +76,7 @@ func TestInvoiceListWireShape(t *testing.T) {
 }
 
 func TestInvoiceListSpecShapes(t *testing.T) {
-	s := NewServer(t, WithSpecShapes())
+	s := NewServer(t, WithSpecShapes(), WithNow(ReferenceNow()))
 	m := getJSON(t, s, MCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
 	p := props(m["value"].([]any)[0].(map[string]any))
 	assert.Equal(t, "2026-10-01T00:00:00Z", p["invoicePeriodStartDate"])
@@ -87,7 +87,7 @@ func TestInvoiceListSpecShapes(t *testing.T) {
 // is, the request line is malformed (400, as the service answers); escaped, the service takes
 // the dates back.
 func TestInvoiceNextLinkHasRawBlanks(t *testing.T) {
-	s := NewServer(t, WithPageSize(1))
+	s := NewServer(t, WithPageSize(1), WithNow(ReferenceNow()))
 	m := getJSON(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
 	next := m["nextLink"].(string)
 	assert.True(t, strings.HasPrefix(next, mcaProfileInvoices+"?$skiptoken="), next)

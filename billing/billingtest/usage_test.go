@@ -227,7 +227,7 @@ func TestUsageConsumptionPagesMatchGroundTruth(t *testing.T) {
 // (no kind, pretaxCost, usageQuantity, instanceId = ARM id, instanceName = short name) with the
 // same rows and totals.
 func TestUsageConsumptionOlderShape(t *testing.T) {
-	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(50), billingtest.WithOlderConsumptionShape())
+	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(50), billingtest.WithOlderConsumptionShape(), billingtest.WithNow(billingtest.ReferenceNow()))
 	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.EAEnterpriseAdmin}
 	from, to := date(2026, 10, 1), date(2026, 10, 31)
 	url := srv.ARMEndpoint() + "/subscriptions/" + billingtest.SubscriptionEAFinance +
