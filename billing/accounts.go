@@ -331,8 +331,14 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 // Subscription is an Azure subscription as the billing service sees it. Its text fields other
 // than ids are trimmed of surrounding blanks.
 type Subscription struct {
-	ID                string // ARM id of the billing subscription
-	SubscriptionID    string // the Azure subscription GUID
+	ID string // ARM id of the billing subscription
+	// SubscriptionID is the service's subscriptionId, or the billing subscription's name when
+	// the service leaves subscriptionId out. Billing subscriptions of seat-based products
+	// (Microsoft 365 licences, ...), reservations, savings plans and software are no Azure
+	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
+	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
+	// using it as one.
+	SubscriptionID    string
 	DisplayName       string
 	Status            string
 	BillingProfileID  string
@@ -348,6 +354,13 @@ type Subscription struct {
 	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
 	// ("purchaseDate"); that field is left zero. Nil when every date was read.
 	UnreadDates map[string]string
+	// EnrollmentAccountStart is when the subscription joined its EA enrollment account
+	// (enrollmentAccountSubscriptionDetails.enrollmentAccountStartDate, sent as a bare date such
+	// as "2023-12-01"), zero when not sent.
+	EnrollmentAccountStart time.Time
+	// EnrollmentAccountStatus is the subscription's status in its EA enrollment account
+	// (subscriptionEnrollmentAccountStatus: Active, Deleted, ...), as sent but trimmed.
+	EnrollmentAccountStatus string
 }
 
 type wireSubscription struct {
@@ -367,6 +380,11 @@ type wireSubscription struct {
 		CostCenter          wire.Text `json:"consumptionCostCenter"`
 		BillingFrequency    wire.Text `json:"billingFrequency"`
 		AutoRenew           wire.Text `json:"autoRenew"`
+		// EA only.
+		EnrollmentAccountSubscriptionDetails *struct {
+			EnrollmentAccountStartDate          wire.Time `json:"enrollmentAccountStartDate"`
+			SubscriptionEnrollmentAccountStatus wire.Text `json:"subscriptionEnrollmentAccountStatus"`
+		} `json:"enrollmentAccountSubscriptionDetails"`
 	} `json:"properties"`
 }
 
@@ -381,6 +399,10 @@ func (w wireSubscription) subscription() Subscription {
 		SKU: string(p.SKUID), OfferID: string(p.OfferID), ProductCategory: string(p.ProductCategory), CostCenter: string(p.CostCenter),
 		BillingFrequency: string(p.BillingFrequency), AutoRenew: string(p.AutoRenew)}
 	s.CreatedAt = wire.Note(&s.UnreadDates, "purchaseDate", p.PurchaseDate)
+	if d := p.EnrollmentAccountSubscriptionDetails; d != nil {
+		s.EnrollmentAccountStart = wire.Note(&s.UnreadDates, "enrollmentAccountSubscriptionDetails.enrollmentAccountStartDate", d.EnrollmentAccountStartDate)
+		s.EnrollmentAccountStatus = string(d.SubscriptionEnrollmentAccountStatus)
+	}
 	return s
 }
 

@@ -115,7 +115,8 @@ func TestEnrollmentAccountsAndSubscriptionsReadEveryDateForm(t *testing.T) {
 		acct + "/enrollmentAccounts?api-version=2024-04-01&skiptoken=eyJh%3D": `{"value":[{"id":"` + acct + `/enrollmentAccounts/112","name":"112",
 			"properties":{"accountName":"Ops","startDate":"6/1/2020 12:00:00 AM +00:00","endDate":"2021-06-01T00:00:00+00:00"}}]}`,
 		acct + "/billingSubscriptions?api-version=2024-04-01": `{"value":[
-			{"id":"` + acct + `/billingSubscriptions/s1","name":"s1","properties":{"subscriptionId":"s1","purchaseDate":"0001-01-01T00:00:00.0000000Z"}},
+			{"id":"` + acct + `/billingSubscriptions/s1","name":"s1","properties":{"subscriptionId":"s1","purchaseDate":"0001-01-01T00:00:00.0000000Z",
+			 "enrollmentAccountId":"1","enrollmentAccountSubscriptionDetails":{"enrollmentAccountStartDate":"2023-12-01","subscriptionEnrollmentAccountStatus":"Deleted"}}},
 			{"id":"` + acct + `/billingSubscriptions/s2","name":"s2","properties":{"subscriptionId":"s2","purchaseDate":"2021-11-02T10:00:00.0000000Z"}},
 			{"id":"` + acct + `/billingSubscriptions/s3","name":"s3","properties":{"subscriptionId":"s3","purchaseDate":42}}]}`,
 	})
@@ -143,6 +144,8 @@ func TestEnrollmentAccountsAndSubscriptionsReadEveryDateForm(t *testing.T) {
 	require.Len(t, subs, 3)
 	assert.True(t, subs[0].CreatedAt.IsZero())
 	assert.Nil(t, subs[0].UnreadDates)
+	assert.Equal(t, "2023-12-01T00:00:00Z", subs[0].EnrollmentAccountStart.Format(time.RFC3339), "a bare date")
+	assert.Equal(t, "Deleted", subs[0].EnrollmentAccountStatus)
 	assert.Equal(t, "2021-11-02T10:00:00Z", subs[1].CreatedAt.Format(time.RFC3339))
 	assert.True(t, subs[2].CreatedAt.IsZero())
 	assert.Equal(t, map[string]string{"purchaseDate": "42"}, subs[2].UnreadDates)

@@ -207,13 +207,13 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 // PDF) to w and returns the number of bytes written. The document is streamed: memory use does
 // not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
 // the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
-// instead (an HTML page, say). A document whose bytes do not match the host's Content-Length or
-// MD5, or that ends without the PDF's %%EOF trailer (cut short), gives a *billing.DownloadError
+// instead (an HTML page, say). An EA invoice's Transactions document is a CSV file: it is checked
+// to be text rather than an error page or an archive. A document whose bytes do not match the
+// host's Content-Length or MD5, or that ends without the PDF's %%EOF trailer or, for a CSV, a
+// line break (cut short), gives a *billing.DownloadError
 // of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
 // Broken connections resume with Range requests and expired links are replaced, without the
-// caller noticing. An EA invoice's Transactions document is a CSV (as the service serves it,
-// from transactionsDownload): it is accepted when its first bytes are text and its last byte a
-// line break. For an EA invoice, kind KindSummary downloads the
+// caller noticing. For an EA invoice, kind KindSummary downloads the
 // enrollment summary (downloadSummary). On an EA account that refuses downloads the error is an
 // *EmailedError naming the enrollment's invoice recipient.
 func (c *Client) Download(ctx context.Context, inv Invoice, kind DocumentKind, w io.Writer) (int64, error) {
@@ -266,14 +266,31 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return 0, err
 	}
-	isPDF := bytes.HasPrefix(head[:n], pdfMagic)
-	csv := c.agreement == billing.AgreementEA && strings.EqualFold(string(t.kind), string(KindTransactions))
-	if !isPDF && !(csv && textual(head[:n])) {
-		want := "a PDF document"
-		if csv {
-			want = "a PDF or CSV document"
+	if csvDocument(c.agreement, t.kind) && !bytes.HasPrefix(head[:n], pdfMagic) {
+		// EA transactions are a CSV file: text, ending with a line break. (A PDF in their place
+		// is checked as a PDF below.)
+		if !looksLikeCSV(head[:n]) {
+			return 0, blob.ContentError(lastURL, "a CSV document", describeContent(head[:n], r.Size()))
 		}
-		return 0, blob.ContentError(lastURL, want, describeContent(head[:n], r.Size()))
+		tw := &tailWriter{w: w}
+		m, err := tw.Write(head[:n])
+		if err != nil {
+			return int64(m), err
+		}
+		rest, err := io.Copy(tw, r)
+		if err != nil {
+			return int64(m) + rest, err
+		}
+		// Without an MD5 from the host, a CSV cut short under a matching Content-Length looks
+		// complete; its last line break does not survive a cut mid-line.
+		if !bytes.HasSuffix(tw.tail, []byte("\n")) {
+			return int64(m) + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
+				Reason: fmt.Sprintf("the CSV of %d bytes does not end with a line break: the document was cut short", int64(m)+rest)}
+		}
+		return int64(m) + rest, nil
+	}
+	if !bytes.HasPrefix(head[:n], pdfMagic) {
+		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
 	}
 	tw := &tailWriter{w: w}
 	m, err := tw.Write(head[:n])
@@ -287,30 +304,28 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 	// Without an MD5 from the host, a body cut short under a matching Content-Length looks
 	// complete; a PDF's trailer does not survive that. Readers look for %%EOF in the last
 	// 1024 bytes, as the completeness check of DownloadAll does.
-	if !isPDF && !bytes.HasSuffix(tw.tail, []byte("\n")) {
-		// A CSV's last line ends with a line break; one cut short mid-line does not.
-		return int64(m) + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
-			Reason: fmt.Sprintf("the CSV of %d bytes does not end with a line break: the document was cut short", int64(m)+rest)}
-	}
-	if isPDF && !bytes.Contains(tw.tail, pdfEOF) {
+	if !bytes.Contains(tw.tail, pdfEOF) {
 		return int64(m) + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
 			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", int64(m)+rest, pdfTailLen)}
 	}
 	return int64(m) + rest, nil
 }
 
-// textual reports whether a body's first bytes are text that is not markup, JSON or an archive:
-// what an EA transactions CSV starts with.
-func textual(head []byte) bool {
+// looksLikeCSV reports whether the first bytes of a body can start a CSV file: text that is not
+// an error page (HTML, XML, JSON) or an archive.
+func looksLikeCSV(head []byte) bool {
+	if len(head) == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(trimmed) == 0 || bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+	if len(trimmed) == 0 {
 		return false
 	}
 	switch trimmed[0] {
 	case '<', '{', '[':
 		return false
 	}
-	return true
+	return !bytes.HasPrefix(head, []byte("PK\x03\x04"))
 }
 
 // pdfTailLen is how far from its end a PDF's %%EOF marker may be.

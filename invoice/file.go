@@ -14,8 +14,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
-	"github.com/azbilling/azbilling/billing"
 )
 
 // maxFileNameLen bounds generated file names well below every file system's limit (255 bytes).
@@ -80,8 +78,8 @@ func isReservedName(name string) bool {
 }
 
 // FileName is the file name DownloadFile and DownloadAll give a document of an invoice:
-// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf (".csv"
-// for an EA invoice's transactions, which the service serves as a CSV), with the
+// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf
+// ("{invoice}-transactions.csv" for an EA invoice's Transactions, which are a CSV file), with the
 // document number appended for the second and later documents of one kind. It depends only on
 // the invoice and document names and kind, sanitized with SafeFileName.
 func FileName(inv Invoice, doc Document) string {
@@ -99,15 +97,10 @@ func FileName(inv Invoice, doc Document) string {
 	if seen > 0 && doc.Name != "" {
 		base += "-" + doc.Name
 	}
-	if isCSV(inv, doc.Kind) {
+	if csvDocument(inv.Agreement, doc.Kind) {
 		return SafeFileName(base) + ".csv"
 	}
 	return SafeFileName(base) + ".pdf"
-}
-
-// isCSV reports whether a document of that kind is a CSV: an EA invoice's transactions.
-func isCSV(inv Invoice, kind DocumentKind) bool {
-	return inv.Agreement == billing.AgreementEA && strings.EqualFold(string(kind), string(KindTransactions))
 }
 
 // DownloadFile downloads the invoice's first document of the given kind into folder dir (created
@@ -260,13 +253,18 @@ func writeSidecar(dir, name string, sc sidecar) error {
 
 // complete reports whether dir/name holds a finished download, and its size. Files only appear
 // at their final name once complete (see writeAtomically), so this guards against files changed
-// or truncated by something else: the file must start with "%PDF-" and end with "%%EOF" (a .csv
-// file: end with a line break), and match its sidecar's size and SHA-256 when there is one.
+// or truncated by something else: a PDF must start with "%PDF-" and end with "%%EOF", a CSV
+// (.csv, EA transactions) must end with a line break, and either must match its sidecar's size and SHA-256
+// when there is one.
 func complete(dir, name string) (int64, bool) {
 	path := filepath.Join(dir, name)
-	csv := strings.HasSuffix(name, ".csv") // a CSV has no PDF header or trailer: its last line break stands in
+	isCSV := strings.EqualFold(filepath.Ext(name), ".csv")
+	minSize := int64(len(pdfMagic) + len(pdfEOF))
+	if isCSV {
+		minSize = 1
+	}
 	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || (st.Size() < int64(len(pdfMagic)+len(pdfEOF)) && !(csv && st.Size() > 0)) {
+	if err != nil || !st.Mode().IsRegular() || st.Size() < minSize {
 		return 0, false
 	}
 	f, err := os.Open(path)
@@ -274,10 +272,10 @@ func complete(dir, name string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	if csv {
+	if isCSV {
 		last := make([]byte, 1)
 		if _, err := f.ReadAt(last, st.Size()-1); err != nil || last[0] != '\n' {
-			return 0, false
+			return 0, false // cut short mid-line
 		}
 	} else {
 		head := make([]byte, len(pdfMagic))

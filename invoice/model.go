@@ -52,6 +52,13 @@ const (
 	KindOther        DocumentKind = "Other"
 )
 
+// csvDocument reports whether a document of kind k of an invoice of agreement ag is a CSV file
+// rather than a PDF: an EA invoice's Transactions document is handed out as a .csv blob
+// (recorded at api-version 2024-04-01). Nothing is recorded for other agreements' transactions.
+func csvDocument(ag billing.Agreement, k DocumentKind) bool {
+	return ag == billing.AgreementEA && strings.EqualFold(string(k), string(KindTransactions))
+}
+
 // slug is the kind as it appears in file names: lower case with dashes ("credit-note").
 func (k DocumentKind) slug() string {
 	switch k {

@@ -446,7 +446,7 @@ func scopeLevel(path string) Level {
 // the name is tried, and accepted only for a role of that same agreement and level: on an EA
 // department "Department Admin" is the department administrator even though its GUID is the MCA
 // billing account owner's. An unlocalized name "EaRoleId_{guid}", as EA sends for some
-// definitions, is looked up by that GUID at the scope. No role is better than a wrong one: a
+// definitions (with or without the GUID's dashes), is looked up by that GUID at the scope. No role is better than a wrong one: a
 // definition that fits no role of the scope's level (the MPA customer roles, say) gives false.
 func RoleOfDefinition(id, name string) (Role, bool) {
 	id = strings.TrimRight(strings.TrimSpace(id), "/")
@@ -462,7 +462,16 @@ func RoleOfDefinition(id, name string) (Role, bool) {
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > len("EaRoleId_") && strings.EqualFold(name[:len("EaRoleId_")], "EaRoleId_") {
-		return RoleByDefinitionID(parent + "/" + name[len("EaRoleId_"):])
+		g := name[len("EaRoleId_"):]
+		if len(g) == 32 && isGUID(g[:8]+"-"+g[8:12]+"-"+g[12:16]+"-"+g[16:20]+"-"+g[20:]) {
+			// As recorded: "EaRoleId_da6647fb765149eebe91c43c4877f0c4", the GUID without dashes.
+			g = g[:8] + "-" + g[8:12] + "-" + g[12:16] + "-" + g[16:20] + "-" + g[20:]
+		}
+		r, ok := RoleByDefinitionID(parent + "/" + g)
+		if !ok {
+			return "", false
+		}
+		name = r.DisplayName() // and checked against the scope like a name
 	}
 	r, ok := RoleByName(name)
 	if !ok {

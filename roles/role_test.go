@@ -241,6 +241,8 @@ func TestRoleOfDefinitionByFullIDAndScopeLevel(t *testing.T) {
 		{ea + "/departments/77/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000002", "Billing account reader", ""},
 		{ea + "/billingRoleDefinitions/da6647fb-7651-49ee-be91-c43c4877f0c4", "EaRoleId_da6647fb-7651-49ee-be91-c43c4877f0c4", EAPurchaser},
 		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_11111111-2222-3333-4444-555555555555", ""},
+		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_da6647fb765149eebe91c43c4877f0c4", EAPurchaser},
+		{ea + "/departments/77/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_da6647fb765149eebe91c43c4877f0c4", ""},
 		{ea + "/billingRoleDefinitions/9f1983cb-2574-400c-87e9-34cf8e2280db", "Enrollment Administrator", EAEnterpriseAdmin},
 		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "Department Admin", ""},
 		{ea + "/enrollmentAccounts/88/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "Account Owner", EAAccountOwner},
