@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/atomicfile"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -32,6 +33,10 @@ type BulkOptions struct {
 	// Progress, when set, is called after each document with what happened to it. Calls never
 	// overlap, so it may print or update shared state without locking.
 	Progress func(Progress)
+	// NoRecord keeps no bookkeeping file (RecordFile) in the folder. A file already there then
+	// counts as complete when it starts like a PDF and ends with its %%EOF trailer: whether it
+	// is the right document cannot be checked.
+	NoRecord bool
 }
 
 // defaultConcurrency is BulkOptions.Concurrency when 0.
@@ -138,10 +143,16 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	if invoices == nil {
 		return Summary{}, &billing.InputError{Field: "invoices", Reason: "nil iterator; pass Client.List(...) or your own iter.Seq2"}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return Summary{}, err
 	}
-	removeStaleParts(dir, ".*.pdf.*"+partSuffix) // ours (documents and sidecars), once for the batch
+	// What killed writers left: removed, except the partial documents a job of this run may
+	// continue; those nobody continued are removed at the end.
+	atomicfile.Sweep(dir, func(string, atomicfile.Partial) bool { return true })
+	var bk *book
+	if !o.NoRecord {
+		bk = openBook(dir)
+	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -151,6 +162,7 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 		done   int
 		total  int
 		listed bool
+		stopped error // the refusal that stopped the run early
 	)
 	report := func(f File, out Outcome, err error) {
 		mu.Lock()
@@ -189,20 +201,25 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 					continue
 				}
 				if !o.Overwrite {
-					if size, ok := complete(dir, j.name); ok {
+					if size, ok := complete(dir, j.name, j.t, bk, o.NoRecord); ok {
 						report(File{Invoice: j.t.invoice, Document: j.t.document, Kind: j.t.kind, Path: filepath.Join(dir, j.name), Bytes: size}, Skipped, nil)
 						continue
 					}
 				}
-				f, err := c.downloadTo(runCtx, j.t, dir, j.name, true)
+				f, err := c.downloadTo(runCtx, j.t, dir, j.name, bk, true)
 				switch {
 				case err == nil:
 					report(f, Downloaded, nil)
 				case arm.IsContextError(err) && runCtx.Err() != nil:
 					abandoned()
+				case repeats(err) && runCtx.Err() != nil:
+					abandoned() // the same refusal as the one that stopped the run: said once
 				default:
 					report(f, Failed, err)
 					if repeats(err) {
+						mu.Lock()
+						stopped = err
+						mu.Unlock()
 						cancel(err) // the other documents would fail the same way
 					}
 				}
@@ -240,8 +257,14 @@ produce:
 	close(jobs)
 	wg.Wait()
 	if len(sum.Downloaded) > 0 {
-		syncDir(dir) // the renames of this batch, durable before DownloadAll returns
+		atomicfile.SyncDir(dir) // the renames of this batch, durable before DownloadAll returns
 	}
+	if listErr == nil && ctx.Err() == nil && stopped == nil {
+		atomicfile.Sweep(dir, nil) // partial documents that no job of a complete run continued
+	}
+	sortFiles(sum.Downloaded)
+	sortFiles(sum.Skipped)
+	slices.SortFunc(sum.Failed, func(a, b Failure) int { return compareFiles(a.File, b.File) })
 
 	switch {
 	case listErr != nil:
@@ -249,16 +272,28 @@ produce:
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
 	case len(sum.Failed) > 0:
-		return sum, &BulkError{Failed: sum.Failed, Total: len(sum.Downloaded) + len(sum.Skipped) + len(sum.Failed)}
+		return sum, &BulkError{Failed: sum.Failed, Total: len(sum.Downloaded) + len(sum.Skipped) + len(sum.Failed), Stopped: stopped}
 	}
 	return sum, nil
 }
 
-// repeats reports whether an error would come back for every other document: a missing role or
-// an agreement that does not offer downloads.
+// repeats reports whether an error would come back for every other document: a missing role,
+// an agreement that does not offer downloads, a folder that cannot be written (no permission,
+// read-only, full).
 func repeats(err error) bool {
 	var perr *roles.PermissionError
-	return errors.As(err, &perr) || errors.Is(err, billing.ErrUnsupported)
+	var ferr *billing.FileError
+	return errors.As(err, &perr) || errors.Is(err, billing.ErrUnsupported) || (errors.As(err, &ferr) && ferr.Repeats())
+}
+
+// sortFiles orders files by path, so a Summary does not depend on which download finished first.
+func sortFiles(fs []File) { slices.SortFunc(fs, compareFiles) }
+
+func compareFiles(a, b File) int {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Invoice+"\x00"+a.Document, b.Invoice+"\x00"+b.Document)
 }
 
 // jobsFor lists the documents of inv to fetch.

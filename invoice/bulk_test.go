@@ -2,6 +2,9 @@ package invoice_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -168,18 +171,67 @@ func TestDownloadAllRefetchesFilesThatAreNotComplete(t *testing.T) {
 	}
 }
 
-func TestDownloadAllAcceptsCompletePDFsWithoutSidecar(t *testing.T) {
+// A valid PDF at a final name that no record vouches for — another invoice's document, copied
+// there by hand — is not taken as complete: it is downloaded again. With NoRecord, structure is
+// all that can be checked, and it is kept.
+func TestDownloadAllDoesNotTrustAFileWithoutRecord(t *testing.T) {
 	srv := newServer(t)
 	c := mospClient(t, srv)
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000001-invoice.pdf"), srv.DocumentBytes("E000000001", ""), 0o644))
+	path := filepath.Join(dir, "E000000001-invoice.pdf")
+	require.NoError(t, os.WriteFile(path, srv.DocumentBytes("E000000002", ""), 0o644))
 	inv := get(t, c, "E000000001")
+	one := func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }
 
-	sum, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
-
+	sum, err := c.DownloadAll(context.Background(), one, dir, &invoice.BulkOptions{NoRecord: true})
 	require.NoError(t, err)
 	assert.Len(t, sum.Skipped, 1)
 	assert.Zero(t, countDownloadOps(srv))
+	assert.NoFileExists(t, filepath.Join(dir, invoice.RecordFile))
+
+	sum, err = c.DownloadAll(context.Background(), one, dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum.Downloaded, 1)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, srv.DocumentBytes("E000000001", ""), got, "the right document replaced the wrong one")
+	assert.Equal(t, []string{invoice.RecordFile, "E000000001-invoice.pdf"}, listAll(t, dir), "one bookkeeping file, nothing else")
+
+	sum, err = c.DownloadAll(context.Background(), one, dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum.Skipped, 1, "now the record proves it")
+}
+
+// Per-file records of earlier versions are read once into the folder's record and removed.
+func TestDownloadAllFoldsInOldPerFileRecords(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	doc := srv.DocumentBytes("E000000001", "")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000001-invoice.pdf"), doc, 0o644))
+	inv := get(t, c, "E000000001")
+	sum := sha256.Sum256(doc)
+	old := fmt.Sprintf(`{"version":1,"size":%d,"sha256":%q,"invoice":"E000000001","document":%q,"kind":"Invoice"}`, len(doc), hex.EncodeToString(sum[:]), inv.Documents[0].Name)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".E000000001-invoice.pdf.azbilling"), []byte(old), 0o644))
+
+	s, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
+
+	require.NoError(t, err)
+	assert.Len(t, s.Skipped, 1, "the old record vouches for the file")
+	assert.Zero(t, countDownloadOps(srv))
+	assert.Equal(t, []string{invoice.RecordFile, "E000000001-invoice.pdf"}, listAll(t, dir))
+}
+
+// listAll lists every name in dir, hidden ones included, sorted.
+func listAll(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
 }
 
 func TestDownloadAllOverwrite(t *testing.T) {
