@@ -157,11 +157,11 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	defer cancel(nil)
 
 	var (
-		mu     sync.Mutex // guards everything below and serializes Progress calls
-		sum    Summary
-		done   int
-		total  int
-		listed bool
+		mu      sync.Mutex // guards everything below and serializes Progress calls
+		sum     Summary
+		done    int
+		total   int
+		listed  bool
 		stopped error // the refusal that stopped the run early
 	)
 	report := func(f File, out Outcome, err error) {
