@@ -7,12 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/azbilling/azbilling/examples/internal/target"
 )
 
 // The README's first command: the main job must run on the emulator and cover every agreement.
 func TestQuickstartRunsOnTheEmulator(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, false, ""))
+	require.NoError(t, run(context.Background(), &out, target.Flags{}))
 	s := out.String()
 	for _, want := range []string{"agreement MOSP", "agreement EA", "agreement MCA", "roles: Billing profile owner", "Invoices", "Invoice e-mail"} {
 		assert.Contains(t, s, want)
@@ -22,7 +24,7 @@ func TestQuickstartRunsOnTheEmulator(t *testing.T) {
 
 func TestQuickstartAsReaderCannotChangeEmail(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, false, "mca-profile-reader"))
+	require.NoError(t, run(context.Background(), &out, target.Flags{As: "mca-profile-reader"}))
 	assert.Contains(t, out.String(), "roles: Billing profile reader")
 	assert.NotContains(t, out.String(), "change the invoice e-mail preference")
 }

@@ -73,7 +73,7 @@ func (f *Flags) Validate() error {
 			return fmt.Errorf("-emulator-now %q is not an RFC 3339 time such as 2026-11-25T12:00:00Z", f.EmulatorNow)
 		}
 	}
-	if !f.Live && !slices.Contains(billingtest.Principals(), billingtest.Principal(f.As)) {
+	if !f.Live && f.As != "" && !slices.Contains(billingtest.Principals(), billingtest.Principal(f.As)) {
 		names := make([]string, 0, len(billingtest.Principals()))
 		for _, p := range billingtest.Principals() {
 			names = append(names, string(p))
