@@ -405,3 +405,61 @@ func TestDownloadFileSweepsItsStaleTemporaryFile(t *testing.T) {
 	assert.FileExists(t, path)
 	assert.NoFileExists(t, stale)
 }
+
+// A document broken off by a killed process is continued from its bytes with a Range request;
+// a partial file whose bytes are not the document's is caught by the MD5 and fetched again
+// from scratch. Either way the file is byte-identical and no temporary file is left.
+func TestDownloadAllContinuesACrashBrokenDocument(t *testing.T) {
+	for name, corrupt := range map[string]bool{"resumed": false, "wrong bytes": true} {
+		t.Run(name, func(t *testing.T) {
+			srv := newServer(t)
+			srv.SetInvoiceDocumentPadding(64 << 10)
+			c := mospClient(t, srv)
+			dir := t.TempDir()
+			inv := get(t, c, "E000000001")
+			doc := srv.DocumentBytes("E000000001", inv.Documents[0].Name)
+			half := append([]byte(nil), doc[:len(doc)/2]...)
+			if corrupt {
+				half[len(half)-10] ^= 0xff
+			}
+			final := invoice.FileName(inv, inv.Documents[0])
+			partial := filepath.Join(dir, fmt.Sprintf(".%s.s%d.azb0123456789abcdef.part", final, len(doc)))
+			require.NoError(t, os.WriteFile(partial, half, 0o644))
+
+			sum, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
+
+			require.NoError(t, err)
+			assert.Len(t, sum.Downloaded, 1)
+			got, err := os.ReadFile(filepath.Join(dir, final))
+			require.NoError(t, err)
+			assert.Equal(t, doc, got)
+			var ranges []string
+			for _, r := range srv.BlobRequests() {
+				if h := r.Header.Get("Range"); h != "" {
+					ranges = append(ranges, h)
+				}
+			}
+			assert.Equal(t, []string{fmt.Sprintf("bytes=%d-", len(half))}, ranges, "continued after the bytes on disk")
+			assert.Equal(t, []string{invoice.RecordFile, final}, listAll(t, dir))
+		})
+	}
+}
+
+// Files are created 0644 before the umask, like any file a program writes.
+func TestDownloadedFilesHaveTheUsualMode(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	inv := get(t, c, "E000000001")
+	path, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+	require.NoError(t, err)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	umask := 0o022 // the usual; compare with what the OS gives a plain new file
+	probe := filepath.Join(t.TempDir(), "probe")
+	require.NoError(t, os.WriteFile(probe, nil, 0o644))
+	if pst, err := os.Stat(probe); err == nil {
+		umask = int(0o644 &^ pst.Mode().Perm())
+	}
+	assert.Equal(t, os.FileMode(0o644&^umask), st.Mode().Perm())
+}

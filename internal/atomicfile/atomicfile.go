@@ -206,6 +206,9 @@ func (f *File) Commit(syncDir bool) error {
 	}
 	if err := os.Rename(f.tmp, f.final); err != nil {
 		f.Abort()
+		if st, serr := os.Lstat(f.final); serr == nil && st.IsDir() {
+			err = &fs.PathError{Op: "rename", Path: f.final, Err: folderInTheWay{err}}
+		}
 		return fileError("rename", f.final, err)
 	}
 	f.done = true
@@ -432,10 +435,15 @@ func isLegacyTemp(name string) bool {
 func fileError(op, path string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = &fs.PathError{Op: pe.Op, Path: path, Err: pe.Err}
+		inner := pe.Err
+		var fw folderInTheWay
+		if errors.As(inner, &fw) {
+			inner = fw
+		}
+		err = &fs.PathError{Op: pe.Op, Path: path, Err: inner}
 	}
 	var le *os.LinkError
-	if errors.As(err, &le) {
+	if pe == nil && errors.As(err, &le) {
 		err = &fs.PathError{Op: le.Op, Path: path, Err: le.Err}
 	}
 	return &billing.FileError{Op: op, Path: path, Err: err}
@@ -479,3 +487,10 @@ func ReplaceLocked(path string, content []byte) error {
 	}
 	return f.Commit(false)
 }
+
+// folderInTheWay says why a rename failed when a folder has the file's name (the OS only says
+// "file exists" or "is a directory").
+type folderInTheWay struct{ err error }
+
+func (e folderInTheWay) Error() string { return "a folder of that name is in the way" }
+func (e folderInTheWay) Unwrap() error { return e.err }
