@@ -197,6 +197,7 @@ type FileError struct {
 	Err error
 }
 
+// Error says what failed on which file, and the operating system's reason.
 func (e *FileError) Error() string {
 	msg := "unknown error"
 	if e.Err != nil {

@@ -127,14 +127,28 @@ type job struct {
 // DownloadAll downloads the documents of every invoice the iterator yields into folder dir
 // (created if missing), Concurrency at a time, named by FileName. A document whose complete file
 // is already in dir is skipped without contacting the service, so running DownloadAll again
-// after a crash or Ctrl-C finishes the job without fetching anything twice: files only ever
-// appear under their final name once complete (see DownloadFile). When DownloadAll returns, the
-// files it downloaded are durable: each was synced, and the folder is synced once at the end.
+// after a crash, a kill or Ctrl-C finishes the job without fetching anything twice: files only
+// ever appear under their final name once complete (see DownloadFile), and a document that a
+// killed process broke off is continued from its bytes with a Range request. When DownloadAll
+// returns, the files it downloaded are durable: each was synced, and the folder is synced once
+// at the end.
 //
-// The Summary lists what was downloaded, skipped and failed. The error is nil when everything
-// succeeded; the iterator's error if listing failed; the context's error if ctx was cancelled;
-// otherwise a *BulkError listing the failed documents. A refusal that would repeat for every
-// document (a *roles.PermissionError, an *EmailedError) stops the run early.
+// Bookkeeping: the folder holds one extra file, RecordFile (".azbilling-invoices.jsonl"), with
+// a line per document written: invoice, document, kind, size and SHA-256. A file is skipped
+// only when its line proves it is that document, complete and unchanged; anything else under a
+// document's name (another invoice's PDF, a file changed by hand) is downloaded again.
+// BulkOptions.NoRecord keeps no such file, and then a file counts as complete by its PDF header
+// and trailer alone. The per-file ".NAME.pdf.azbilling" records of earlier versions are read
+// once into RecordFile and removed. Temporary files ("."+name+"….part") that a killed process
+// left are removed (or continued); one that another live process is still writing is never
+// touched, so two processes may download into one folder.
+//
+// The Summary lists what was downloaded, skipped and failed, each sorted by path. The error is
+// nil when everything succeeded; the iterator's error if listing failed; the context's error if
+// ctx was cancelled; otherwise a *BulkError listing the failed documents. A refusal that would
+// repeat for every document — a *roles.PermissionError, an *EmailedError, a *billing.FileError
+// for a folder that cannot be written (no permission, read-only, disk full) — stops the run
+// early: it is reported once, in BulkError.Stopped.
 func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, error], dir string, opts *BulkOptions) (Summary, error) {
 	o := opts.orDefault()
 	if err := c.ready(); err != nil {

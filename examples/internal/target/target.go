@@ -33,11 +33,11 @@ import (
 
 // Flags are the target flags of an example.
 type Flags struct {
-	Live        bool
-	Emulator    string
-	EmulatorCA  string
-	EmulatorNow string
-	As          string
+	Live        bool   // -live: Azure with DefaultAzureCredential
+	Emulator    string // -emulator: an emulator process's endpoint
+	EmulatorCA  string // -emulator-ca: its CA file
+	EmulatorNow string // -emulator-now: its world clock, RFC 3339 ("" means this computer's)
+	As          string // -as: the emulator principal ("" lets the example choose)
 }
 
 // Register adds the target flags to fs, with defaults from the environment; principal is the
