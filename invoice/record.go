@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/atomicfile"
 )
 
@@ -86,6 +87,11 @@ func openBook(dir string) *book {
 	}
 	f, err := atomicfile.OpenLocked(path)
 	if err != nil {
+		// A folder we cannot write (read-only, full): what is recorded still proves what is
+		// complete, so nothing is downloaded in vain.
+		if b, rerr := os.ReadFile(path); rerr == nil {
+			bk.m, _ = parseRecords(b)
+		}
 		return bk
 	}
 	defer f.Close()
@@ -150,7 +156,8 @@ func (bk *book) add(r record) error {
 	if err != nil {
 		return err
 	}
-	f, err := atomicfile.OpenLocked(filepath.Join(bk.dir, RecordFile))
+	path := filepath.Join(bk.dir, RecordFile)
+	f, err := atomicfile.OpenLocked(path)
 	if err != nil {
 		return err
 	}
@@ -159,7 +166,7 @@ func (bk *book) add(r record) error {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return &billing.FileError{Op: "write", Path: path, Err: err}
 	}
 	bk.mu.Lock()
 	bk.m[r.File] = r
