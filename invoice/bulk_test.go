@@ -63,6 +63,8 @@ func TestDownloadAllFetchesEveryDocument(t *testing.T) {
 	assert.Equal(t, want, last.Total)
 	assert.Positive(t, sum.Bytes)
 	assert.Contains(t, sum.String(), "downloaded")
+	assert.True(t, sort.SliceIsSorted(sum.Downloaded, func(i, j int) bool { return sum.Downloaded[i].Path < sum.Downloaded[j].Path }),
+		"sorted by path, not in completion order")
 	for _, name := range listFiles(t, dir) {
 		assert.NotContains(t, name, ".part", "no temporary file is left")
 	}
