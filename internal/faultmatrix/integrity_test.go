@@ -255,3 +255,20 @@ func requireOnly(t *testing.T, dir string, names ...string) {
 	}
 	assert.ElementsMatch(t, names, got)
 }
+
+// A zip damaged once in transit (no MD5 to catch it; the CRC check does) is fetched again.
+func TestIntegrityOneOffDamagedZipIsFetchedAgain(t *testing.T) {
+	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	c := profileClient(e.bc)
+	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
+	dir := t.TempDir()
+	e.tamper.Add(billingtest.StripMD5(), billingtest.CorruptByte(100))
+
+	arc, err := c.DownloadZip(context.Background(), refs, filepath.Join(dir, "docs.zip"), nil)
+
+	require.NoError(t, err)
+	assert.Len(t, arc.Files, 2)
+	assert.Equal(t, 1, e.tamper.Fired(), "one answer damaged")
+	assert.Len(t, e.srv.BlobRequests(), 2, "and fetched again")
+	requireOnly(t, dir, "docs.zip")
+}
