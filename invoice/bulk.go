@@ -166,6 +166,8 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	var bk *book
 	if !o.NoRecord {
 		bk = openBook(dir)
+	} else {
+		removeLegacySidecars(dir) // no bookkeeping asked for: not even an earlier version's
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

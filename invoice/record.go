@@ -197,3 +197,11 @@ func fileDigest(path string) (int64, string, bool) {
 func (r record) matches(t target) bool {
 	return r.Invoice == t.invoice && r.Document == t.document && strings.EqualFold(r.Kind, string(t.kind))
 }
+
+// removeLegacySidecars removes the per-file records of earlier versions.
+func removeLegacySidecars(dir string) {
+	legacy, _ := filepath.Glob(filepath.Join(dir, ".*.pdf"+legacySidecarSuffix))
+	for _, p := range legacy {
+		_ = os.Remove(p)
+	}
+}
