@@ -465,3 +465,28 @@ func TestDownloadedFilesHaveTheUsualMode(t *testing.T) {
 	}
 	assert.Equal(t, os.FileMode(0o644&^umask), st.Mode().Perm())
 }
+
+// Two downloads into one folder at once (two processes, say) both finish: neither removes the
+// other's temporary files, and the folder ends with every document and one record.
+func TestTwoDownloadsIntoOneFolder(t *testing.T) {
+	srv := newServer(t)
+	srv.SetInvoiceDocumentPadding(32 << 10)
+	dir := t.TempDir()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			c := usClient(t, srv, billingtest.MCAProfileOwner)
+			_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, &invoice.BulkOptions{Concurrency: 3})
+			errs <- err
+		}()
+	}
+	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
+	require.NoError(t, err)
+	assert.Empty(t, sum.Downloaded, "the record vouches for every file either run wrote")
+	for _, name := range listAll(t, dir) {
+		assert.False(t, strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp"), name)
+	}
+}
