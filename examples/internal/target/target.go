@@ -38,6 +38,9 @@ type Flags struct {
 	EmulatorCA  string // -emulator-ca: its CA file
 	EmulatorNow string // -emulator-now: its world clock, RFC 3339 ("" means this computer's)
 	As          string // -as: the emulator principal ("" lets the example choose)
+	// Options configure the embedded emulator (not a flag: tests move its world clock with
+	// them).
+	Options []billingtest.Option
 }
 
 // Register adds the target flags to fs, with defaults from the environment; principal is the
@@ -129,7 +132,7 @@ func (f *Flags) Connect() (*Conn, error) {
 		}
 		return &Conn{Client: bc, Where: fmt.Sprintf("emulator at %s, signed in as %s", f.Emulator, f.As)}, nil
 	}
-	srv, err := billingtest.Start()
+	srv, err := billingtest.Start(f.Options...)
 	if err != nil {
 		return nil, err
 	}
