@@ -95,11 +95,16 @@ type world struct {
 
 func startWorld(t *testing.T) *world {
 	t.Helper()
-	srv, err := billingtest.Start(billingtest.WithUsageRowsPerDay(600), billingtest.WithUsageBlobSize(1<<20))
+	// Long mode: documents of a few hundred kB and a larger report, so that kills land
+	// mid-file often; the short form (CI) keeps them smaller, for time.
+	rows, padding := 150, 128<<10
+	if *kills > 0 {
+		rows, padding = 600, 384<<10
+	}
+	srv, err := billingtest.Start(billingtest.WithUsageRowsPerDay(rows), billingtest.WithUsageBlobSize(1<<20))
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	// Documents of a few hundred kB: a kill lands mid-document often enough.
-	srv.SetInvoiceDocumentPadding(384 << 10)
+	srv.SetInvoiceDocumentPadding(padding)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(ca, srv.CACertPEM(), 0o644))
 	return &world{srv: srv, args: []string{"-emulator", srv.ARMEndpoint(), "-emulator-ca", ca, "-emulator-now", srv.Now().Format(time.RFC3339)}}
