@@ -305,11 +305,13 @@ func removeIfDead(path string) {
 		_ = os.Remove(path)
 		return
 	}
+	if runtime.GOOS == "windows" {
+		// Removing a file that another process holds open fails there: exactly the live ones.
+		_ = os.Remove(path)
+		return
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		if runtime.GOOS == "windows" {
-			return // held open by another process
-		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			_ = os.Remove(path) // unreadable (e.g. mode 0): nobody can be writing it through us
 		}
