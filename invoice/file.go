@@ -80,7 +80,8 @@ func isReservedName(name string) bool {
 }
 
 // FileName is the file name DownloadFile and DownloadAll give a document of an invoice:
-// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf, with the
+// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf
+// ("{invoice}-transactions.csv" for an EA invoice's Transactions, which are a CSV file), with the
 // document number appended for the second and later documents of one kind. It depends only on
 // the invoice and document names and kind, sanitized with SafeFileName.
 func FileName(inv Invoice, doc Document) string {
@@ -97,6 +98,9 @@ func FileName(inv Invoice, doc Document) string {
 	}
 	if seen > 0 && doc.Name != "" {
 		base += "-" + doc.Name
+	}
+	if csvDocument(inv.Agreement, doc.Kind) {
+		return SafeFileName(base) + ".csv"
 	}
 	return SafeFileName(base) + ".pdf"
 }
@@ -246,7 +250,7 @@ func adoptPartial(path string) (*atomicfile.File, *resumeFrom) {
 		osf := af.OS()
 		head := make([]byte, min(p.Size, 512))
 		tail := make([]byte, min(p.Size, pdfTailLen))
-		if _, err := osf.ReadAt(head, 0); err != nil || !bytes.HasPrefix(head, pdfMagic) {
+		if _, err := osf.ReadAt(head, 0); err != nil || !(bytes.HasPrefix(head, pdfMagic) || isCSVName(path) && looksLikeCSV(head)) {
 			af.Abort()
 			continue
 		}
@@ -260,12 +264,18 @@ func adoptPartial(path string) (*atomicfile.File, *resumeFrom) {
 }
 
 // complete reports whether dir/name holds the finished document t, and its size: it must be a
-// regular file that starts with "%PDF-" and ends with "%%EOF", and, unless noRecord, match its
-// line in the folder's RecordFile — same invoice, document and kind, same size and SHA-256.
+// regular file — a PDF that starts with "%PDF-" and ends with "%%EOF", or a CSV (.csv, EA
+// transactions) that is not empty — and, unless noRecord, match its line in the folder's
+// RecordFile: same invoice, document and kind, same size and SHA-256.
 func complete(dir, name string, t target, bk *book, noRecord bool) (int64, bool) {
 	path := filepath.Join(dir, name)
+	isCSV := isCSVName(name)
+	minSize := int64(len(pdfMagic) + len(pdfEOF))
+	if isCSV {
+		minSize = 1
+	}
 	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() < int64(len(pdfMagic)+len(pdfEOF)) {
+	if err != nil || !st.Mode().IsRegular() || st.Size() < minSize {
 		return 0, false
 	}
 	f, err := os.Open(path)
@@ -273,17 +283,19 @@ func complete(dir, name string, t target, bk *book, noRecord bool) (int64, bool)
 		return 0, false
 	}
 	defer f.Close()
-	head := make([]byte, len(pdfMagic))
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
-		return 0, false
-	}
-	tailLen := min(st.Size(), pdfTailLen)
-	tail := make([]byte, tailLen)
-	if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
-		return 0, false
-	}
-	if !bytes.Contains(tail, pdfEOF) {
-		return 0, false
+	if !isCSV {
+		head := make([]byte, len(pdfMagic))
+		if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
+			return 0, false
+		}
+		tailLen := min(st.Size(), pdfTailLen)
+		tail := make([]byte, tailLen)
+		if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
+			return 0, false
+		}
+		if !bytes.Contains(tail, pdfEOF) {
+			return 0, false
+		}
 	}
 	if noRecord {
 		return st.Size(), true
@@ -303,6 +315,9 @@ func complete(dir, name string, t target, bk *book, noRecord bool) (int64, bool)
 }
 
 var pdfEOF = []byte("%%EOF")
+
+// isCSVName reports whether a document's file is a CSV (EA transactions).
+func isCSVName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".csv") }
 
 // File is a document on disk.
 type File struct {

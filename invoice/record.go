@@ -81,7 +81,7 @@ func parseRecords(b []byte) (map[string]record, int) {
 func openBook(dir string) *book {
 	bk := &book{dir: dir, m: map[string]record{}}
 	path := filepath.Join(dir, RecordFile)
-	legacy, _ := filepath.Glob(filepath.Join(dir, ".*.pdf"+legacySidecarSuffix))
+	legacy := legacySidecars(dir)
 	if _, err := os.Lstat(path); err != nil && len(legacy) == 0 {
 		return bk // nothing recorded yet: do not create the file before anything is written
 	}
@@ -200,8 +200,15 @@ func (r record) matches(t target) bool {
 
 // removeLegacySidecars removes the per-file records of earlier versions.
 func removeLegacySidecars(dir string) {
-	legacy, _ := filepath.Glob(filepath.Join(dir, ".*.pdf"+legacySidecarSuffix))
-	for _, p := range legacy {
+	for _, p := range legacySidecars(dir) {
 		_ = os.Remove(p)
 	}
+}
+
+// legacySidecars lists the per-file records of earlier versions in dir (of PDFs and of EA
+// transactions CSVs).
+func legacySidecars(dir string) []string {
+	pdfs, _ := filepath.Glob(filepath.Join(dir, ".*.pdf"+legacySidecarSuffix))
+	csvs, _ := filepath.Glob(filepath.Join(dir, ".*.csv"+legacySidecarSuffix))
+	return append(pdfs, csvs...)
 }

@@ -409,8 +409,9 @@ func isRandom(s string) bool {
 }
 
 // isLegacyTemp matches the temporary files earlier versions wrote (digits from
-// os.CreateTemp): ".NAME.pdf.123.part" (documents), ".NAME.pdf.azbilling.123.part" (their
-// records), ".NAME.zip.123.part" (archives) and ".NAME.csv.123.tmp" (usage saves).
+// os.CreateTemp): ".NAME.pdf.123.part" and ".NAME.csv.123.part" (documents, EA transactions),
+// ".NAME.pdf.azbilling.123.part" (their records), ".NAME.zip.123.part" (archives) and
+// ".NAME.csv.123.tmp" (usage saves).
 func isLegacyTemp(name string) bool {
 	for _, suf := range []string{partSuffix, tmpSuffix} {
 		rest, ok := strings.CutSuffix(name, suf)
@@ -422,7 +423,7 @@ func isLegacyTemp(name string) bool {
 			continue
 		}
 		stem := strings.ToLower(rest[:i])
-		if suf == partSuffix && (strings.HasSuffix(stem, ".pdf") || strings.HasSuffix(stem, ".pdf.azbilling") || strings.HasSuffix(stem, ".zip")) {
+		if suf == partSuffix && (strings.HasSuffix(stem, ".pdf") || strings.HasSuffix(stem, ".pdf.azbilling") || strings.HasSuffix(stem, ".zip") || strings.HasSuffix(stem, ".csv")) {
 			return true
 		}
 		if suf == tmpSuffix && strings.HasSuffix(stem, ".csv") {
