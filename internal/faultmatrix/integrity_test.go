@@ -175,7 +175,9 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.StripMD5().Always())
-	e.srv.InjectFault(billingtest.WrongContentLength(5000).Times(1 + 2)) // the answer and both fetches again
+	// Every answer cut short: the save and both of its fresh starts fail. (Once would be fetched
+	// again: see TestIntegrityOneOffFaultsAreFetchedAgain.)
+	e.srv.InjectFault(billingtest.WrongContentLength(5000).Always())
 	dir := t.TempDir()
 	path := filepath.Join(dir, "usage.csv")
 
@@ -183,6 +185,7 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	requireKind(t, err, billing.DownloadKindIntegrity)
 	requireEmptyDir(t, dir)
 
+	e.srv.ClearFaults()
 	_, err = uc.SaveCSV(context.Background(), s, nil, path)
 	require.NoError(t, err)
 	f, err := os.Open(path)
