@@ -452,6 +452,7 @@ func (s *Server) registerRoutes() {
 	s.registerInvoiceRoutes()
 	s.registerUsageRoutes()
 	s.registerEmailRoutes()
+	s.registerExportRoutes()
 }
 
 // clockHeader formats t like HTTP Date headers.
