@@ -393,7 +393,7 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 	}
 	isParquet := strings.EqualFold(string(p.run.Format), string(Parquet)) || strings.HasSuffix(strings.ToLower(name), ".parquet")
 	if isParquet {
-		return r.parseParquet(p, body, size, emit)
+		return r.parseParquet(ctx, p, body, size, emit)
 	}
 	cr := &countReader{r: body}
 	rd := usage.NewReader(cr, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn})
@@ -420,13 +420,13 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 	return n, nil
 }
 
-func (r *Reader) parseParquet(p part, body io.Reader, size int64, emit func(usage.Record) bool) (int64, error) {
+func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func(usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	want := p.blob.Size
 	if want <= 0 {
 		want = size
 	}
-	var ra io.ReaderAt
+	var ra io.ReadSeeker
 	var n int64
 	if want >= 0 && want <= r.opts.MaxMemoryBlob {
 		data, err := io.ReadAll(io.LimitReader(body, want+1))
@@ -448,7 +448,14 @@ func (r *Reader) parseParquet(p part, body io.Reader, size int64, emit func(usag
 	if p.blob.Size > 0 && n != p.blob.Size {
 		return 0, &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: n}
 	}
-	return parquetRows(ra, n, name, &usage.ReaderOptions{CostColumn: r.opts.CostColumn}, emit)
+	return parquetRows(ctx, ra.(parquetSource), name, &usage.ReaderOptions{CostColumn: r.opts.CostColumn}, emit)
+}
+
+// parquetSource is what the Parquet reader reads from: a bytes.Reader or an *os.File.
+type parquetSource interface {
+	io.ReaderAt
+	io.Seeker
+	io.Reader
 }
 
 // countReader counts the bytes read and keeps the error that ended them.

@@ -15,7 +15,12 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/parquet-go/parquet-go"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // An export run's output, as the service writes it (manifestVersion 2024-04-01):
@@ -305,52 +310,71 @@ func isStorageCode(err error, code string) bool {
 }
 
 // csvToParquet turns a partition's CSV (header first) into a Parquet file whose columns are
-// optional strings named as the header, empty values written as nulls.
+// optional strings named as the header, in header order, empty values written as nulls.
 func csvToParquet(header string, data []byte, snappy bool, rowGroup int) ([]byte, error) {
 	names := strings.Split(strings.TrimSuffix(strings.TrimPrefix(header, utf8BOM), "\r\n"), ",")
-	g := parquet.Group{}
-	for _, n := range names {
-		g[n] = parquet.Optional(parquet.String())
+	fields := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fields[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
 	}
-	schema := parquet.NewSchema("usage", g)
-	leaf := map[string]int{}
-	for i, p := range schema.Columns() {
-		leaf[p[0]] = i
-	}
-	var out bytes.Buffer
-	opts := []parquet.WriterOption{schema, parquet.MaxRowsPerRowGroup(int64(rowGroup))}
+	schema := arrow.NewSchema(fields, nil)
+	codec := compress.Codecs.Uncompressed
 	if snappy {
-		opts = append(opts, parquet.Compression(&parquet.Snappy))
+		codec = compress.Codecs.Snappy
 	}
-	w := parquet.NewWriter(&out, opts...)
+	props := parquet.NewWriterProperties(parquet.WithCompression(codec), parquet.WithMaxRowGroupLength(int64(rowGroup)),
+		parquet.WithDictionaryDefault(true))
+	var out bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(schema, &out, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		return nil, err
+	}
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer rb.Release()
+	cols := make([]*array.StringBuilder, len(names))
+	for i := range names {
+		cols[i] = rb.Field(i).(*array.StringBuilder)
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = len(names)
 	cr.ReuseRecord = true
 	if _, err := cr.Read(); err != nil { // the header
 		return nil, err
 	}
-	row := make(parquet.Row, len(names))
+	pending := 0
+	write := func() error {
+		rec := rb.NewRecordBatch()
+		defer rec.Release()
+		pending = 0
+		return fw.WriteBuffered(rec)
+	}
 	for {
-		rec, err := cr.Read()
+		row, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		for i, v := range rec {
-			c := leaf[names[i]]
+		for i, v := range row {
 			if v == "" {
-				row[c] = parquet.NullValue().Level(0, 0, c)
+				cols[i].AppendNull()
 			} else {
-				row[c] = parquet.ByteArrayValue([]byte(v)).Level(0, 1, c)
+				cols[i].Append(v)
 			}
 		}
-		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
+		if pending++; pending == 4096 {
+			if err := write(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if pending > 0 {
+		if err := write(); err != nil {
 			return nil, err
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := fw.Close(); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
