@@ -7,7 +7,6 @@ package azurite
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -35,6 +34,15 @@ const Install = "install Azurite (npm install -g azurite, or npm install --prefi
 type Server struct {
 	// URL is the blob service endpoint, http://127.0.0.1:PORT/devstoreaccount1.
 	URL string
+
+	stop func()
+	dir  string
+}
+
+// Close stops Azurite and removes its folder.
+func (s *Server) Close() {
+	s.stop()
+	_ = os.RemoveAll(s.dir)
 }
 
 // Binary finds azurite-blob: $AZURITE_BIN, then the PATH. It returns "" if
@@ -62,16 +70,25 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("Azurite is not installed: %s", Install)
 	}
+	s, err := Launch(bin)
+	if err != nil {
+		t.Fatalf("starting Azurite: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Launch starts the azurite-blob at bin for a program; the caller must Close it.
+func Launch(bin string) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(t, bin)
+		s, err := start(bin)
 		if err == nil {
-			return s
+			return s, nil
 		}
 		lastErr = err
 	}
-	t.Fatalf("starting Azurite: %v", lastErr)
-	return nil
+	return nil, lastErr
 }
 
 func freePort() (int, error) {
@@ -83,12 +100,15 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func start(t testing.TB, bin string) (*Server, error) {
+func start(bin string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "azurite-")
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--inMemoryPersistence",
 		"--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent", "--loose")
 	cmd.Dir = dir
@@ -98,6 +118,7 @@ func start(t testing.TB, bin string) (*Server, error) {
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	exited := make(chan struct{})
@@ -129,6 +150,7 @@ func start(t testing.TB, bin string) (*Server, error) {
 		}
 		select {
 		case <-exited:
+			_ = os.RemoveAll(dir)
 			logMu.Lock()
 			defer logMu.Unlock()
 			return nil, fmt.Errorf("azurite exited: %s", log.String())
@@ -136,46 +158,49 @@ func start(t testing.TB, bin string) (*Server, error) {
 		}
 		if time.Now().After(deadline) {
 			stop()
+			_ = os.RemoveAll(dir)
 			logMu.Lock()
 			defer logMu.Unlock()
 			return nil, fmt.Errorf("azurite did not listen on %s within 60s: %s", addr, log.String())
 		}
 	}
-	t.Cleanup(stop)
-	return &Server{URL: "http://" + addr + "/" + Account}, nil
+	return &Server{URL: "http://" + addr + "/" + Account, stop: stop, dir: dir}, nil
 }
 
 // Client returns an azblob client for the account with its shared key.
 func (s *Server) Client(t testing.TB) *azblob.Client {
 	t.Helper()
-	cred, err := azblob.NewSharedKeyCredential(Account, Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := azblob.NewClientWithSharedKeyCredential(s.URL+"/", cred, nil)
+	c, err := s.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// NewClient returns an azblob client for the account with its shared key.
+func (s *Server) NewClient() (*azblob.Client, error) {
+	cred, err := azblob.NewSharedKeyCredential(Account, Key)
+	if err != nil {
+		return nil, err
+	}
+	return azblob.NewClientWithSharedKeyCredential(s.URL+"/", cred, nil)
+}
+
+// NewContainerClient returns a container client with the shared key.
+func (s *Server) NewContainerClient(name string) (*container.Client, error) {
+	cred, err := container.NewSharedKeyCredential(Account, Key)
+	if err != nil {
+		return nil, err
+	}
+	return container.NewClientWithSharedKeyCredential(s.URL+"/"+name, cred, nil)
 }
 
 // Container returns a container client with the shared key.
 func (s *Server) Container(t testing.TB, name string) *container.Client {
 	t.Helper()
-	cred, err := container.NewSharedKeyCredential(Account, Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := container.NewClientWithSharedKeyCredential(s.URL+"/"+name, cred, nil)
+	c, err := s.NewContainerClient(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// Ping checks the service answers (a container listing).
-func (s *Server) Ping(ctx context.Context, c *azblob.Client) error {
-	pager := c.NewListContainersPager(nil)
-	_, err := pager.NextPage(ctx)
-	return err
 }
