@@ -40,8 +40,8 @@ type Format string
 
 // Formats.
 const (
-	CSV     Format = "Csv"
-	Parquet Format = "Parquet"
+	CSV     Format = "Csv"     // comma-separated values, a header row in every blob
+	Parquet Format = "Parquet" // Apache Parquet
 )
 
 // Compression is how an export's blobs are compressed: gzip for CSV, snappy
@@ -50,9 +50,9 @@ type Compression string
 
 // Compressions, spelled as the service spells them.
 const (
-	NoCompression Compression = "none"
-	Gzip          Compression = "gzip"
-	Snappy        Compression = "snappy"
+	NoCompression Compression = "none"   // plain files
+	Gzip          Compression = "gzip"   // CSV blobs gzip-compressed (.csv.gz)
+	Snappy        Compression = "snappy" // Parquet pages snappy-compressed
 )
 
 // Recurrence is how often a scheduled export runs.
@@ -60,10 +60,10 @@ type Recurrence string
 
 // Recurrences.
 const (
-	Daily    Recurrence = "Daily"
-	Weekly   Recurrence = "Weekly"
-	Monthly  Recurrence = "Monthly"
-	Annually Recurrence = "Annually"
+	Daily    Recurrence = "Daily"    // every day (month to date: the open month so far)
+	Weekly   Recurrence = "Weekly"   // every week
+	Monthly  Recurrence = "Monthly"  // every month
+	Annually Recurrence = "Annually" // every year
 )
 
 // Timeframe is the period an export run covers.
@@ -71,9 +71,9 @@ type Timeframe string
 
 // Timeframes.
 const (
-	MonthToDate  Timeframe = "MonthToDate"
-	TheLastMonth Timeframe = "TheLastMonth"
-	Custom       Timeframe = "Custom"
+	MonthToDate  Timeframe = "MonthToDate"  // the open month up to the run
+	TheLastMonth Timeframe = "TheLastMonth" // the previous calendar month
+	Custom       Timeframe = "Custom"       // Definition.Period
 )
 
 // Overwrite says what a run does to the output of an earlier run of the
@@ -166,13 +166,13 @@ type RunStatus string
 
 // Run statuses.
 const (
-	RunQueued              RunStatus = "Queued"
-	RunInProgress          RunStatus = "InProgress"
-	RunCompleted           RunStatus = "Completed"
-	RunFailed              RunStatus = "Failed"
-	RunTimeout             RunStatus = "Timeout"
-	RunNewDataNotAvailable RunStatus = "NewDataNotAvailable"
-	RunDataNotAvailable    RunStatus = "DataNotAvailable"
+	RunQueued              RunStatus = "Queued"              // accepted, not started
+	RunInProgress          RunStatus = "InProgress"          // writing
+	RunCompleted           RunStatus = "Completed"           // its manifest and blobs are written
+	RunFailed              RunStatus = "Failed"              // ended with an error (RunInfo.ErrorCode)
+	RunTimeout             RunStatus = "Timeout"             // took too long and was stopped
+	RunNewDataNotAvailable RunStatus = "NewDataNotAvailable" // nothing new since the last run
+	RunDataNotAvailable    RunStatus = "DataNotAvailable"    // no data for the period
 )
 
 // Done reports whether the run has ended, successfully or not.
