@@ -1,7 +1,9 @@
 package exports_test
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -139,6 +141,38 @@ func TestExportFaults(t *testing.T) {
 		require.True(t, errors.As(last2, &ie), "%v", last2)
 	})
 
+	t.Run("gzip sizes the manifest gives uncompressed are accepted", func(t *testing.T) {
+		define(t, ec, eaAccount, "gzsizes", exports.CSV, exports.Gzip, exports.CreateNewReport)
+		require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), "gzsizes", sep))
+		runs := e.srv.ExportRuns(eaAccount, "gzsizes")
+		rewriteManifest(t, e.az, runs[0].Folder+"/manifest.json", func(m map[string]any) {
+			var total float64
+			for _, b := range m["blobs"].([]any) {
+				bl := b.(map[string]any)
+				bl["byteCount"] = float64(gunzippedSize(t, e.az, bl["blobName"].(string)))
+				total += bl["byteCount"].(float64)
+			}
+			m["byteCount"] = total
+		})
+		l, err := e.reader(t, nil).Runs(ctx, "faults/gzsizes")
+		require.NoError(t, err)
+		got, n := sum(t, e.reader(t, nil).Records(ctx, l.Runs))
+		require.Equal(t, wantRows, n)
+		requireSums(t, want, got)
+
+		// Then a cut-off blob can only be told by its stream: still a typed error.
+		last := l.Runs[0].Blobs[len(l.Runs[0].Blobs)-1]
+		truncate(t, e.az, last.Name, 200)
+		l, err = e.reader(t, nil).Runs(ctx, "faults/gzsizes")
+		require.NoError(t, err)
+		var lastErr error
+		for _, err := range e.reader(t, nil).Records(ctx, l.Runs) {
+			lastErr = err
+		}
+		var ie *exports.IntegrityError
+		require.True(t, errors.As(lastErr, &ie), "%v", lastErr)
+	})
+
 	t.Run("a blob the manifest lists is missing", func(t *testing.T) {
 		define(t, ec, eaAccount, "missing", exports.Parquet, "", exports.CreateNewReport)
 		require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), "missing", sep))
@@ -202,6 +236,37 @@ func TestExportFaults(t *testing.T) {
 		}
 		require.Equal(t, 10, n)
 	})
+}
+
+// rewriteManifest edits a manifest.json in place.
+func rewriteManifest(t *testing.T, az *azurite.Server, name string, edit func(map[string]any)) {
+	t.Helper()
+	c := az.Client(t)
+	resp, err := c.DownloadStream(context.Background(), ctr, name, nil)
+	require.NoError(t, err)
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(data, &m))
+	edit(m)
+	data, err = json.Marshal(m)
+	require.NoError(t, err)
+	_, err = c.UploadBuffer(context.Background(), ctr, name, data, nil)
+	require.NoError(t, err)
+}
+
+// gunzippedSize is the uncompressed size of a gzip blob.
+func gunzippedSize(t *testing.T, az *azurite.Server, name string) int64 {
+	t.Helper()
+	resp, err := az.Client(t).DownloadStream(context.Background(), ctr, name, nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	zr, err := gzip.NewReader(resp.Body)
+	require.NoError(t, err)
+	n, err := io.Copy(io.Discard, zr)
+	require.NoError(t, err)
+	return n
 }
 
 // truncate replaces a blob with its first n bytes.
