@@ -37,7 +37,11 @@ func TestExportLifecycle(t *testing.T) {
 	require.Equal(t, exports.Snappy, got.Definition.Compression)
 	require.Equal(t, exports.Daily, got.Definition.Schedule.Recurrence)
 	require.Equal(t, def.Destination, got.Definition.Destination)
-	require.False(t, got.NextRun.IsZero())
+	require.True(t, got.NextRun.IsZero(), "the PUT answer has no next run estimate (as recorded)")
+	again, err := ec.Get(ctx, s, "daily-focus", &exports.GetOptions{History: true})
+	require.NoError(t, err)
+	require.False(t, again.NextRun.IsZero(), "a GET has it")
+	require.Equal(t, got.ETag, again.ETag)
 
 	// Update: the SDK sends the current eTag; the emulator refuses a stale one.
 	def.Description = "changed"

@@ -298,7 +298,8 @@ func (s *Server) putExport(rc *reqCtx) response {
 	}
 	cur.seq++
 	req.ID, req.Name, req.Type = cur.id, name, "Microsoft.CostManagement/exports"
-	req.ETag = fmt.Sprintf("\"%08x-0000-0000-0000-%012x\"", len(st.exports), cur.seq)
+	// Recorded eTags are 15 hex digits in quotes ("1d838558fcbccf2"), a timestamp-like value.
+	req.ETag = fmt.Sprintf("\"1d%013x\"", s.Now().UnixNano()/100+int64(cur.seq))
 	p.RunHistory = nil
 	p.DataOverwriteBehavior = firstNonEmpty(p.DataOverwriteBehavior, "CreateNewReport")
 	p.CompressionMode = comp
@@ -309,7 +310,11 @@ func (s *Server) putExport(rc *reqCtx) response {
 		p.NextRunTimeEstimate = ""
 	}
 	cur.body = req
-	return jsonResp(status, cur.view(false))
+	// As recorded (azure-cli costmanagement export create): the PUT answer has no
+	// nextRunTimeEstimate, a GET right after it has one.
+	out := cur.view(false)
+	out.Properties.NextRunTimeEstimate = ""
+	return jsonResp(status, out)
 }
 
 // view is the export as GET answers it.
