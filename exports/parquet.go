@@ -87,7 +87,15 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}, memory.DefaultAllocator)
+	// String columns are read as dictionaries: export columns repeat a few values over millions
+	// of rows, and a dictionary column hands out its values without materialising each row's.
+	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+	for i := 0; i < pf.MetaData().Schema.NumColumns(); i++ {
+		if pf.MetaData().Schema.Column(i).PhysicalType() == parquet.Types.ByteArray {
+			props.SetReadDict(i, true)
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
 	if err != nil {
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
@@ -116,6 +124,8 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 	offs := make([]int, 2*len(names))
 	convs := make([]colText, len(names))
 	strs := make([]*array.String, len(names))
+	dicts := make([]*array.String, len(names))
+	dictIdx := make([]*array.Dictionary, len(names))
 	var scratch []byte
 	for rr.Next() {
 		rec := rr.RecordBatch()
@@ -125,7 +135,13 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		for c := range names {
 			col := rec.Column(c)
 			s, isString := col.(*array.String)
-			strs[c] = s
+			strs[c], dicts[c], dictIdx[c] = s, nil, nil
+			if d, ok := col.(*array.Dictionary); ok {
+				if ds, ok := d.Dictionary().(*array.String); ok {
+					dicts[c], dictIdx[c] = ds, d
+					isString = true
+				}
+			}
 			if !isString {
 				if convs[c], err = columnText(col); err != nil {
 					return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("column %q: %w", names[c], err)}
@@ -144,6 +160,10 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 				}
 				if s := strs[c]; s != nil {
 					fields[c] = s.Value(i)
+					continue
+				}
+				if d := dicts[c]; d != nil {
+					fields[c] = d.Value(dictIdx[c].GetValueIndex(i))
 					continue
 				}
 				offs[2*c] = len(scratch)
