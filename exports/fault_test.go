@@ -23,6 +23,7 @@ import (
 	"github.com/azbilling/azbilling/billing/billingtest"
 	"github.com/azbilling/azbilling/exports"
 	"github.com/azbilling/azbilling/internal/azurite"
+	"github.com/azbilling/azbilling/internal/leakcheck"
 )
 
 func define(t *testing.T, ec *exports.Client, scope, name string, f exports.Format, c exports.Compression, ow exports.Overwrite) {
@@ -226,6 +227,8 @@ func TestExportFaults(t *testing.T) {
 	t.Run("stopping early releases everything", func(t *testing.T) {
 		l, err := e.reader(t, nil).Runs(ctx, "faults/refresh")
 		require.NoError(t, err)
+		before := leakcheck.Take()
+		defer leakcheck.Verify(t, before)
 		n := 0
 		for _, err := range e.reader(t, &exports.ReaderOptions{Concurrency: 4}).Records(ctx, l.Runs) {
 			require.NoError(t, err)
