@@ -54,8 +54,14 @@ func (s Source) String() string {
 	return "unknown"
 }
 
-// Options select the usage to fetch. The zero value (or nil) means the actual cost of the open
-// month, month to date. At most one of Period, BillingPeriod and InvoiceID may be set.
+// Options select the usage to fetch. At most one of Period, BillingPeriod and InvoiceID may be
+// set. The zero value (or nil) means the actual cost of the open billing period up to today (see
+// billing.Period for the words): month to date for EA and MCA/MPA scopes, and for a pay-as-you-go
+// subscription its current billing cycle, which starts on the day of the month it was created —
+// so for such a subscription nil options and Period: bc.MonthToDate() cover different days.
+// A Period (or BillingPeriod) that starts after today by the client's clock is a
+// *billing.InputError, as it is for invoice.ListOptions; one that ends after today is cut at today
+// by the service.
 type Options struct {
 	// Metric is ActualCost (the default when empty) or AmortizedCost.
 	Metric Metric
