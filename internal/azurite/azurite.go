@@ -112,6 +112,7 @@ func start(bin string) (*Server, error) {
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--inMemoryPersistence",
 		"--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent", "--loose")
 	cmd.Dir = dir
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
