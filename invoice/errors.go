@@ -51,6 +51,23 @@ func (e *EmailedError) Unwrap() error { return e.Err }
 // Is reports whether target is billing.ErrUnsupported.
 func (e *EmailedError) Is(target error) bool { return target == billing.ErrUnsupported }
 
+// UnnamedDocumentError reports a document the service lists with neither a name nor a url, of
+// a kind that no download operation gives by default (only the invoice PDF and, on EA, the
+// summary can be had without a name). The SDK refuses it rather than download another document
+// under its name.
+type UnnamedDocumentError struct {
+	Invoice string       // the invoice
+	Kind    DocumentKind // the document's kind
+}
+
+// Error names the invoice and the kind.
+func (e *UnnamedDocumentError) Error() string {
+	return fmt.Sprintf("azbilling: the %s document of invoice %s is listed without a name or url, so it cannot be downloaded by itself", e.Kind, e.Invoice)
+}
+
+// Is reports whether target is billing.ErrUnsupported.
+func (e *UnnamedDocumentError) Is(target error) bool { return target == billing.ErrUnsupported }
+
 // MissingDocumentError reports that an invoice has no document of the kind asked for.
 type MissingDocumentError struct {
 	Invoice   string

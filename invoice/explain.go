@@ -11,6 +11,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -260,9 +261,9 @@ func (c *Client) subscriptionFacts(ctx context.Context) subscriptionFacts {
 	req := arm.Request{Method: http.MethodGet, Path: c.scope.ID(), APIVersion: billing.APIVersion,
 		Call: arm.Call{Action: roles.ViewBillingAccount, Scope: c.scope.ID(), Agreement: c.agreement}}
 	if _, _, err := c.cc.ARM.DoJSON(ctx, req, &w); err == nil {
-		f.created = parseExpiry(w.Properties.PurchaseDate)
+		f.created, _ = wire.ParseTime(w.Properties.PurchaseDate)
 		if f.created.IsZero() {
-			f.created = parseExpiry(w.Properties.CreatedOn)
+			f.created, _ = wire.ParseTime(w.Properties.CreatedOn)
 		}
 		f.offer = w.Properties.OfferID
 	}

@@ -34,6 +34,10 @@ var (
 	ErrBadTags = errors.New("bad tags")
 	// ErrBadAdditionalInfo means an AdditionalInfo value is not a JSON object.
 	ErrBadAdditionalInfo = errors.New("bad additional info")
+	// ErrMissingField means a Consumption usage detail has no date or no cost under any name
+	// the SDK knows (date/usageStart; cost/costInBillingCurrency/pretaxCost): an item shape it
+	// cannot read, which must not become a row of zeros.
+	ErrMissingField = errors.New("usage detail without a date or a cost")
 )
 
 // ParseError describes a row or header that could not be read or typed.

@@ -17,6 +17,7 @@ type plan struct {
 	metric    Metric
 	parts     []part
 	reader    ReaderOptions
+	blobs     int // blobs of a report downloaded at once (Options.BlobConcurrency)
 }
 
 // part is one report request: at most one field is set; none means the open month.
@@ -41,6 +42,10 @@ func (c *Client) prepare(ctx context.Context, scope billing.Scope, o *Options) (
 	p := &plan{scope: scope}
 	if o.Reader != nil {
 		p.reader = *o.Reader
+	}
+	p.blobs = o.BlobConcurrency
+	if p.blobs <= 0 {
+		p.blobs = defaultBlobConcurrency
 	}
 	switch strings.ToLower(string(o.Metric)) {
 	case "", "actualcost":

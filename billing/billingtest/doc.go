@@ -148,6 +148,24 @@
 // MissingSubscriptionRegistration (Microsoft.CostManagementExports), a run without storage is 400
 // StorageAccountNotReachable. ExportRuns lists the runs performed, for tests.
 //
+// # Cost Details limits
+//
+// A generateCostDetailsReport request whose report would exceed WithUsageReportLimit bytes of
+// CSV (default 2 GiB; SetUsageReportLimit changes it while running) is answered 413 with
+// {"error":{"code":"413","message":"The amount of data required to fulfill the request exceeds
+// the maximum size permitted of 2Gb. Please utilize our Exports feature instead."}} — the
+// message the predecessor API documents; the code and the answer on the POST (not on a poll)
+// are inferred (usage_limits.go). WithCostDetailsRateLimits (PublishedCostDetailsLimits, Scaled
+// for fast tests) counts admitted requests in sliding windows per scope and for the whole
+// emulator (its one tenant) and answers 429 {"error":{"code":"429","message":"Too many
+// requests. Please retry."}} with x-ms-ratelimit-microsoft.costmanagement-entity-retry-after or
+// -tenant-retry-after (seconds; with a fraction when the windows are scaled below a second);
+// admitted answers carry x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests and
+// -tenant-requests ("DefaultQuota:N"). Polls, the per-billing-account and per-application
+// limits are not enforced. Throttled and TooLarge count the 429 and 413 answers.
+// WithEASubscriptions adds many EA subscriptions for fan-out tests; WithUsageBlobsInMemory
+// serves report blobs from memory (benchmarks).
+//
 // # Faults
 //
 // WithFaults and InjectFault install deterministic faults (see Fault): 429 with any throttle

@@ -126,6 +126,7 @@ func Start(opts ...Option) (*Server, error) {
 		s.sasKey[i] = byte(s.rng.Uint32())
 	}
 	s.world = newWorld(cfg.seed, layout, cfg.eaPolicy)
+	addEASubscriptions(s.world, cfg.usage.extraSubs)
 	for _, f := range cfg.faults {
 		s.faults = append(s.faults, &faultState{Fault: f})
 	}

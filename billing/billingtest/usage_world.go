@@ -15,6 +15,10 @@ type usageState struct {
 	subs []*usageSub
 	// reports counts Cost Details reports started (guarded by Server.mu), for WithUsageReportFailures.
 	reports int
+	// limiter enforces the Cost Details rate limits (nil: none); tooLarge counts 413 answers
+	// (guarded by Server.mu).
+	limiter  *cdLimiter
+	tooLarge int
 	// dropped are the rows DropUsageRow hides (guarded by Server.mu).
 	dropped map[dropKey][]int
 }
