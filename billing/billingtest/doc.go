@@ -208,6 +208,29 @@
 //   - Cost Details reports, errors (401/403/404/429 bodies), MOSP invoices: shapes from the
 //     spec and the service's documented errors, not from recordings.
 //
+// # Exports
+//
+// Cost Management exports (exports_routes.go, exports_output.go) at every scope the service
+// takes: PUT, GET (with $expand=runHistory), list, DELETE, POST .../run with an optional
+// timePeriod (at most a month, at most 7 years back) and GET .../runHistory, api-versions
+// 2023-07-01-preview to 2025-03-01, request and answer shapes as in the REST spec's 2025-03-01
+// examples (eTag checked on update; dataOverwriteBehavior defaults to CreateNewReport). A run
+// writes its output through the azblob client given to SetExportStorage (Azurite in the tests),
+// synchronously, before the run request is answered, and shows Completed in the history at once;
+// the service queues runs and takes minutes (invented timing). The output is the manifest
+// 2024-04-01 layout: parts named part_0_NNNN.csv, .csv.gz, .snappy.parquet or .parquet under
+// ROOT/EXPORT/YYYYMMDD-YYYYMMDD/RUNID (overwrite: earlier runs of the period are deleted) or
+// ROOT/EXPORT/YYYYMMDD-YYYYMMDD/YYYYMMDDHHMM/RUNID (CreateNewReport), manifest.json written last,
+// runInfo.startDate without a zone and endDate with Z as in Microsoft's published example. Rows
+// are the Cost Details rows (EA, MCA layouts); invented where no published answer exists: the
+// FocusCost layout (a FOCUS 1.0 column subset whose BilledCost and EffectiveCost are both the
+// actual cost), Parquet columns all optional strings (empty values null), the partition size
+// (ExportStorageOptions), and the error answers: FocusCost at a MOSP or management group scope
+// is 400 BadRequest "... not supported for this scope", a storage account id containing
+// "firewalled" without identity is 400 naming the firewall, one containing "unregistered" is 400
+// MissingSubscriptionRegistration (Microsoft.CostManagementExports), a run without storage is 400
+// StorageAccountNotReachable. ExportRuns lists the runs performed, for tests.
+//
 // # Cost Details limits
 //
 // A generateCostDetailsReport request whose report would exceed WithUsageReportLimit bytes of

@@ -445,6 +445,7 @@ func (s *Server) registerRoutes() {
 	s.registerInvoiceRoutes()
 	s.registerUsageRoutes()
 	s.registerEmailRoutes()
+	s.registerExportRoutes()
 }
 
 // clockHeader formats t like HTTP Date headers.
