@@ -331,8 +331,14 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 // Subscription is an Azure subscription as the billing service sees it. Its text fields other
 // than ids are trimmed of surrounding blanks.
 type Subscription struct {
-	ID                string // ARM id of the billing subscription
-	SubscriptionID    string // the Azure subscription GUID
+	ID string // ARM id of the billing subscription
+	// SubscriptionID is the service's subscriptionId, or the billing subscription's name when
+	// the service leaves subscriptionId out. Billing subscriptions of seat-based products
+	// (Microsoft 365 licences, ...), reservations, savings plans and software are no Azure
+	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
+	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
+	// using it as one.
+	SubscriptionID    string
 	DisplayName       string
 	Status            string
 	BillingProfileID  string

@@ -207,7 +207,8 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 // PDF) to w and returns the number of bytes written. The document is streamed: memory use does
 // not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
 // the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
-// instead (an HTML page, say). A document whose bytes do not match the host's Content-Length or
+// instead (an HTML page, say). An EA invoice's Transactions document is a CSV file: it is checked
+// to be text rather than an error page or an archive. A document whose bytes do not match the host's Content-Length or
 // MD5, or that ends without the PDF's %%EOF trailer (cut short), gives a *billing.DownloadError
 // of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
 // Broken connections resume with Range requests and expired links are replaced, without the
@@ -264,6 +265,19 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return 0, err
 	}
+	if csvDocument(c.agreement, t.kind) && !bytes.HasPrefix(head[:n], pdfMagic) {
+		// EA transactions are a CSV file: text, with no header or trailer to check. (A PDF in
+		// their place is checked as a PDF below.)
+		if !looksLikeCSV(head[:n]) {
+			return 0, blob.ContentError(lastURL, "a CSV document", describeContent(head[:n], r.Size()))
+		}
+		m, err := w.Write(head[:n])
+		if err != nil {
+			return int64(m), err
+		}
+		rest, err := io.Copy(w, r)
+		return int64(m) + rest, err
+	}
 	if !bytes.HasPrefix(head[:n], pdfMagic) {
 		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
 	}
@@ -284,6 +298,23 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", int64(m)+rest, pdfTailLen)}
 	}
 	return int64(m) + rest, nil
+}
+
+// looksLikeCSV reports whether the first bytes of a body can start a CSV file: text that is not
+// an error page (HTML, XML, JSON) or an archive.
+func looksLikeCSV(head []byte) bool {
+	if len(head) == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) == 0 {
+		return false
+	}
+	switch trimmed[0] {
+	case '<', '{', '[':
+		return false
+	}
+	return !bytes.HasPrefix(head, []byte("PK\x03\x04"))
 }
 
 // pdfTailLen is how far from its end a PDF's %%EOF marker may be.

@@ -114,3 +114,25 @@ func (e *BulkError) Unwrap() []error {
 	}
 	return out
 }
+
+// BilledElsewhereError reports that a subscription's invoices are not issued to the
+// subscription: it is billed through a Microsoft Customer or Partner Agreement billing profile, or
+// an Enterprise Agreement enrollment, and its charges appear on that scope's invoices together
+// with those of the other subscriptions billed there. List it with NewClient(bc, e.Scope). It
+// matches billing.ErrUnsupported with errors.Is.
+type BilledElsewhereError struct {
+	Subscription string            // the subscription id asked for
+	Agreement    billing.Agreement // the agreement its billing property names
+	// Scope is where its invoices are: the billing profile (MCA/MPA) or the billing account (EA)
+	// from the subscription's billing property.
+	Scope billing.Scope
+}
+
+// Error names the subscription, its agreement and the scope to list instead.
+func (e *BilledElsewhereError) Error() string {
+	return fmt.Sprintf("azbilling: subscription %s is billed through a %s %s: its invoices are that scope's; list invoices of %s",
+		e.Subscription, e.Agreement.String(), e.Scope.Kind().String(), e.Scope.ID())
+}
+
+// Is reports whether target is billing.ErrUnsupported.
+func (e *BilledElsewhereError) Is(target error) bool { return target == billing.ErrUnsupported }

@@ -35,6 +35,9 @@ const (
 	// ReasonEmailed: Enterprise Agreement invoices are e-mailed to the enrollment's invoice
 	// recipient.
 	ReasonEmailed ReasonKind = "emailed"
+	// ReasonBilledElsewhere: the subscription is billed through an MCA/MPA billing profile or an
+	// EA enrollment, whose invoices carry its charges (Reason.Scope names it).
+	ReasonBilledElsewhere ReasonKind = "billed-elsewhere"
 	// ReasonUnexplained: the service lists no invoice and none of the known reasons applies.
 	ReasonUnexplained ReasonKind = "unexplained"
 )
@@ -44,13 +47,14 @@ type Reason struct {
 	Kind    ReasonKind
 	Message string // one sentence for a person
 
-	Required      []roles.Role // ReasonNoAccess: roles that would allow viewing invoices
-	Held          []roles.Role // ReasonNoAccess: billing roles the caller holds there, when readable
-	Created       billing.Date // ReasonTooNew, ReasonBeforeStart: when the subscription was created
-	ExpectedAfter billing.Date // ReasonTooNew, ReasonNotIssuedYet: the earliest day the invoice can appear
-	Offer         string       // ReasonWithinCredit: the offer, e.g. MS-AZR-0063P
-	Recipient     string       // ReasonEmailed: the enrollment's invoice recipient, when readable
-	Err           error        // ReasonNoAccess: the service's *roles.PermissionError
+	Required      []roles.Role  // ReasonNoAccess: roles that would allow viewing invoices
+	Held          []roles.Role  // ReasonNoAccess: billing roles the caller holds there, when readable
+	Created       billing.Date  // ReasonTooNew, ReasonBeforeStart: when the subscription was created
+	ExpectedAfter billing.Date  // ReasonTooNew, ReasonNotIssuedYet: the earliest day the invoice can appear
+	Offer         string        // ReasonWithinCredit: the offer, e.g. MS-AZR-0063P
+	Recipient     string        // ReasonEmailed: the enrollment's invoice recipient, when readable
+	Scope         billing.Scope // ReasonBilledElsewhere: the billing profile or account whose invoices to list
+	Err           error         // ReasonNoAccess: the service's *roles.PermissionError; ReasonBilledElsewhere: the *BilledElsewhereError
 }
 
 // String returns the reason's message.
@@ -118,8 +122,19 @@ func (c *Client) Explain(ctx context.Context, period billing.Period) (Explanatio
 	today := billing.DateOf(c.cc.ARM.Now().UTC())
 
 	denied := false
+	future := period.Start.After(today) // nothing can be listed yet; the reasons below say when
 	for inv, err := range c.List(ctx, &ListOptions{Period: period}) {
+		if future {
+			break
+		}
 		if err != nil {
+			var elsewhere *BilledElsewhereError
+			if errors.As(err, &elsewhere) {
+				exp.Reasons = append(exp.Reasons, Reason{Kind: ReasonBilledElsewhere, Scope: elsewhere.Scope, Err: err, Message: fmt.Sprintf(
+					"The subscription is billed through a %s %s: its charges are on the invoices of %s, not on invoices of its own.",
+					elsewhere.Agreement.String(), elsewhere.Scope.Kind().String(), elsewhere.Scope.ID())})
+				return exp, nil
+			}
 			var perr *roles.PermissionError
 			if !errors.As(err, &perr) {
 				return exp, err

@@ -53,6 +53,13 @@ const (
 	KindOther        DocumentKind = "Other"
 )
 
+// csvDocument reports whether a document of kind k of an invoice of agreement ag is a CSV file
+// rather than a PDF: an EA invoice's Transactions document is handed out as a .csv blob
+// (recorded at api-version 2024-04-01). Nothing is recorded for other agreements' transactions.
+func csvDocument(ag billing.Agreement, k DocumentKind) bool {
+	return ag == billing.AgreementEA && strings.EqualFold(string(k), string(KindTransactions))
+}
+
 // slug is the kind as it appears in file names: lower case with dashes ("credit-note").
 func (k DocumentKind) slug() string {
 	switch k {
@@ -92,16 +99,43 @@ type Invoice struct {
 
 	Date    billing.Date   // invoice date
 	DueDate billing.Date   // due date
-	Period  billing.Period // the billing period the invoice covers
+	Period  billing.Period // the invoice period: the billing period the invoice covers
 
-	AmountDue  billing.Amount // what is still to be paid
-	Billed     billing.Amount // billedAmount
-	Total      billing.Amount // totalAmount (MCA/MPA)
-	Tax        billing.Amount // taxAmount (MCA/MPA)
-	SubTotal   billing.Amount // subTotal (MCA/MPA)
-	Credit     billing.Amount // creditAmount (MCA/MPA)
-	FreeCredit billing.Amount // freeAzureCreditApplied (MCA/MPA)
-	Prepayment billing.Amount // azurePrepaymentApplied (MCA/MPA)
+	// The amounts, as the service fills them. An invoice's charges (its usage and purchases,
+	// each line rounded to the cent; not a field of its own) become what it bills this way:
+	//
+	//	SubTotal = charges − Credit − Prepayment − FreeCredit   (before tax)
+	//	Total    = SubTotal + Tax
+	//	Billed   = Total                                        (Charged returns it)
+	//	AmountDue = what of Billed is still unpaid: Billed while Due or OverDue, 0 once Paid or Void
+	//
+	// MCA/MPA invoices carry every field. EA invoices carry them too, Prepayment being the
+	// enrollment's Azure Prepayment (monetary commitment) used; Credit and FreeCredit are rarer.
+	// Individual pay-as-you-go (MOSP) invoices are documented with AmountDue and Billed only;
+	// SubTotal, Tax and Total are kept when the service sends them. A credit note has negative
+	// SubTotal, Tax, Total and Billed. Fields the service leaves out are the zero Amount.
+
+	// AmountDue (amountDue) is what is still to be paid on the invoice.
+	AmountDue billing.Amount
+	// Billed (billedAmount) is what the invoice bills: charges after credits, prepayment and free
+	// credit, tax included. Every agreement sends it.
+	Billed billing.Amount
+	// Total (totalAmount) is SubTotal plus Tax; equal to Billed where both are sent (MCA/MPA,
+	// EA). Zero for MOSP invoices unless the service sends it.
+	Total billing.Amount
+	// Tax (taxAmount) is the tax charged on SubTotal.
+	Tax billing.Amount
+	// SubTotal (subTotal) is the charges less Credit, Prepayment and FreeCredit, before tax.
+	SubTotal billing.Amount
+	// Credit (creditAmount) is the credits applied to the charges (service or goodwill credits),
+	// as a positive amount that reduces SubTotal.
+	Credit billing.Amount
+	// FreeCredit (freeAzureCreditApplied) is the free Azure credit (e.g. a sign-up credit)
+	// applied, as a positive amount that reduces SubTotal.
+	FreeCredit billing.Amount
+	// Prepayment (azurePrepaymentApplied) is the Azure Prepayment (formerly monetary
+	// commitment) applied, as a positive amount that reduces SubTotal.
+	Prepayment billing.Amount
 
 	Documents []Document
 
@@ -120,6 +154,18 @@ type Invoice struct {
 	// "payments[2].date"); that field is left zero. Nil when every date was read: one odd date
 	// never fails a list.
 	UnreadDates map[string]string
+}
+
+// Charged answers "what was I charged on this invoice": the amount it bills, tax included,
+// after credits, prepayment and free credit — Billed, or Total when the service did not send
+// billedAmount. It is negative for a credit note. Payments do not change it (see AmountDue). A
+// Void invoice keeps what it billed; its charges are billed again on the invoice that replaces
+// it, so check Status before adding invoices up.
+func (inv Invoice) Charged() billing.Amount {
+	if inv.Billed.Currency != "" || !inv.Billed.Value.IsZero() {
+		return inv.Billed
+	}
+	return inv.Total
 }
 
 // Document returns the first document of the given kind.

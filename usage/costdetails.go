@@ -143,7 +143,16 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 	call := costDetailsCall(p)
 	req := arm.Request{Method: http.MethodPost, Path: p.scope.ID() + "/providers/Microsoft.CostManagement/generateCostDetailsReport",
 		APIVersion: CostDetailsAPIVersion, Body: body, Call: call}
-	resp, err := c.cc.ARM.Do(ctx, req)
+	resp, err := c.pacedDo(ctx, p, req)
+	// azcore does not retry a POST whose answer broke off (it is not idempotent in general);
+	// requesting a Cost Details report again is harmless — at worst the service generates one
+	// report nobody reads — so the SDK does, as it promises for every ARM call.
+	for tries := 0; tries < maxPostRetries && isNetworkError(err) && ctx.Err() == nil; tries++ {
+		resp, err = c.pacedDo(ctx, p, req)
+	}
+	if pc := pacerFrom(ctx); pc != nil {
+		ctx = arm.WithObserver(ctx, pc.observer(p.scope))
+	}
 	for polls := 0; err == nil && resp.StatusCode == http.StatusAccepted; polls++ {
 		var loc string
 		loc, err = c.pollURL(resp)
@@ -174,6 +183,41 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 		return 0, nil, reqID, &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: reqID, Reason: "the Cost Details result is too large"}
 	}
 	return resp.StatusCode, b, reqID, nil
+}
+
+// maxPostRetries is how often a report request whose answer broke off is sent again.
+const maxPostRetries = 3
+
+func isNetworkError(err error) bool {
+	var ne *billing.NetworkError
+	return errors.As(err, &ne)
+}
+
+// maxPacedRetries bounds how often a paced report request (Client.FanOut) is sent again after
+// the service still throttled it once azcore's own retries were spent.
+const maxPacedRetries = 8
+
+// pacedDo sends the report request. In a fan-out (a pacer in ctx) it first waits for a slot
+// within the rate limits, lets the pacer see every answer (so a 429 pauses the other scopes'
+// requests too), and sends the request again when it was throttled after all.
+func (c *Client) pacedDo(ctx context.Context, p *plan, req arm.Request) (*http.Response, error) {
+	pc := pacerFrom(ctx)
+	if pc == nil {
+		return c.cc.ARM.Do(ctx, req)
+	}
+	octx := arm.WithObserver(ctx, pc.observer(p.scope))
+	for attempt := 0; ; attempt++ {
+		if err := pc.acquire(ctx, p.scope); err != nil {
+			return nil, err
+		}
+		resp, err := c.cc.ARM.Do(octx, req)
+		var te *billing.ThrottledError
+		if err == nil || !errors.As(err, &te) || attempt >= maxPacedRetries {
+			return resp, err
+		}
+		_, shared := pacerKeys(p.scope)
+		pc.pause(shared, te.RetryAfter)
+	}
 }
 
 // pollURL is the 202's Location, resolved against the ARM endpoint when relative.

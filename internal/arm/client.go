@@ -87,7 +87,7 @@ func New(cred azcore.TokenCredential, o Options) (*Client, error) {
 	armOpts.DisableRPRegistration = true
 	plOpts := runtime.PipelineOptions{
 		PerCall:  []policy.Policy{hostGuard{host: ep.Host}},
-		PerRetry: []policy.Policy{throttleHeaders{}, readBody{}},
+		PerRetry: []policy.Policy{observe{}, throttleHeaders{}, readBody{}},
 		AllowedHeaders: []string{
 			"x-ms-request-id", "x-ms-correlation-request-id", "x-ms-routing-request-id",
 			"Retry-After", "Location", "x-ms-ratelimit-microsoft.consumption-retry-after",
