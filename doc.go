@@ -30,7 +30,7 @@
 //	// Without Azure credentials, run the same code on the emulator:
 //	srv, _ := billingtest.Start()
 //	defer srv.Close()
-//	bc, _ = billing.NewClient(srv.Credential(billingtest.MCAProfileOwner), srv.ClientOptions())
+//	bc, _ = billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileOwner), srv.ClientOptions())
 //
 // Every list is an iter.Seq2[T, error]; every error is typed (roles.PermissionError,
 // billing.NotFoundError, billing.ThrottledError, ...) and wraps its cause.

@@ -23,9 +23,9 @@ func TestAccountsShowAgreementTypesOnEmulator(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	ctx := context.Background()
 	want := map[billingtest.Principal]billing.Agreement{
-		billingtest.MOSPAccountAdmin:  billing.AgreementMOSP,
-		billingtest.EAEnterpriseAdmin: billing.AgreementEA,
-		billingtest.MCAProfileReader:  billing.AgreementMCA,
+		billingtest.PrincipalMOSPAccountAdmin:  billing.AgreementMOSP,
+		billingtest.PrincipalEAEnterpriseAdmin: billing.AgreementEA,
+		billingtest.PrincipalMCAProfileReader:  billing.AgreementMCA,
 	}
 	for p, agreement := range want {
 		bc := emulatorClient(t, srv, p)
@@ -37,7 +37,7 @@ func TestAccountsShowAgreementTypesOnEmulator(t *testing.T) {
 		assert.Equal(t, []billing.Agreement{agreement}, got, p)
 	}
 	var n int
-	for _, err := range emulatorClient(t, srv, billingtest.NoRole).Accounts(ctx) {
+	for _, err := range emulatorClient(t, srv, billingtest.PrincipalNoRole).Accounts(ctx) {
 		require.NoError(t, err)
 		n++
 	}
@@ -47,7 +47,7 @@ func TestAccountsShowAgreementTypesOnEmulator(t *testing.T) {
 func TestEAEnrollmentDetailsAndChildren(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	ctx := context.Background()
-	bc := emulatorClient(t, srv, billingtest.EAEnterpriseAdmin)
+	bc := emulatorClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	a, err := bc.Account(ctx, billingtest.EAAccount)
 	require.NoError(t, err)
 	require.NotNil(t, a.Enrollment)
@@ -67,7 +67,7 @@ func TestEAEnrollmentDetailsAndChildren(t *testing.T) {
 
 func TestMOSPUserFindsSubscriptionsThroughBillingSubscriptions(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	bc := emulatorClient(t, srv, billingtest.MOSPAccountAdmin)
+	bc := emulatorClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	scope, err := billing.AccountScope(billingtest.MOSPAccount)
 	require.NoError(t, err)
 	var subs []string
@@ -81,7 +81,7 @@ func TestMOSPUserFindsSubscriptionsThroughBillingSubscriptions(t *testing.T) {
 
 func TestProfilesAndSectionsPageAcrossThreePages(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithPageSize(1))
-	bc := emulatorClient(t, srv, billingtest.MCAAccountOwner)
+	bc := emulatorClient(t, srv, billingtest.PrincipalMCAAccountOwner)
 	ctx := context.Background()
 	var profiles []string
 	for p, err := range bc.Profiles(ctx, billingtest.MCAAccount) {
@@ -116,16 +116,16 @@ func TestAccessChecksPerPrincipal(t *testing.T) {
 		denied    []roles.Action
 		role      roles.Role
 	}{
-		{billingtest.MCAAccountOwner, profile, []roles.Action{roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileOwner},
-		{billingtest.MCAProfileOwner, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileOwner},
-		{billingtest.MCAProfileContributor, profile, []roles.Action{roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileContributor},
-		{billingtest.MCAProfileReader, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.ReadInvoiceEmail}, []roles.Action{roles.UpdateInvoiceEmail}, roles.MCABillingProfileReader},
-		{billingtest.MCAInvoiceManager, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice}, nil, roles.MCAInvoiceManager},
-		{billingtest.MCAInvoiceSectionOwner, section, []roles.Action{roles.ViewUsage}, []roles.Action{roles.DownloadInvoice}, roles.MCAInvoiceSectionOwner},
-		{billingtest.EAEnterpriseAdmin, eaAccount, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.ViewUsage}, nil, roles.EAEnterpriseAdmin},
-		{billingtest.EAEnterpriseReader, eaAccount, []roles.Action{roles.ViewUsage}, []roles.Action{roles.ManageRoleAssignments}, roles.EAEnterpriseAdminReadOnly},
-		{billingtest.EADepartmentAdmin, dept, []roles.Action{roles.ViewUsage}, nil, roles.EADepartmentAdmin},
-		{billingtest.MOSPAccountAdmin, mosp, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice}, nil, roles.MOSPAccountAdmin},
+		{billingtest.PrincipalMCAAccountOwner, profile, []roles.Action{roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileOwner},
+		{billingtest.PrincipalMCAProfileOwner, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileOwner},
+		{billingtest.PrincipalMCAProfileContributor, profile, []roles.Action{roles.DownloadInvoice, roles.UpdateInvoiceEmail}, nil, roles.MCABillingProfileContributor},
+		{billingtest.PrincipalMCAProfileReader, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.ReadInvoiceEmail}, []roles.Action{roles.UpdateInvoiceEmail}, roles.MCABillingProfileReader},
+		{billingtest.PrincipalMCAInvoiceManager, profile, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice}, nil, roles.MCAInvoiceManager},
+		{billingtest.PrincipalMCAInvoiceSectionOwner, section, []roles.Action{roles.ViewUsage}, []roles.Action{roles.DownloadInvoice}, roles.MCAInvoiceSectionOwner},
+		{billingtest.PrincipalEAEnterpriseAdmin, eaAccount, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice, roles.ViewUsage}, nil, roles.EAEnterpriseAdmin},
+		{billingtest.PrincipalEAEnterpriseReader, eaAccount, []roles.Action{roles.ViewUsage}, []roles.Action{roles.ManageRoleAssignments}, roles.EAEnterpriseAdminReadOnly},
+		{billingtest.PrincipalEADepartmentAdmin, dept, []roles.Action{roles.ViewUsage}, nil, roles.EADepartmentAdmin},
+		{billingtest.PrincipalMOSPAccountAdmin, mosp, []roles.Action{roles.ViewInvoices, roles.DownloadInvoice}, nil, roles.MOSPAccountAdmin},
 	}
 	for _, c := range cases {
 		t.Run(string(c.principal), func(t *testing.T) {
@@ -147,7 +147,7 @@ func TestAccessChecksPerPrincipal(t *testing.T) {
 	}
 
 	t.Run("EA account owner with view charges off", func(t *testing.T) {
-		bc := emulatorClient(t, srv, billingtest.EAAccountOwner)
+		bc := emulatorClient(t, srv, billingtest.PrincipalEAAccountOwner)
 		err := bc.CheckAccess(ctx, enrAcct, roles.ViewUsage)
 		var perr *roles.PermissionError
 		require.ErrorAs(t, err, &perr)
@@ -156,7 +156,7 @@ func TestAccessChecksPerPrincipal(t *testing.T) {
 	})
 	t.Run("EA department admin after view charges is switched off", func(t *testing.T) {
 		srv2 := billingtest.NewServer(t, billingtest.WithPolicy(billingtest.EAPolicy{DepartmentAdminViewCharges: billingtest.PolicyDisabled}))
-		bc := emulatorClient(t, srv2, billingtest.EADepartmentAdmin)
+		bc := emulatorClient(t, srv2, billingtest.PrincipalEADepartmentAdmin)
 		err := bc.CheckAccess(ctx, dept, roles.ViewUsage)
 		var perr *roles.PermissionError
 		require.ErrorAs(t, err, &perr)
@@ -164,7 +164,7 @@ func TestAccessChecksPerPrincipal(t *testing.T) {
 		assert.Contains(t, err.Error(), "departmentAdminViewCharges")
 	})
 	t.Run("no role", func(t *testing.T) {
-		bc := emulatorClient(t, srv, billingtest.NoRole)
+		bc := emulatorClient(t, srv, billingtest.PrincipalNoRole)
 		err := bc.CheckAccess(ctx, profile, roles.ViewInvoices)
 		var perr *roles.PermissionError
 		require.ErrorAs(t, err, &perr)
@@ -174,7 +174,7 @@ func TestAccessChecksPerPrincipal(t *testing.T) {
 
 func TestServiceCheckAccessAnswersPerAction(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	bc := emulatorClient(t, srv, billingtest.EAEnterpriseReader)
+	bc := emulatorClient(t, srv, billingtest.PrincipalEAEnterpriseReader)
 	scope, _ := billing.AccountScope(billingtest.EAAccount)
 	var actions []string
 	for p, err := range bc.Permissions(context.Background(), scope) {

@@ -17,7 +17,7 @@ func ExampleClient_Accounts() {
 		panic(err)
 	}
 	defer srv.Close()
-	bc, err := billing.NewClient(srv.Credential(billingtest.EAEnterpriseAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalEAEnterpriseAdmin), srv.ClientOptions())
 	if err != nil {
 		panic(err)
 	}
@@ -37,7 +37,7 @@ func ExampleClient_CheckAccess() {
 		panic(err)
 	}
 	defer srv.Close()
-	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileReader), srv.ClientOptions())
 	if err != nil {
 		panic(err)
 	}
@@ -102,7 +102,7 @@ func ExampleClient_LastMonths() {
 		return
 	}
 	defer srv.Close()
-	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileReader), srv.ClientOptions())
 	if err != nil {
 		fmt.Println(err)
 		return

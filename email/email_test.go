@@ -50,7 +50,7 @@ func writes(srv *billingtest.Server) int {
 
 func TestGetReturnsOptedInProfileWithRecipientsAndRoles(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileReader)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileReader)
 
 	p, err := c.Get(context.Background(), profileScope(t, billingtest.MCAProfileUS))
 
@@ -68,7 +68,7 @@ func TestGetReturnsOptedInProfileWithRecipientsAndRoles(t *testing.T) {
 
 func TestGetOfOptedOutProfileHasNoRoleRecipients(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAAccountOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAAccountOwner)
 
 	p, err := c.Get(context.Background(), profileScope(t, billingtest.MCAProfileEU))
 
@@ -80,7 +80,7 @@ func TestGetOfOptedOutProfileHasNoRoleRecipients(t *testing.T) {
 
 func TestGetBySubscriptionFindsItsBillingProfile(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	sub, err := billing.SubscriptionScope(billingtest.SubscriptionMCAWeb)
 	require.NoError(t, err)
 
@@ -93,7 +93,7 @@ func TestGetBySubscriptionFindsItsBillingProfile(t *testing.T) {
 
 func TestGetWithoutReadAccessIsAPermissionError(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAInvoiceSectionOwner) // sees the profile's name only
+	c := newClient(t, srv, billingtest.PrincipalMCAInvoiceSectionOwner) // sees the profile's name only
 
 	_, err := c.Get(context.Background(), profileScope(t, billingtest.MCAProfileUS))
 
@@ -104,7 +104,7 @@ func TestGetWithoutReadAccessIsAPermissionError(t *testing.T) {
 
 func TestOptInWithRecipients(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAAccountOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAAccountOwner)
 	scope := profileScope(t, billingtest.MCAProfileEU)
 
 	p, err := c.OptIn(context.Background(), scope, []string{"ap@contoso.example", " eu-finance@contoso.example"}, nil)
@@ -120,7 +120,7 @@ func TestOptInWithRecipients(t *testing.T) {
 
 func TestAddRecipientsKeepsExistingAndSkipsKnownAddresses(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	p, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS),
 		[]string{"cfo@contoso.example", "BILLING@contoso.example"}, nil)
@@ -133,7 +133,7 @@ func TestAddRecipientsKeepsExistingAndSkipsKnownAddresses(t *testing.T) {
 
 func TestRemoveRecipientsDropsTheAddress(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileContributor)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileContributor)
 
 	p, err := c.RemoveRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS),
 		[]string{"FINANCE@contoso.example", "unknown@contoso.example"}, nil)
@@ -147,7 +147,7 @@ func TestRemoveRecipientsDropsTheAddress(t *testing.T) {
 
 func TestOptOutClearsEveryRecipient(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	p, err := c.OptOut(context.Background(), profileScope(t, billingtest.MCAProfileUS), nil)
 
@@ -162,7 +162,7 @@ func TestOptOutClearsEveryRecipient(t *testing.T) {
 
 func TestInvoiceManagerMayChangeThePreference(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAInvoiceManager)
+	c := newClient(t, srv, billingtest.PrincipalMCAInvoiceManager)
 
 	p, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"ap@contoso.example"}, nil)
 
@@ -172,7 +172,7 @@ func TestInvoiceManagerMayChangeThePreference(t *testing.T) {
 
 func TestReaderIsDeniedBeforeAnyWrite(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileReader)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileReader)
 	before := storedProfile(t, srv, billingtest.MCAProfileUS)
 
 	_, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"ap@contoso.example"}, nil)
@@ -191,7 +191,7 @@ func TestReaderIsDeniedBeforeAnyWrite(t *testing.T) {
 
 func TestServiceRefusalOfReaderMapsToPermissionError(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileReader)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileReader)
 
 	_, err := c.OptOut(context.Background(), profileScope(t, billingtest.MCAProfileUS), &email.UpdateOptions{SkipAccessCheck: true})
 
@@ -206,7 +206,7 @@ func TestServiceRefusalOfReaderMapsToPermissionError(t *testing.T) {
 
 func TestForced403OnPutMapsToPermissionError(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithFaults(billingtest.ServerError(http.StatusForbidden).Method(http.MethodPut).Path("/billingProfiles/")))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	_, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"ap@contoso.example"}, nil)
 
@@ -219,7 +219,7 @@ func TestForced403OnPutMapsToPermissionError(t *testing.T) {
 
 func TestInvalidAddressesAreRejectedWithNothingSent(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	scope := profileScope(t, billingtest.MCAProfileUS)
 	bad := []string{"ok@contoso.example", "not-an-address", "Alex <alex@contoso.example>", "OK@contoso.example", "x@localhost"}
 
@@ -254,7 +254,7 @@ func TestInvalidAddressesAreRejectedWithNothingSent(t *testing.T) {
 
 func TestTooManyAddressesAreRejected(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	many := make([]string, email.MaxRecipients+1)
 	for i := range many {
 		many[i] = "user" + strings.Repeat("x", i) + "@contoso.example"
@@ -270,7 +270,7 @@ func TestTooManyAddressesAreRejected(t *testing.T) {
 
 func TestConcurrentChangeWithETagGivesConflictAndKeepsTheOtherChange(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	srv.OnProfileRequest(func(r billingtest.ProfileRequest) {
 		if r.Method == http.MethodPut && r.N == 1 { // someone else writes between our read and our write
 			assert.NoError(t, srv.SetProfileField(r.Account, r.Profile, "poNumber", "PO-OTHER"))
@@ -299,7 +299,7 @@ func TestConcurrentChangeWithETagGivesConflictAndKeepsTheOtherChange(t *testing.
 
 func TestIfMatchIsNotSentOnPolls(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	_, err := c.OptOut(context.Background(), profileScope(t, billingtest.MCAProfileUS), &email.UpdateOptions{SkipAccessCheck: true})
 
@@ -314,7 +314,7 @@ func TestIfMatchIsNotSentOnPolls(t *testing.T) {
 func TestConcurrentChangeWithoutETagIsFoundByRereading(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	srv.SetProfileETags(false)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	srv.OnProfileRequest(func(r billingtest.ProfileRequest) {
 		if r.Method == http.MethodGet && r.N == 2 { // the change lands between our first read and the re-read
 			assert.NoError(t, srv.SetProfileField(r.Account, r.Profile, "tags.costCenter", "CC-42"))
@@ -337,7 +337,7 @@ func TestConcurrentChangeWithoutETagIsFoundByRereading(t *testing.T) {
 func TestProfileThatKeepsChangingWithoutETagGivesConflict(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	srv.SetProfileETags(false)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	srv.OnProfileRequest(func(r billingtest.ProfileRequest) {
 		if r.Method == http.MethodGet {
 			assert.NoError(t, srv.SetProfileField(r.Account, r.Profile, "poNumber", "PO-"+strings.Repeat("x", r.N)))
@@ -358,7 +358,7 @@ func TestLongRunningPutIsPolledToCompletion(t *testing.T) {
 	// One 202 from the PUT, one from its operation, then 200. (More 202s work too, but
 	// arm.LRO waits its 5 s default after a later "Retry-After: 0", which would slow the test.)
 	srv := billingtest.NewServer(t, billingtest.WithLRODelay(0, 1))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	p, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"ap@contoso.example"}, nil)
 
@@ -383,7 +383,7 @@ func TestChangeKeepsEveryOtherProfileField(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	require.NoError(t, srv.SetProfileField(billingtest.MCAAccount, billingtest.MCAProfileUS, "tags.team", "finops"))
 	before := storedProfile(t, srv, billingtest.MCAProfileUS)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	_, err := c.OptOut(context.Background(), profileScope(t, billingtest.MCAProfileUS), nil)
 
@@ -395,7 +395,7 @@ func TestChangeKeepsEveryOtherProfileField(t *testing.T) {
 
 func TestUnchangedPreferenceSendsNoWrite(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	p, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"Billing@Contoso.example"}, nil)
 
@@ -406,7 +406,7 @@ func TestUnchangedPreferenceSendsNoWrite(t *testing.T) {
 
 func TestAddRecipientsToOptedOutProfileAsksToOptIn(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAAccountOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAAccountOwner)
 
 	_, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileEU), []string{"ap@contoso.example"}, nil)
 
@@ -416,7 +416,7 @@ func TestAddRecipientsToOptedOutProfileAsksToOptIn(t *testing.T) {
 
 func TestMOSPHasNoInvoiceEmailAPI(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	acct, err := billing.AccountScope(billingtest.MOSPAccount)
 	require.NoError(t, err)
 	bsub, err := billing.BillingSubscriptionScope("default", billingtest.SubscriptionPayAsYouGo)
@@ -463,7 +463,7 @@ func TestMOSPHasNoInvoiceEmailAPI(t *testing.T) {
 
 func TestMOSPNotificationEmailCanBeReadAndChanged(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithLRODelay(0, 0)) // PATCH 202 → poll → 200
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	ctx := context.Background()
 
 	addr, err := c.NotificationEmail(ctx, billingtest.MOSPAccount)
@@ -482,7 +482,7 @@ func TestMOSPNotificationEmailCanBeReadAndChanged(t *testing.T) {
 
 func TestMOSPNotificationEmailChangeNeedsTheAccountAdmin(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	_, err := c.SetNotificationEmail(context.Background(), billingtest.MOSPAccount, "x@contoso.example")
 
@@ -494,7 +494,7 @@ func TestMOSPNotificationEmailChangeNeedsTheAccountAdmin(t *testing.T) {
 
 func TestNotificationEmailIsRejectedBeforeAnyRequest(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 
 	_, err := c.SetNotificationEmail(context.Background(), billingtest.MOSPAccount, "Alex <alex@contoso.example>")
 
@@ -506,7 +506,7 @@ func TestNotificationEmailIsRejectedBeforeAnyRequest(t *testing.T) {
 
 func TestEAInvoiceRecipientIsReadOnly(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	acct, err := billing.AccountScope(billingtest.EAAccount)
 	require.NoError(t, err)
 	dept, err := billing.DepartmentScope(billingtest.EAAccount, billingtest.EADepartmentEngineering)
@@ -541,7 +541,7 @@ func TestEAInvoiceRecipientIsReadOnly(t *testing.T) {
 
 func TestMCAAccountScopeAsksForAProfile(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAAccountOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAAccountOwner)
 	acct, err := billing.AccountScope(billingtest.MCAAccount)
 	require.NoError(t, err)
 
@@ -557,7 +557,7 @@ func TestEmulatorRefusesInvalidRecipientsSentDirectly(t *testing.T) {
 	// A client that skipped validation is caught by the emulator: the PUT is refused with 400.
 	srv := billingtest.NewServer(t)
 	require.NoError(t, srv.SetProfileField(billingtest.MCAAccount, billingtest.MCAProfileUS, "invoiceRecipients", "a@contoso.example,A@contoso.example"))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	_, err := c.AddRecipients(context.Background(), profileScope(t, billingtest.MCAProfileUS), []string{"b@contoso.example"}, nil)
 
@@ -569,7 +569,7 @@ func TestEmulatorRefusesInvalidRecipientsSentDirectly(t *testing.T) {
 
 func TestContextCancellationStopsTheWait(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithLRODelay(30, 1))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv.OnProfileRequest(func(r billingtest.ProfileRequest) {
 		if r.Method == http.MethodPut {

@@ -27,7 +27,7 @@ func exampleClient(p billingtest.Principal) (*email.Client, func()) {
 }
 
 func ExampleClient_Get() {
-	ec, stop := exampleClient(billingtest.MCAProfileOwner)
+	ec, stop := exampleClient(billingtest.PrincipalMCAProfileOwner)
 	defer stop()
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 
@@ -50,7 +50,7 @@ func ExampleClient_Get() {
 }
 
 func ExampleClient_AddRecipients() {
-	ec, stop := exampleClient(billingtest.MCAInvoiceManager)
+	ec, stop := exampleClient(billingtest.PrincipalMCAInvoiceManager)
 	defer stop()
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 	ctx := context.Background()
@@ -71,7 +71,7 @@ func ExampleClient_AddRecipients() {
 }
 
 func ExampleClient_OptIn() {
-	ec, stop := exampleClient(billingtest.MCAAccountOwner)
+	ec, stop := exampleClient(billingtest.PrincipalMCAAccountOwner)
 	defer stop()
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileEU)
 
@@ -84,7 +84,7 @@ func ExampleClient_OptIn() {
 }
 
 func ExampleClient_OptOut() {
-	ec, stop := exampleClient(billingtest.MCAProfileOwner)
+	ec, stop := exampleClient(billingtest.PrincipalMCAProfileOwner)
 	defer stop()
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 
@@ -99,7 +99,7 @@ func ExampleClient_OptOut() {
 // A billing profile reader may read the preference but not change it: the change is refused
 // before anything is sent.
 func ExampleClient_OptOut_reader() {
-	ec, stop := exampleClient(billingtest.MCAProfileReader)
+	ec, stop := exampleClient(billingtest.PrincipalMCAProfileReader)
 	defer stop()
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 
@@ -121,7 +121,7 @@ func ExampleClient_OptOut_reader() {
 // Individual (MOSP) subscriptions have no invoice e-mail API: the error says where the portal
 // offers it. The account's notification address is available instead.
 func ExampleClient_Get_mosp() {
-	ec, stop := exampleClient(billingtest.MOSPAccountAdmin)
+	ec, stop := exampleClient(billingtest.PrincipalMOSPAccountAdmin)
 	defer stop()
 	scope, _ := billing.BillingSubscriptionScope("default", billingtest.SubscriptionPayAsYouGo)
 	ctx := context.Background()
@@ -143,7 +143,7 @@ func ExampleClient_Get_mosp() {
 
 // An EA enrollment's invoice recipient can be read but not changed.
 func ExampleClient_Get_enterpriseAgreement() {
-	ec, stop := exampleClient(billingtest.EAEnterpriseAdmin)
+	ec, stop := exampleClient(billingtest.PrincipalEAEnterpriseAdmin)
 	defer stop()
 	scope, _ := billing.AccountScope(billingtest.EAAccount)
 

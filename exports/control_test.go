@@ -19,7 +19,7 @@ import (
 func TestExportLifecycle(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	e := &env{srv: srv}
-	ec := e.client(t, billingtest.MCAProfileOwner)
+	ec := e.client(t, billingtest.PrincipalMCAProfileOwner)
 	ctx := context.Background()
 	s := scopeOf(t, mcaProfile)
 	def := exports.Definition{Dataset: exports.FocusCost, Format: exports.Parquet, Compression: exports.Snappy,
@@ -82,7 +82,7 @@ func TestExportTypedErrors(t *testing.T) {
 	dest := exports.Destination{ResourceID: storageID, Container: ctr}
 
 	t.Run("input checked before any request", func(t *testing.T) {
-		ec := e.client(t, billingtest.EAEnterpriseAdmin)
+		ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
 		s := scopeOf(t, eaAccount)
 		for _, c := range []struct {
 			name string
@@ -101,7 +101,7 @@ func TestExportTypedErrors(t *testing.T) {
 	})
 
 	t.Run("FOCUS where it is not offered", func(t *testing.T) {
-		ec := e.client(t, billingtest.MOSPAccountAdmin)
+		ec := e.client(t, billingtest.PrincipalMOSPAccountAdmin)
 		mosp := scopeOf(t, "/subscriptions/"+billingtest.SubscriptionPayAsYouGo)
 		_, err := ec.CreateOrUpdate(ctx, mosp, "focus", exports.Definition{Dataset: exports.FocusCost, Destination: dest})
 		var ue *billing.UnsupportedError
@@ -114,7 +114,7 @@ func TestExportTypedErrors(t *testing.T) {
 	})
 
 	t.Run("storage the service cannot write to", func(t *testing.T) {
-		ec := e.client(t, billingtest.EAEnterpriseAdmin)
+		ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
 		s := scopeOf(t, eaAccount)
 		fw := exports.Destination{ResourceID: storageID + "-firewalled", Container: ctr}
 		_, err := ec.CreateOrUpdate(ctx, s, "fw", exports.Definition{Destination: fw})
@@ -130,7 +130,7 @@ func TestExportTypedErrors(t *testing.T) {
 	})
 
 	t.Run("no role", func(t *testing.T) {
-		ec := e.client(t, billingtest.NoRole)
+		ec := e.client(t, billingtest.PrincipalNoRole)
 		_, err := ec.List(ctx, scopeOf(t, eaAccount))
 		var pe *roles.PermissionError
 		require.True(t, errors.As(err, &pe), "%v", err)
@@ -140,7 +140,7 @@ func TestExportTypedErrors(t *testing.T) {
 func TestBackfillInterruptedAndResumed(t *testing.T) {
 	e := newEnv(t, billingtest.WithUsageRowsPerDay(1))
 	ctx := context.Background()
-	ec := e.client(t, billingtest.EAEnterpriseAdmin)
+	ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
 	s := scopeOf(t, eaAccount)
 	define(t, ec, eaAccount, "history", exports.Parquet, exports.Snappy, exports.CreateNewReport)
 	span := billing.Period{Start: billing.NewDate(2024, time.November, 1), End: billing.NewDate(2026, time.October, 31)}

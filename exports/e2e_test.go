@@ -63,7 +63,7 @@ func truth(t *testing.T, srv *billingtest.Server, scope string, p billing.Period
 	if ds == exports.AmortizedCost {
 		metric = "AmortizedCost"
 	}
-	bp := billingtest.Period{Start: p.Start.Time(), End: p.End.Time()}
+	bp := billingtest.DayRange{Start: p.Start.Time(), End: p.End.Time()}
 	return srv.UsageTotal(scope, bp, metric), srv.UsageRowCount(scope, bp, metric)
 }
 
@@ -109,7 +109,7 @@ func TestCreateRunReadEveryScopeDatasetFormat(t *testing.T) {
 	scopes := []struct {
 		id string
 		p  billingtest.Principal
-	}{{eaAccount, billingtest.EAEnterpriseAdmin}, {mcaProfile, billingtest.MCAProfileOwner}, {eaSub, billingtest.EAEnterpriseAdmin}}
+	}{{eaAccount, billingtest.PrincipalEAEnterpriseAdmin}, {mcaProfile, billingtest.PrincipalMCAProfileOwner}, {eaSub, billingtest.PrincipalEAEnterpriseAdmin}}
 	for si, sc := range scopes {
 		ec := e.client(t, sc.p)
 		for _, ds := range []exports.Dataset{exports.ActualCost, exports.AmortizedCost, exports.FocusCost} {

@@ -16,7 +16,7 @@ import (
 func ExampleClient_CreateOrUpdate() {
 	srv, _ := billingtest.Start()
 	defer srv.Close()
-	bc, _ := billing.NewClient(srv.Credential(billingtest.MCAProfileOwner), srv.ClientOptions())
+	bc, _ := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileOwner), srv.ClientOptions())
 	ec := exports.NewClient(bc)
 	scope, _ := billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 

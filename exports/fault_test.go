@@ -41,7 +41,7 @@ func define(t *testing.T, ec *exports.Client, scope, name string, f exports.Form
 func TestExportFaults(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	ec := e.client(t, billingtest.EAEnterpriseAdmin)
+	ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
 	sep := billing.Month(2026, time.September)
 	want, wantRows := truth(t, e.srv, eaAccount, sep, exports.ActualCost)
 

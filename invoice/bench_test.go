@@ -17,7 +17,7 @@ import (
 // bench48 returns a client of the MCA account and its 48 monthly invoices (two profiles × 24).
 func bench48(b *testing.B, opts ...billingtest.Option) (*invoice.Client, iter.Seq2[invoice.Invoice, error]) {
 	srv := newServer(b, opts...)
-	c := invoice.NewAccountClient(newBilling(b, srv, billingtest.MCAAccountOwner), billingtest.MCAAccount)
+	c := invoice.NewAccountClient(newBilling(b, srv, billingtest.PrincipalMCAAccountOwner), billingtest.MCAAccount)
 	var invs []invoice.Invoice
 	for _, inv := range collect(b, c, nil) {
 		if inv.DocumentType == invoice.KindInvoice {

@@ -36,7 +36,7 @@ func listFiles(t testing.TB, dir string) []string {
 
 func TestDownloadAllFetchesEveryDocument(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	dir := t.TempDir()
 	var calls atomic.Int32
 	var last invoice.Progress
@@ -253,7 +253,7 @@ func TestDownloadAllOverwrite(t *testing.T) {
 
 func TestDownloadAllSelectsKinds(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	dir := t.TempDir()
 
 	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir,
@@ -273,10 +273,10 @@ func TestDownloadAllSelectsKinds(t *testing.T) {
 
 func TestDownloadAllStopsEarlyOnAPermissionError(t *testing.T) {
 	srv := newServer(t)
-	owner := usClient(t, srv, billingtest.MCAProfileOwner)
+	owner := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	invs := collect(t, owner, nil)
 	// The section owner may not download the profile's invoices: every document would fail alike.
-	c := usClient(t, srv, billingtest.MCAInvoiceSectionOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAInvoiceSectionOwner)
 	srv.ResetRequests()
 	seq := func(yield func(invoice.Invoice, error) bool) {
 		for _, inv := range invs {
@@ -298,7 +298,7 @@ func TestDownloadAllStopsEarlyOnAPermissionError(t *testing.T) {
 
 func TestDownloadAllReportsAListingError(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.NoRole)
+	c := usClient(t, srv, billingtest.PrincipalNoRole)
 
 	_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), t.TempDir(), nil)
 
@@ -348,7 +348,7 @@ func listFilesWithSuffix(t testing.TB, dir, suffix string) []string {
 
 func TestDownloadAllReportsUnsafeDocumentNamesAsFailures(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	bad := invoice.Invoice{Name: "G000000001", Documents: []invoice.Document{{Name: "../../etc/passwd", Kind: invoice.KindInvoice}}}
 	seq := func(yield func(invoice.Invoice, error) bool) { yield(bad, nil) }
 	dir := t.TempDir()
@@ -363,7 +363,7 @@ func TestDownloadAllReportsUnsafeDocumentNamesAsFailures(t *testing.T) {
 // ones (another process may be writing them) and unrelated files stay.
 func TestDownloadAllSweepsStaleTemporaryFiles(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	dir := t.TempDir()
 	stale := filepath.Join(dir, ".G000000001-invoice.pdf.123.part")
 	recent := filepath.Join(dir, ".G000000002-invoice.pdf.456.part")
@@ -393,7 +393,7 @@ func TestDownloadAllSweepsStaleTemporaryFiles(t *testing.T) {
 // DownloadFile, alone, sweeps the stale temporary files of the one name it writes.
 func TestDownloadFileSweepsItsStaleTemporaryFile(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	inv := get(t, c, "G000000001")
 	dir := t.TempDir()
 	stale := filepath.Join(dir, "."+invoice.FileName(inv, inv.Documents[0])+".123.part")
@@ -475,14 +475,14 @@ func TestTwoDownloadsIntoOneFolder(t *testing.T) {
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() {
-			c := usClient(t, srv, billingtest.MCAProfileOwner)
+			c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 			_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, &invoice.BulkOptions{Concurrency: 3})
 			errs <- err
 		}()
 	}
 	require.NoError(t, <-errs)
 	require.NoError(t, <-errs)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
 	require.NoError(t, err)
 	assert.Empty(t, sum.Downloaded, "the record vouches for every file either run wrote")

@@ -23,7 +23,7 @@ import (
 )
 
 func mospClient(t testing.TB, srv *billingtest.Server) *invoice.Client {
-	return invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	return invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 }
 
 func usClient(t testing.TB, srv *billingtest.Server, p billingtest.Principal) *invoice.Client {
@@ -45,19 +45,19 @@ func TestDownloadEveryAgreementShapeEndToEnd(t *testing.T) {
 		principal billingtest.Principal
 		client    func(*billing.Client) *invoice.Client
 	}{
-		{"MOSP subscription", billingtest.MOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
+		{"MOSP subscription", billingtest.PrincipalMOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo)
 		}},
-		{"MOSP account", billingtest.MOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
+		{"MOSP account", billingtest.PrincipalMOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewAccountClient(bc, billingtest.MOSPAccount)
 		}},
-		{"MCA profile", billingtest.MCAInvoiceManager, func(bc *billing.Client) *invoice.Client {
+		{"MCA profile", billingtest.PrincipalMCAInvoiceManager, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 		}},
-		{"MCA account", billingtest.MCAAccountOwner, func(bc *billing.Client) *invoice.Client {
+		{"MCA account", billingtest.PrincipalMCAAccountOwner, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewAccountClient(bc, billingtest.MCAAccount)
 		}},
-		{"EA account", billingtest.EAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client {
+		{"EA account", billingtest.PrincipalEAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewAccountClient(bc, billingtest.EAAccount)
 		}},
 	}
@@ -90,7 +90,7 @@ func TestDownloadEveryAgreementShapeEndToEnd(t *testing.T) {
 
 func TestEASummaryDownload(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EAEnterpriseAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEAEnterpriseAdmin), billingtest.EAAccount)
 	inv := get(t, c, "EA00000024")
 
 	var buf bytes.Buffer
@@ -106,7 +106,7 @@ func TestEASummaryDownload(t *testing.T) {
 func TestEARefusalNamesTheInvoiceRecipient(t *testing.T) {
 	srv := newServer(t)
 	srv.RefuseEAInvoiceDownloads(true)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EAEnterpriseAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEAEnterpriseAdmin), billingtest.EAAccount)
 	inv := get(t, c, "EA00000003")
 	dir := t.TempDir()
 
@@ -128,7 +128,7 @@ func TestEARefusalNamesTheInvoiceRecipient(t *testing.T) {
 
 func TestEARoleWithoutDownloadGetsBothThePermissionAndTheRecipient(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EADepartmentAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEADepartmentAdmin), billingtest.EAAccount)
 
 	_, err := c.Download(context.Background(), invoice.Invoice{Name: "EA00000003"}, invoice.KindInvoice, io.Discard)
 
@@ -297,7 +297,7 @@ func TestMissingDocumentKindIsNotFound(t *testing.T) {
 
 func TestBlobHostNeverReceivesAuthorization(t *testing.T) {
 	srv := newServer(t, billingtest.WithFaults(billingtest.ResetAfterBytes(100), billingtest.ExpireSAS().Nth(3)))
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	ctx := context.Background()
 	for _, inv := range collect(t, c, nil)[:6] {
 		_, err := c.Download(ctx, inv, inv.Documents[0].Kind, io.Discard)
@@ -359,7 +359,7 @@ func sasSignatures(t testing.TB, srv *billingtest.Server) []string {
 
 func TestDownloadZipHoldsTheDocuments(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
 	inv2 := get(t, c, "G000000002")
 	require.Len(t, inv2.Documents, 2) // the invoice and a tax receipt
@@ -402,7 +402,7 @@ func TestDownloadZipHoldsTheDocuments(t *testing.T) {
 func TestDownloadZipEnforcesTheExpandedSizeLimit(t *testing.T) {
 	srv := newServer(t)
 	srv.SetInvoiceDocumentPadding(50 << 10) // compresses very well: a small zip that expands a lot
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	dir := t.TempDir()
 
 	_, err := c.DownloadZip(context.Background(), []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000003"}},
@@ -428,7 +428,7 @@ func TestDownloadZipOnTheSubscriptionRoute(t *testing.T) {
 
 func TestDownloadZipOnEAIsExplained(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EAEnterpriseAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEAEnterpriseAdmin), billingtest.EAAccount)
 
 	_, err := c.DownloadZip(context.Background(), []invoice.DocumentRef{{Invoice: "EA00000001"}}, filepath.Join(t.TempDir(), "x.zip"), nil)
 
@@ -439,7 +439,7 @@ func TestDownloadZipOnEAIsExplained(t *testing.T) {
 
 func TestDownloadByNameWithoutDocumentsUsesTheInvoicePDF(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	var buf bytes.Buffer
 
 	_, err := c.Download(context.Background(), invoice.Invoice{Name: "G000000002"}, invoice.KindInvoice, &buf)

@@ -31,7 +31,7 @@ func emulator(p billingtest.Principal) (*billingtest.Server, *billing.Client) {
 }
 
 func ExampleClient_List() {
-	srv, bc := emulator(billingtest.MCAProfileReader)
+	srv, bc := emulator(billingtest.PrincipalMCAProfileReader)
 	defer srv.Close()
 	ctx := context.Background()
 
@@ -51,7 +51,7 @@ func ExampleClient_List() {
 }
 
 func ExampleClient_DownloadFile() {
-	srv, bc := emulator(billingtest.MOSPAccountAdmin)
+	srv, bc := emulator(billingtest.PrincipalMOSPAccountAdmin)
 	defer srv.Close()
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "invoices")
@@ -75,7 +75,7 @@ func ExampleClient_DownloadFile() {
 }
 
 func ExampleClient_DownloadAll() {
-	srv, bc := emulator(billingtest.MCAProfileOwner)
+	srv, bc := emulator(billingtest.PrincipalMCAProfileOwner)
 	defer srv.Close()
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "invoices")
@@ -97,7 +97,7 @@ func ExampleClient_DownloadAll() {
 }
 
 func ExampleClient_Explain() {
-	srv, bc := emulator(billingtest.MOSPAccountAdmin)
+	srv, bc := emulator(billingtest.PrincipalMOSPAccountAdmin)
 	defer srv.Close()
 
 	invoices := invoice.NewSubscriptionClient(bc, billingtest.SubscriptionNew)
@@ -114,7 +114,7 @@ func ExampleClient_Explain() {
 }
 
 func ExampleClient_List_permissionDenied() {
-	srv, bc := emulator(billingtest.MCAInvoiceSectionOwner)
+	srv, bc := emulator(billingtest.PrincipalMCAInvoiceSectionOwner)
 	defer srv.Close()
 
 	invoices := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
@@ -147,7 +147,7 @@ func ExampleSafeFileName() {
 }
 
 func ExampleClient_DownloadZip() {
-	srv, bc := emulator(billingtest.MCAProfileOwner)
+	srv, bc := emulator(billingtest.PrincipalMCAProfileOwner)
 	defer srv.Close()
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "invoices")

@@ -16,7 +16,7 @@ import (
 
 func TestExplainNewSubscription(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionNew)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionNew)
 
 	exp, err := c.Explain(context.Background(), billing.MonthToDate(srv.Now()))
 
@@ -34,7 +34,7 @@ func TestExplainNewSubscription(t *testing.T) {
 
 func TestExplainCreditOffer(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionCredit)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionCredit)
 
 	exp, err := c.Explain(context.Background(), billing.LastMonthsAt(srv.Now(), 1))
 
@@ -47,7 +47,7 @@ func TestExplainCreditOffer(t *testing.T) {
 
 func TestExplainFindsTheInvoiceWhenItExists(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 
 	exp, err := c.Explain(context.Background(), billing.LastMonthsAt(srv.Now(), 1))
 
@@ -61,7 +61,7 @@ func TestExplainOpenPeriod(t *testing.T) {
 	srv := newServer(t)
 	ctx := context.Background()
 
-	mosp := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	mosp := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 	exp, err := mosp.Explain(ctx, billing.MonthToDate(srv.Now()))
 	require.NoError(t, err)
 	r, ok := exp.Reason(invoice.ReasonNotIssuedYet)
@@ -70,7 +70,7 @@ func TestExplainOpenPeriod(t *testing.T) {
 	assert.Equal(t, 3, r.ExpectedAfter.Day)
 	assert.True(t, r.ExpectedAfter.After(billing.DateOf(srv.Now())))
 
-	mca := usClient(t, srv, billingtest.MCAProfileReader)
+	mca := usClient(t, srv, billingtest.PrincipalMCAProfileReader)
 	exp, err = mca.Explain(ctx, billing.MonthToDate(srv.Now()))
 	require.NoError(t, err)
 	assert.True(t, exp.Missing())
@@ -83,7 +83,7 @@ func TestExplainOpenPeriod(t *testing.T) {
 
 func TestExplainMissingRole(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAInvoiceSectionOwner)
+	c := usClient(t, srv, billingtest.PrincipalMCAInvoiceSectionOwner)
 
 	exp, err := c.Explain(context.Background(), billing.Month(2026, time.September))
 
@@ -98,7 +98,7 @@ func TestExplainMissingRole(t *testing.T) {
 
 func TestExplainNoRoleOnMOSPSubscription(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.NoRole), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalNoRole), billingtest.SubscriptionPayAsYouGo)
 
 	exp, err := c.Explain(context.Background(), billing.Month(2026, time.September))
 
@@ -111,7 +111,7 @@ func TestExplainNoRoleOnMOSPSubscription(t *testing.T) {
 
 func TestExplainEAIsEmailedToTheRecipient(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EADepartmentAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEADepartmentAdmin), billingtest.EAAccount)
 
 	exp, err := c.Explain(context.Background(), billing.Month(2026, time.September))
 
@@ -125,7 +125,7 @@ func TestExplainEAIsEmailedToTheRecipient(t *testing.T) {
 
 func TestExplainPeriodBeforeTheSubscription(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 
 	exp, err := c.Explain(context.Background(), billing.Month(2020, time.January))
 
@@ -135,7 +135,7 @@ func TestExplainPeriodBeforeTheSubscription(t *testing.T) {
 
 func TestExplainRejectsAnInvalidPeriod(t *testing.T) {
 	srv := newServer(t)
-	c := usClient(t, srv, billingtest.MCAProfileReader)
+	c := usClient(t, srv, billingtest.PrincipalMCAProfileReader)
 
 	_, err := c.Explain(context.Background(), billing.Period{})
 

@@ -18,7 +18,7 @@ import (
 
 func TestProfileListMatchesTheWorldExactly(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
 
 	got := collect(t, c, nil)
 	want := worldInvoices(srv, func(i billingtest.Invoice) bool { return i.Profile == billingtest.MCAProfileUS })
@@ -69,7 +69,7 @@ func TestProfileListMatchesTheWorldExactly(t *testing.T) {
 
 func TestListSendsThePeriodWithoutDollarAndFiltersByIt(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAProfileReader), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAProfileReader), billingtest.MCAAccount, billingtest.MCAProfileUS)
 
 	got := collect(t, c, &invoice.ListOptions{Period: billing.Month(2026, time.October)})
 
@@ -90,7 +90,7 @@ func TestListSendsThePeriodWithoutDollarAndFiltersByIt(t *testing.T) {
 
 func TestListFollowsNextLinkAcrossPages(t *testing.T) {
 	srv := newServer(t, billingtest.WithPageSize(4))
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 
 	got := collect(t, c, nil)
 
@@ -106,7 +106,7 @@ func TestListFollowsNextLinkAcrossPages(t *testing.T) {
 
 func TestListStopsFetchingWhenTheCallerBreaks(t *testing.T) {
 	srv := newServer(t, billingtest.WithPageSize(2))
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 
 	n := 0
 	for _, err := range c.List(context.Background(), nil) {
@@ -128,7 +128,7 @@ func TestListStopsFetchingWhenTheCallerBreaks(t *testing.T) {
 
 func TestListCopiesItsOptions(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
 	opts := &invoice.ListOptions{Period: billing.Month(2026, time.October)}
 	seq := c.List(context.Background(), opts)
 	opts.Period = billing.Period{} // changed after List: must not matter
@@ -143,7 +143,7 @@ func TestListCopiesItsOptions(t *testing.T) {
 
 func TestMOSPSubscriptionInvoicesCarryTheirSubscription(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 
 	got := collect(t, c, nil)
 
@@ -170,23 +170,23 @@ func TestGetReturnsOneInvoicePerShape(t *testing.T) {
 		client    func(*billing.Client) *invoice.Client
 		invoice   func(billingtest.Invoice) bool
 	}{
-		{"MOSP subscription", billingtest.MOSPAccountAdmin,
+		{"MOSP subscription", billingtest.PrincipalMOSPAccountAdmin,
 			func(bc *billing.Client) *invoice.Client {
 				return invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo)
 			},
 			func(i billingtest.Invoice) bool { return i.Agreement == billingtest.AgreementMOSP }},
-		{"MOSP account", billingtest.MOSPAccountAdmin,
+		{"MOSP account", billingtest.PrincipalMOSPAccountAdmin,
 			func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.MOSPAccount) },
 			func(i billingtest.Invoice) bool { return i.Agreement == billingtest.AgreementMOSP }},
-		{"MCA profile", billingtest.MCAProfileReader,
+		{"MCA profile", billingtest.PrincipalMCAProfileReader,
 			func(bc *billing.Client) *invoice.Client {
 				return invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 			},
 			func(i billingtest.Invoice) bool { return i.Profile == billingtest.MCAProfileUS }},
-		{"MCA account", billingtest.MCAAccountOwner,
+		{"MCA account", billingtest.PrincipalMCAAccountOwner,
 			func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.MCAAccount) },
 			func(i billingtest.Invoice) bool { return i.Profile == billingtest.MCAProfileEU }},
-		{"EA account", billingtest.EAEnterpriseReader,
+		{"EA account", billingtest.PrincipalEAEnterpriseReader,
 			func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) },
 			func(i billingtest.Invoice) bool { return i.Agreement == billingtest.AgreementEA }},
 	}
@@ -206,7 +206,7 @@ func TestGetReturnsOneInvoicePerShape(t *testing.T) {
 
 func TestProfileGetRefusesAnotherProfilesInvoice(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAAccountOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAAccountOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
 	eu := worldInvoices(srv, func(i billingtest.Invoice) bool { return i.Profile == billingtest.MCAProfileEU })[0]
 
 	_, err := c.Get(context.Background(), eu.Name)
@@ -216,7 +216,7 @@ func TestProfileGetRefusesAnotherProfilesInvoice(t *testing.T) {
 
 func TestGetUnknownInvoiceIsNotFound(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.MCAAccountOwner), billingtest.MCAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalMCAAccountOwner), billingtest.MCAAccount)
 
 	_, err := c.Get(context.Background(), "G999999999")
 
@@ -227,7 +227,7 @@ func TestGetUnknownInvoiceIsNotFound(t *testing.T) {
 
 func TestInvalidNamesAreRejectedBeforeAnyRequest(t *testing.T) {
 	srv := newServer(t)
-	bc := newBilling(t, srv, billingtest.MCAAccountOwner)
+	bc := newBilling(t, srv, billingtest.PrincipalMCAAccountOwner)
 	ctx := context.Background()
 
 	_, err := invoice.NewAccountClient(bc, billingtest.MCAAccount).Get(ctx, "../../billingProfiles")
@@ -249,7 +249,7 @@ func TestInvalidNamesAreRejectedBeforeAnyRequest(t *testing.T) {
 
 func TestNewClientRoutesSubscriptionScopesToTheMOSPRoute(t *testing.T) {
 	srv := newServer(t)
-	bc := newBilling(t, srv, billingtest.MOSPAccountAdmin)
+	bc := newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	scope, err := billing.ParseScope("/subscriptions/" + billingtest.SubscriptionPayAsYouGo)
 	require.NoError(t, err)
 
@@ -263,7 +263,7 @@ func TestNewClientRoutesSubscriptionScopesToTheMOSPRoute(t *testing.T) {
 
 func TestReaderCanListAndDownload(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAProfileReader), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAProfileReader), billingtest.MCAAccount, billingtest.MCAProfileUS)
 
 	invs := collect(t, c, &invoice.ListOptions{Period: billing.LastMonthsAt(srv.Now(), 2)})
 	require.NotEmpty(t, invs)
@@ -275,7 +275,7 @@ func TestReaderCanListAndDownload(t *testing.T) {
 
 func TestNoRoleGetsPermissionErrorNamingTheRolesThatWouldAllowIt(t *testing.T) {
 	srv := newServer(t)
-	bc := newBilling(t, srv, billingtest.NoRole)
+	bc := newBilling(t, srv, billingtest.PrincipalNoRole)
 	ctx := context.Background()
 
 	var listErr error
@@ -300,7 +300,7 @@ func TestNoRoleGetsPermissionErrorNamingTheRolesThatWouldAllowIt(t *testing.T) {
 
 func TestSectionOwnerCannotListProfileInvoices(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAInvoiceSectionOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAInvoiceSectionOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
 
 	for _, err := range c.List(context.Background(), nil) {
 		var perr *roles.PermissionError
@@ -311,7 +311,7 @@ func TestSectionOwnerCannotListProfileInvoices(t *testing.T) {
 
 func TestThrottledListSucceedsAfterRetry(t *testing.T) {
 	srv := newServer(t, billingtest.WithFaults(billingtest.Throttle(0).Method("GET").Path("/invoices").Times(2)))
-	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.MCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
+	c := invoice.NewProfileClient(newBilling(t, srv, billingtest.PrincipalMCAProfileOwner), billingtest.MCAAccount, billingtest.MCAProfileUS)
 
 	got := collect(t, c, nil)
 
@@ -321,7 +321,7 @@ func TestThrottledListSucceedsAfterRetry(t *testing.T) {
 
 func TestThrottledDownloadOperationSucceedsAfterRetry(t *testing.T) {
 	srv := newServer(t, billingtest.WithFaults(billingtest.Throttle(0, billingtest.HeaderRetryAfter).Method("POST").Path("/download")))
-	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.MOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
+	c := invoice.NewSubscriptionClient(newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin), billingtest.SubscriptionPayAsYouGo)
 	var buf strings.Builder
 
 	_, err := c.Download(context.Background(), invoice.Invoice{Name: "E000000005"}, invoice.KindInvoice, &buf)
@@ -333,7 +333,7 @@ func TestThrottledDownloadOperationSucceedsAfterRetry(t *testing.T) {
 
 func TestPersistentThrottlingIsATypedError(t *testing.T) {
 	srv := newServer(t, billingtest.WithFaults(billingtest.Throttle(7).Path("/invoices").Always()))
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.MCAAccountOwner), billingtest.MCAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalMCAAccountOwner), billingtest.MCAAccount)
 
 	_, err := c.Get(context.Background(), "G000000001")
 

@@ -19,7 +19,7 @@ import (
 // both pay-as-you-go invoices whose billing periods (the 3rd to the 2nd) touch it.
 func TestListPeriodOverlaps(t *testing.T) {
 	srv := newServer(t)
-	bc := newBilling(t, srv, billingtest.MOSPAccountAdmin)
+	bc := newBilling(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	month := bc.LastMonths(2)
 	month.End = month.Start.AddMonths(1).AddDays(-1) // the calendar month before last
 	got := collect(t, invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo), &invoice.ListOptions{Period: month})
@@ -32,7 +32,7 @@ func TestListPeriodOverlaps(t *testing.T) {
 	assert.True(t, got[1].Period.End.After(month.End))
 
 	// A calendar-month profile: exactly that month's invoice (and a credit note for it, if any).
-	mca := newBilling(t, srv, billingtest.MCAProfileReader)
+	mca := newBilling(t, srv, billingtest.PrincipalMCAProfileReader)
 	for _, inv := range collect(t, invoice.NewProfileClient(mca, billingtest.MCAAccount, billingtest.MCAProfileUS), &invoice.ListOptions{Period: month}) {
 		assert.Equal(t, month, inv.Period)
 	}
@@ -41,7 +41,7 @@ func TestListPeriodOverlaps(t *testing.T) {
 // A period that starts after today fails the same way for invoices and for usage.
 func TestFuturePeriodIsTheSameErrorForInvoicesAndUsage(t *testing.T) {
 	srv := newServer(t)
-	bc := newBilling(t, srv, billingtest.MCAProfileOwner)
+	bc := newBilling(t, srv, billingtest.PrincipalMCAProfileOwner)
 	next := billing.MonthOf(bc.Today().AddMonths(1))
 
 	var invErr error
@@ -78,11 +78,11 @@ func TestChargedAndTheAmountFields(t *testing.T) {
 		p billingtest.Principal
 		c func(*billing.Client) *invoice.Client
 	}{
-		{billingtest.MCAProfileReader, func(bc *billing.Client) *invoice.Client {
+		{billingtest.PrincipalMCAProfileReader, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 		}},
-		{billingtest.EAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) }},
-		{billingtest.MOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
+		{billingtest.PrincipalEAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) }},
+		{billingtest.PrincipalMOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
 			return invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo)
 		}},
 	} {
@@ -129,9 +129,9 @@ func TestSubscriptionBilledElsewhere(t *testing.T) {
 		agreement billing.Agreement
 		scope     string
 	}{
-		{billingtest.MCAProfileOwner, billingtest.SubscriptionMCAWeb, billing.AgreementMCA,
+		{billingtest.PrincipalMCAProfileOwner, billingtest.SubscriptionMCAWeb, billing.AgreementMCA,
 			"/providers/Microsoft.Billing/billingAccounts/" + billingtest.MCAAccount + "/billingProfiles/" + billingtest.MCAProfileUS},
-		{billingtest.EAEnterpriseAdmin, billingtest.SubscriptionEAEngProd, billing.AgreementEA,
+		{billingtest.PrincipalEAEnterpriseAdmin, billingtest.SubscriptionEAEngProd, billing.AgreementEA,
 			"/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount},
 	} {
 		bc := newBilling(t, srv, tc.p)
@@ -174,7 +174,7 @@ func TestPackageDocExampleOnAnyDate(t *testing.T) {
 	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
 	for _, ahead := range []int{0, 5, 11} {
 		srv := newServer(t, billingtest.WithNow(noon.AddDate(0, ahead, 0)))
-		bc := newBilling(t, srv, billingtest.MCAProfileOwner)
+		bc := newBilling(t, srv, billingtest.PrincipalMCAProfileOwner)
 		ctx := context.Background()
 		c := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 		dir := t.TempDir()
@@ -200,7 +200,7 @@ func TestPackageDocExampleOnAnyDate(t *testing.T) {
 	}
 
 	srv := newServer(t) // today's date
-	bc := newBilling(t, srv, billingtest.MCAProfileOwner)
+	bc := newBilling(t, srv, billingtest.PrincipalMCAProfileOwner)
 	assert.Equal(t, billing.LastMonths(6), bc.LastMonths(6))
 	last := collect(t, invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS), &invoice.ListOptions{Period: billing.LastMonths(1)})
 	assert.NotEmpty(t, last, "last month's invoice is listed")

@@ -20,7 +20,7 @@ import (
 // DownloadAll finds it complete.
 func TestEATransactionsAreACSV(t *testing.T) {
 	srv := newServer(t)
-	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.EAEnterpriseAdmin), billingtest.EAAccount)
+	c := invoice.NewAccountClient(newBilling(t, srv, billingtest.PrincipalEAEnterpriseAdmin), billingtest.EAAccount)
 	invs := collect(t, c, &invoice.ListOptions{Period: billing.LastMonthsAt(srv.Now(), 2)})
 	require.NotEmpty(t, invs)
 	inv := invs[0]

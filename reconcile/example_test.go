@@ -20,7 +20,7 @@ func ExampleClient_Invoice() {
 		return
 	}
 	defer srv.Close()
-	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileReader), srv.ClientOptions())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -60,7 +60,7 @@ func ExampleClient_Invoices() {
 		return
 	}
 	defer srv.Close()
-	bc, err := billing.NewClient(srv.Credential(billingtest.EAEnterpriseAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalEAEnterpriseAdmin), srv.ClientOptions())
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -51,9 +51,9 @@ func TestEveryInvoiceReconciles(t *testing.T) {
 			p billingtest.Principal
 			c func(bc *billing.Client) *invoice.Client
 		}{
-			{billingtest.MCAAccountOwner, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.MCAAccount) }},
-			{billingtest.EAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) }},
-			{billingtest.MOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
+			{billingtest.PrincipalMCAAccountOwner, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.MCAAccount) }},
+			{billingtest.PrincipalEAEnterpriseAdmin, func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) }},
+			{billingtest.PrincipalMOSPAccountAdmin, func(bc *billing.Client) *invoice.Client {
 				return invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo)
 			}},
 		}
@@ -85,7 +85,7 @@ func TestEveryInvoiceReconciles(t *testing.T) {
 
 func TestFaultsShowExactlyAsUnexplained(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	bc := client(t, srv, billingtest.MCAProfileOwner)
+	bc := client(t, srv, billingtest.PrincipalMCAProfileOwner)
 	invs := list(t, invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS), bc.LastMonths(3))
 	inv := invs[len(invs)-1]
 	rc := reconcile.NewClient(bc)
@@ -122,7 +122,7 @@ func TestFaultsShowExactlyAsUnexplained(t *testing.T) {
 
 func TestInvoicesStopsWithTheContextAndReportsFailures(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	bc := client(t, srv, billingtest.MOSPAccountAdmin)
+	bc := client(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	invs := list(t, invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo), bc.LastMonths(6))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -130,7 +130,7 @@ func TestInvoicesStopsWithTheContextAndReportsFailures(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 
 	// A principal without access to usage: every invoice fails with a typed error naming it.
-	nobody := client(t, srv, billingtest.NoRole)
+	nobody := client(t, srv, billingtest.PrincipalNoRole)
 	_, err = reconcile.NewClient(nobody).Invoices(context.Background(), invs[:2], &reconcile.Options{Concurrency: 1})
 	var ie *reconcile.InvoiceError
 	require.True(t, errors.As(err, &ie), "%v", err)
@@ -161,7 +161,7 @@ func TestInvoicesBoundsConcurrency(t *testing.T) {
 	opts := srv.ClientOptions()
 	ct := &countingTransport{next: srv.HTTPClient()}
 	opts.Transport = ct
-	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), opts)
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileReader), opts)
 	require.NoError(t, err)
 	invs := list(t, invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS), bc.LastMonths(8))
 	ct.max.Store(0)
@@ -174,7 +174,7 @@ func TestInvoicesBoundsConcurrency(t *testing.T) {
 // Rows the usage request returns that another billing period bills are reported, not counted.
 func TestUsageOfAnotherBillingPeriodIsNotOnTheInvoice(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	bc := client(t, srv, billingtest.MOSPAccountAdmin)
+	bc := client(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	invs := list(t, invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo), bc.LastMonths(3))
 	inv := invs[0]
 	wider := inv

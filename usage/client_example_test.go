@@ -27,7 +27,7 @@ func exampleClient(p billingtest.Principal, opts ...billingtest.Option) (*usage.
 
 // Sum an EA enrollment's cost for one billing period, streamed record by record.
 func ExampleClient_Records() {
-	c, srv := exampleClient(billingtest.EAEnterpriseAdmin)
+	c, srv := exampleClient(billingtest.PrincipalEAEnterpriseAdmin)
 	defer srv.Close()
 	ctx := context.Background()
 
@@ -50,7 +50,7 @@ func ExampleClient_Records() {
 // Inspect a report's manifest before reading it: here the emulator splits it into blobs of at
 // most 32 KiB, each with its own header row; Records reads them as one stream.
 func ExampleClient_Report() {
-	c, srv := exampleClient(billingtest.MCAProfileOwner, billingtest.WithUsageBlobSize(32<<10))
+	c, srv := exampleClient(billingtest.PrincipalMCAProfileOwner, billingtest.WithUsageBlobSize(32<<10))
 	defer srv.Close()
 	ctx := context.Background()
 
@@ -79,7 +79,7 @@ func ExampleClient_Report() {
 // Save a pay-as-you-go subscription's usage as CSV: it comes from the Consumption API as JSON
 // and is written in the pay-as-you-go "usage only" layout.
 func ExampleClient_SaveCSV() {
-	c, srv := exampleClient(billingtest.MOSPAccountAdmin)
+	c, srv := exampleClient(billingtest.PrincipalMOSPAccountAdmin)
 	defer srv.Close()
 	ctx := context.Background()
 
@@ -115,7 +115,7 @@ func ExampleClient_SaveCSV() {
 // skips the files already there.
 func ExampleClient_FanOut() {
 	limits := billingtest.PublishedCostDetailsLimits().Scaled(0.001)
-	c, srv := exampleClient(billingtest.EAEnterpriseAdmin, billingtest.WithEASubscriptions(25),
+	c, srv := exampleClient(billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithEASubscriptions(25),
 		billingtest.WithCostDetailsRateLimits(limits))
 	defer srv.Close()
 	ctx := context.Background()

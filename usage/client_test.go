@@ -72,12 +72,12 @@ func requireTotals(t testing.TB, want map[string]string, got map[string]billing.
 	}
 }
 
-func period(srvp billingtest.Period) billing.Period {
+func period(srvp billingtest.DayRange) billing.Period {
 	return billing.Period{Start: billing.DateOf(srvp.Start), End: billing.DateOf(srvp.End)}
 }
 
-func srvPeriod(p billing.Period) billingtest.Period {
-	return billingtest.Period{Start: p.Start.Time(), End: p.End.Time()}
+func srvPeriod(p billing.Period) billingtest.DayRange {
+	return billingtest.DayRange{Start: p.Start.Time(), End: p.End.Time()}
 }
 
 func countRequests(srv *billingtest.Server, method, pathPart string) int {
@@ -92,7 +92,7 @@ func countRequests(srv *billingtest.Server, method, pathPart string) int {
 
 func TestEAOpenMonthMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	sums, n := collect(t, c.Records(context.Background(), scope(t, eaAccountID), nil))
 
@@ -102,7 +102,7 @@ func TestEAOpenMonthMatchesGroundTruth(t *testing.T) {
 
 func TestEABillingPeriodMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	sums, _ := collect(t, c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610"}))
 
@@ -111,7 +111,7 @@ func TestEABillingPeriodMatchesGroundTruth(t *testing.T) {
 
 func TestEADepartmentAmortizedMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	dept := eaAccountID + "/departments/" + billingtest.EADepartmentEngineering
 	p := billing.Period{Start: billing.NewDate(2026, time.October, 10), End: billing.NewDate(2026, time.November, 15)}
 
@@ -124,7 +124,7 @@ func TestEADepartmentAmortizedMatchesGroundTruth(t *testing.T) {
 
 func TestEASubscriptionAgreementFromBillingProperty(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionEAFinance
 	p := billing.Month(2026, time.September)
 
@@ -136,7 +136,7 @@ func TestEASubscriptionAgreementFromBillingProperty(t *testing.T) {
 
 func TestMCAOpenMonthAtProfile(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	rep, err := c.Report(context.Background(), scope(t, mcaProfile), nil)
 	require.NoError(t, err)
@@ -153,7 +153,7 @@ func TestMCAOpenMonthAtProfile(t *testing.T) {
 
 func TestMCABilledInvoiceMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	invoices := srv.UsageInvoices(billingtest.MCAProfileUS)
 	inv := invoices[len(invoices)-2]
 
@@ -172,7 +172,7 @@ func TestMCABilledInvoiceMatchesGroundTruth(t *testing.T) {
 
 func TestMCAAmortizedInvoiceSection(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAInvoiceSectionOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAInvoiceSectionOwner)
 	sect := mcaProfile + "/invoiceSections/" + billingtest.MCASectionEngineering
 	p := billing.Month(2026, time.October)
 
@@ -183,7 +183,7 @@ func TestMCAAmortizedInvoiceSection(t *testing.T) {
 
 func TestMultiBlobReportStreamsAsOne(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(6))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	p := billing.Month(2026, time.October)
 
 	rep, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{Period: p})
@@ -205,7 +205,7 @@ func TestMultiBlobReportStreamsAsOne(t *testing.T) {
 
 func TestSaveCSVConcatenatesBlobsUnderOneHeader(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	p := billing.Month(2026, time.October)
 	path := filepath.Join(t.TempDir(), "usage.csv")
 
@@ -230,7 +230,7 @@ func TestSaveCSVLeavesNoFileOnFailure(t *testing.T) {
 		billingtest.WithFaults(billingtest.ServerError(http.StatusInternalServerError).OnBlob().Nth(2)))
 	opts := srv.ClientOptions()
 	opts.Download.MaxRetries = -1
-	bc, err := billing.NewClient(srv.Credential(billingtest.EAEnterpriseAdmin), opts)
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalEAEnterpriseAdmin), opts)
 	require.NoError(t, err)
 	c := usage.NewClient(bc)
 	dir := t.TempDir()
@@ -247,7 +247,7 @@ func TestSaveCSVLeavesNoFileOnFailure(t *testing.T) {
 
 func TestNoDataFoundIsEmptyNotAnError(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	// The marketing subscription is 9 months old: nothing in its section 11 months ago.
 	sect := mcaProfile + "/invoiceSections/" + billingtest.MCASectionMarketing
 	p := billing.MonthOf(billing.DateOf(srv.Now()).AddMonths(-11))
@@ -269,7 +269,7 @@ func TestNoDataFoundIsEmptyNotAnError(t *testing.T) {
 func TestNoContentIsEmptyNotAnError(t *testing.T) {
 	for _, mode := range []billingtest.UsageNoData{billingtest.NoDataNoContent, billingtest.NoDataNoContentOnPoll} {
 		srv := billingtest.NewServer(t, billingtest.WithUsageNoData(mode))
-		c := newClient(t, srv, billingtest.MCAProfileOwner)
+		c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 		sect := mcaProfile + "/invoiceSections/" + billingtest.MCASectionMarketing
 		p := billing.MonthOf(billing.DateOf(srv.Now()).AddMonths(-11))
 
@@ -285,7 +285,7 @@ func TestNoContentIsEmptyNotAnError(t *testing.T) {
 func TestExpiredLinkIsRefreshedByRequestingTheReportAgain(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10),
 		billingtest.WithFaults(billingtest.ExpireSAS().Nth(2)))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	p := billing.Month(2026, time.October)
 
 	sums, n := collect(t, c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{Period: p}))
@@ -297,7 +297,7 @@ func TestExpiredLinkIsRefreshedByRequestingTheReportAgain(t *testing.T) {
 
 func TestReportPastValidTillIsRequestedAgain(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageLinkTTL(10*time.Minute))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 
 	rep, err := c.Report(context.Background(), scope(t, mcaProfile), &usage.Options{Period: billing.Month(2026, time.October)})
 	require.NoError(t, err)
@@ -314,7 +314,7 @@ func TestReportPastValidTillIsRequestedAgain(t *testing.T) {
 func TestCostManagementThrottleHeaderIsHonoured(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithFaults(
 		billingtest.Throttle(1, billingtest.HeaderCostManagementQPURetryAfter).Path("generateCostDetailsReport")))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	start := time.Now()
 	sums, _ := collect(t, c.Records(context.Background(), scope(t, eaAccountID), nil))
@@ -328,7 +328,7 @@ func TestCostManagementThrottleHeaderIsHonoured(t *testing.T) {
 func TestThrottledBeyondRetriesIsThrottledError(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithFaults(
 		billingtest.Throttle(30, billingtest.HeaderCostManagementTenantRetryAfter).Path("generateCostDetailsReport").Always()))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin) // MaxRetryDelay 5s < 30s: no retry
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin) // MaxRetryDelay 5s < 30s: no retry
 
 	_, err := c.Report(context.Background(), scope(t, eaAccountID), nil)
 
@@ -341,7 +341,7 @@ func TestThrottledBeyondRetriesIsThrottledError(t *testing.T) {
 func TestViewChargesPolicyDenialNamesThePolicy(t *testing.T) {
 	t.Run("account owner, AO view charges off (default)", func(t *testing.T) {
 		srv := billingtest.NewServer(t)
-		c := newClient(t, srv, billingtest.EAAccountOwner)
+		c := newClient(t, srv, billingtest.PrincipalEAAccountOwner)
 		ea := eaAccountID + "/enrollmentAccounts/" + billingtest.EAEnrollmentAccountEngineering
 
 		_, err := c.Report(context.Background(), scope(t, ea), nil)
@@ -355,7 +355,7 @@ func TestViewChargesPolicyDenialNamesThePolicy(t *testing.T) {
 	})
 	t.Run("department admin, DA view charges off", func(t *testing.T) {
 		srv := billingtest.NewServer(t, billingtest.WithPolicy(billingtest.EAPolicy{DepartmentAdminViewCharges: billingtest.PolicyDisabled}))
-		c := newClient(t, srv, billingtest.EADepartmentAdmin)
+		c := newClient(t, srv, billingtest.PrincipalEADepartmentAdmin)
 		dept := eaAccountID + "/departments/" + billingtest.EADepartmentEngineering
 
 		var err error
@@ -369,7 +369,7 @@ func TestViewChargesPolicyDenialNamesThePolicy(t *testing.T) {
 	})
 	t.Run("department admin, DA view charges on", func(t *testing.T) {
 		srv := billingtest.NewServer(t)
-		c := newClient(t, srv, billingtest.EADepartmentAdmin)
+		c := newClient(t, srv, billingtest.PrincipalEADepartmentAdmin)
 		dept := eaAccountID + "/departments/" + billingtest.EADepartmentEngineering
 
 		sums, _ := collect(t, c.Records(context.Background(), scope(t, dept), nil))
@@ -380,7 +380,7 @@ func TestViewChargesPolicyDenialNamesThePolicy(t *testing.T) {
 
 func TestFailedReportIsReportError(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageReportFailures(1))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	_, err := c.Report(context.Background(), scope(t, eaAccountID), nil)
 
@@ -396,7 +396,7 @@ func TestFailedReportIsReportError(t *testing.T) {
 
 func TestPayAsYouGoThroughConsumptionPages(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(9))
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 	p := billing.Period{Start: billing.NewDate(2026, time.August, 20), End: billing.NewDate(2026, time.October, 31)}
 
@@ -419,7 +419,7 @@ func TestPayAsYouGoThroughConsumptionPages(t *testing.T) {
 
 func TestPayAsYouGoTags(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 
 	for rec, err := range c.Records(context.Background(), scope(t, sub), &usage.Options{Agreement: billing.AgreementMOSP}) {
@@ -434,7 +434,7 @@ func TestPayAsYouGoTags(t *testing.T) {
 
 func TestPayAsYouGoNoContentIsEmpty(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionNew // created 12 days ago
 
 	_, n := collect(t, c.Records(context.Background(), scope(t, sub), &usage.Options{Period: billing.Month(2026, time.September)}))
@@ -444,7 +444,7 @@ func TestPayAsYouGoNoContentIsEmpty(t *testing.T) {
 
 func TestPayAsYouGoSaveCSV(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(25))
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 	p := billing.Month(2026, time.October)
 	path := filepath.Join(t.TempDir(), "payg.csv")
@@ -466,7 +466,7 @@ func TestPayAsYouGoSaveCSV(t *testing.T) {
 
 func TestValidationBeforeAnyRequest(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	today := billing.DateOf(srv.Now())
 	cases := []struct {
 		name  string
@@ -509,7 +509,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 
 func TestReportRefusesMoreThanAMonth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	p := billing.Period{Start: billing.NewDate(2026, time.September, 1), End: billing.NewDate(2026, time.October, 31)}
 
 	_, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{Period: p})
@@ -521,7 +521,7 @@ func TestReportRefusesMoreThanAMonth(t *testing.T) {
 
 func TestRecordsStopsWhenTheCallerBreaks(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	rep, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610"})
 	require.NoError(t, err)
@@ -542,7 +542,7 @@ func TestRecordsStopsWhenTheCallerBreaks(t *testing.T) {
 
 func TestCancelledContextStopsPolling(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithLRODelay(30, 1))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 
@@ -554,7 +554,7 @@ func TestCancelledContextStopsPolling(t *testing.T) {
 func TestReportIsSafeForConcurrentReads(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10),
 		billingtest.WithFaults(billingtest.ExpireSAS().Nth(3), billingtest.ExpireSAS().Nth(7)))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	p := billing.Month(2026, time.October)
 	rep, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{Period: p})
 	require.NoError(t, err)
@@ -586,7 +586,7 @@ func TestReportIsSafeForConcurrentReads(t *testing.T) {
 
 func TestReportEchoesTheRequest(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 
 	rep, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610", Metric: usage.AmortizedCost})
 	require.NoError(t, err)
@@ -602,13 +602,13 @@ func TestReportEchoesTheRequest(t *testing.T) {
 
 func TestPayAsYouGoOpenBillingPeriod(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 	// Without a period the service reports the open billing period, which for pay-as-you-go
 	// starts on the subscription's creation day of the month.
 	created := srv.World().Subscription(billingtest.SubscriptionPayAsYouGo).Created
 	now := srv.Now()
-	open := billingtest.Period{Start: time.Date(now.Year(), now.Month(), created.Day(), 0, 0, 0, 0, time.UTC), End: now}
+	open := billingtest.DayRange{Start: time.Date(now.Year(), now.Month(), created.Day(), 0, 0, 0, 0, time.UTC), End: now}
 	require.False(t, open.Start.After(now), "the seeded subscription's billing day is before the world clock's day")
 
 	sums, n := collect(t, c.Records(context.Background(), scope(t, sub), nil))
@@ -624,16 +624,16 @@ func TestEveryScopeKindMatchesGroundTruth(t *testing.T) {
 		principal billingtest.Principal
 		scope     string
 	}{
-		{billingtest.EAEnterpriseReader, eaAccountID},
-		{billingtest.EAEnterpriseAdmin, eaAccountID + "/departments/" + billingtest.EADepartmentFinance},
-		{billingtest.EAEnterpriseAdmin, eaAccountID + "/enrollmentAccounts/" + billingtest.EAEnrollmentAccountEngineering},
-		{billingtest.EAEnterpriseAdmin, "/providers/Microsoft.Billing/departments/" + billingtest.EADepartmentEngineering},
-		{billingtest.EAEnterpriseAdmin, "/subscriptions/" + billingtest.SubscriptionEAEngDevTest},
-		{billingtest.MCAAccountOwner, mcaAccount},
-		{billingtest.MCAProfileReader, mcaProfile},
-		{billingtest.MCAAccountOwner, mcaAccount + "/billingProfiles/" + billingtest.MCAProfileEU + "/invoiceSections/" + billingtest.MCASectionEurope},
-		{billingtest.MCAAccountOwner, "/subscriptions/" + billingtest.SubscriptionMCAEurope},
-		{billingtest.MOSPAccountAdmin, "/subscriptions/" + billingtest.SubscriptionCredit},
+		{billingtest.PrincipalEAEnterpriseReader, eaAccountID},
+		{billingtest.PrincipalEAEnterpriseAdmin, eaAccountID + "/departments/" + billingtest.EADepartmentFinance},
+		{billingtest.PrincipalEAEnterpriseAdmin, eaAccountID + "/enrollmentAccounts/" + billingtest.EAEnrollmentAccountEngineering},
+		{billingtest.PrincipalEAEnterpriseAdmin, "/providers/Microsoft.Billing/departments/" + billingtest.EADepartmentEngineering},
+		{billingtest.PrincipalEAEnterpriseAdmin, "/subscriptions/" + billingtest.SubscriptionEAEngDevTest},
+		{billingtest.PrincipalMCAAccountOwner, mcaAccount},
+		{billingtest.PrincipalMCAProfileReader, mcaProfile},
+		{billingtest.PrincipalMCAAccountOwner, mcaAccount + "/billingProfiles/" + billingtest.MCAProfileEU + "/invoiceSections/" + billingtest.MCASectionEurope},
+		{billingtest.PrincipalMCAAccountOwner, "/subscriptions/" + billingtest.SubscriptionMCAEurope},
+		{billingtest.PrincipalMOSPAccountAdmin, "/subscriptions/" + billingtest.SubscriptionCredit},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.principal)+" "+tc.scope, func(t *testing.T) {
@@ -652,7 +652,7 @@ func TestEveryScopeKindMatchesGroundTruth(t *testing.T) {
 func TestPayAsYouGoPageCutMidBodyIsRequestedAgain(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(50),
 		billingtest.WithFaults(billingtest.ResetAfterBytes(20_000).OnARM().Path("usageDetails").Nth(2)))
-	c := newClient(t, srv, billingtest.MOSPAccountAdmin)
+	c := newClient(t, srv, billingtest.PrincipalMOSPAccountAdmin)
 	sub := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 	p := billing.Period{Start: billing.NewDate(2026, time.October, 1), End: billing.NewDate(2026, time.October, 31)}
 
@@ -672,7 +672,7 @@ func TestPayAsYouGoPageCutMidBodyIsRequestedAgain(t *testing.T) {
 // there, and reports local trouble as a *billing.FileError naming the final path.
 func TestSaveCSVFolderHandling(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10))
-	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	c := newClient(t, srv, billingtest.PrincipalMCAProfileOwner)
 	opts := &usage.Options{Period: billing.Month(2026, time.October)}
 	dir := filepath.Join(t.TempDir(), "a", "b")
 	path := filepath.Join(dir, "usage.csv")

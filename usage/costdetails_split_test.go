@@ -24,7 +24,7 @@ var splitMonth = billing.Month(2026, time.October)
 func monthBytes(t *testing.T) int64 {
 	t.Helper()
 	srv := billingtest.NewServer(t)
-	rep, err := newClient(t, srv, billingtest.EAEnterpriseAdmin).Report(context.Background(), scope(t, eaAccountID), &usage.Options{Period: splitMonth})
+	rep, err := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin).Report(context.Background(), scope(t, eaAccountID), &usage.Options{Period: splitMonth})
 	require.NoError(t, err)
 	require.Greater(t, rep.Manifest.ByteCount, int64(0))
 	return rep.Manifest.ByteCount
@@ -32,7 +32,7 @@ func monthBytes(t *testing.T) int64 {
 
 func truthOf(t *testing.T, srv *billingtest.Server, scopeID string, p billing.Period) (int, billing.Decimal) {
 	t.Helper()
-	tp := billingtest.Period{Start: p.Start.Time(), End: p.End.Time()}
+	tp := billingtest.DayRange{Start: p.Start.Time(), End: p.End.Time()}
 	tot := srv.UsageTotal(scopeID, tp, "ActualCost")
 	require.Len(t, tot, 1)
 	var want billing.Decimal
@@ -58,7 +58,7 @@ func posts(srv *billingtest.Server) int {
 func TestRecordsSplitsATooLargeReportByDate(t *testing.T) {
 	size := monthBytes(t)
 	srv := billingtest.NewServer(t, billingtest.WithUsageReportLimit(size/3), billingtest.WithUsageBlobSize(16<<10))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	wantRows, wantCost := truthOf(t, srv, eaAccountID, splitMonth)
 
 	var rows int
@@ -81,7 +81,7 @@ func TestRecordsSplitsATooLargeReportByDate(t *testing.T) {
 func TestSaveCSVStitchesTheSplitParts(t *testing.T) {
 	size := monthBytes(t)
 	srv := billingtest.NewServer(t, billingtest.WithUsageReportLimit(size/5))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	wantRows, wantCost := truthOf(t, srv, eaAccountID, splitMonth)
 	path := filepath.Join(t.TempDir(), "month.csv")
 
@@ -108,7 +108,7 @@ func TestSaveCSVStitchesTheSplitParts(t *testing.T) {
 
 func TestTooLargeWhereNoSplitHelps(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageReportLimit(2000)) // smaller than one day
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	ctx := context.Background()
 	sc := scope(t, eaAccountID)
 
@@ -157,12 +157,12 @@ func TestOpenMonthSplitsToItsDays(t *testing.T) {
 	if open.End.Sub(open.Start) < 48*time.Hour {
 		t.Skip("the open month has fewer than three days")
 	}
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	rep, err := c.Report(context.Background(), scope(t, eaAccountID), nil)
 	require.NoError(t, err)
 
 	srv2 := billingtest.NewServer(t, billingtest.WithUsageReportLimit(rep.Manifest.ByteCount/2))
-	c2 := newClient(t, srv2, billingtest.EAEnterpriseAdmin)
+	c2 := newClient(t, srv2, billingtest.PrincipalEAEnterpriseAdmin)
 	p := billing.Period{Start: billing.DateOf(open.Start), End: billing.DateOf(open.End)}
 	wantRows, wantCost := truthOf(t, srv2, eaAccountID, p)
 	var rows int
@@ -183,7 +183,7 @@ func TestTooLargeAnswerCutMidway(t *testing.T) {
 	size := monthBytes(t)
 	srv := billingtest.NewServer(t, billingtest.WithUsageReportLimit(size/3),
 		billingtest.WithFaults(billingtest.ResetAfterBytes(20).OnARM().Method(http.MethodPost).Path("/generateCostDetailsReport").Times(2)))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	wantRows, wantCost := truthOf(t, srv, eaAccountID, splitMonth)
 	var rows int
 	var cost billing.Decimal

@@ -45,7 +45,7 @@ var (
 // as billing.ErrInvalidDecimal, where there is one).
 type ParseError struct {
 	File   string // ReaderOptions.File; empty if not set
-	Line   int    // 1-based line where the row starts; 0 from ParseDate and the like
+	Line   int    // 1-based line where the row starts; 0 from ParseFileDate and the like
 	Column int    // 1-based column (field) number; 0 when the error concerns the whole row
 	Header string // the column's header as written in the file; empty when Column is 0
 	Text   string // the offending text, truncated to about 80 bytes

@@ -30,7 +30,7 @@ func BenchmarkFanOut200(b *testing.B) {
 	window := limits.PerTenant[0].Per
 	srv := billingtest.NewServer(b, billingtest.WithEASubscriptions(n), billingtest.WithCostDetailsRateLimits(limits),
 		billingtest.WithFaults(billingtest.SlowFirstByte(20*time.Millisecond).Always()))
-	c := newClient(b, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(b, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	scopes := make([]billing.Scope, n)
 	for i := range scopes {
 		s, err := billing.SubscriptionScope(billingtest.FanOutSubscription(i + 1))

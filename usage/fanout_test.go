@@ -41,7 +41,7 @@ func fanOutScopes(t *testing.T, n int) []billing.Scope {
 func TestFanOut200ScopesUnderRateLimits(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithEASubscriptions(200),
 		billingtest.WithCostDetailsRateLimits(billingtest.PublishedCostDetailsLimits().Scaled(fanOutScale)))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	scopes := fanOutScopes(t, 200)
 	limits := usage.PublishedLimits().Scaled(fanOutScale)
 
@@ -92,7 +92,7 @@ func TestFanOut200ScopesUnderRateLimits(t *testing.T) {
 func TestFanOutWithoutPacingIsThrottled(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithEASubscriptions(30),
 		billingtest.WithCostDetailsRateLimits(billingtest.PublishedCostDetailsLimits().Scaled(1.0/60))) // 1 s windows
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	sum, err := c.FanOut(context.Background(), fanOutScopes(t, 30), &usage.FanOutOptions{
 		Usage:       &usage.Options{Period: fanOutPeriod, Agreement: billing.AgreementEA},
 		Concurrency: 30,
@@ -114,7 +114,7 @@ func TestFanOutWithoutPacingIsThrottled(t *testing.T) {
 
 func TestFanOutToFolderResumesAndReportsFailures(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithEASubscriptions(12))
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	dir := t.TempDir()
 	scopes := fanOutScopes(t, 12)
 	mca, err := billing.SubscriptionScope(billingtest.SubscriptionMCAWeb) // not the EA admin's
@@ -170,7 +170,7 @@ func TestFanOutToFolderResumesAndReportsFailures(t *testing.T) {
 
 func TestFanOutInput(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	s := scope(t, eaAccountID)
 	_, err := c.FanOut(context.Background(), []billing.Scope{s}, nil)
 	var ierr *billing.InputError
@@ -185,7 +185,7 @@ func TestFanOutInput(t *testing.T) {
 func TestFanOutCancelled(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithEASubscriptions(20),
 		billingtest.WithCostDetailsRateLimits(billingtest.PublishedCostDetailsLimits().Scaled(1.0/60))) // 1 s windows
-	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	c := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	limits := usage.PublishedLimits().Scaled(1.0 / 60)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

@@ -9,7 +9,7 @@ import (
 // The value parsers below work on the reader's buffer and never allocate on
 // success: they run for several columns of every row.
 
-// ParseDate parses a date as usage files write it, deciding the format from
+// ParseFileDate parses a date as usage files write it, deciding the format from
 // the value itself:
 //
 //	09/21/2023, 9/2/2023, 3/1/21          month first (US), 2-digit years are 20xx
@@ -19,7 +19,7 @@ import (
 // A time of day is ignored except that a zone offset moves the instant to UTC
 // first, so "2024-01-01T00:00:00+02:00" is 2023-12-31. An empty (or blank)
 // value is the zero Date and no error. Errors wrap ErrBadDate.
-func ParseDate(s string) (billing.Date, error) {
+func ParseFileDate(s string) (billing.Date, error) {
 	d, _, err := parseDate([]byte(s))
 	if err != nil {
 		return billing.Date{}, &ParseError{Text: truncateText([]byte(s)), Err: err}

@@ -37,7 +37,7 @@ func TestParseDateFormats(t *testing.T) {
 		"":                             {},
 		"  ":                           {},
 	} {
-		got, err := ParseDate(in)
+		got, err := ParseFileDate(in)
 		if assert.NoError(t, err, "%q", in) {
 			assert.Equal(t, want, got, "%q", in)
 		}
@@ -52,13 +52,13 @@ func TestParseDateRejects(t *testing.T) {
 		"2024-01-01T10:00:00Zjunk", "2024-01-01T10:00:00.Z", "9/2/2023 13:00 PM", "9/2/2023 0:00 AM",
 		"9/2/2023T00:00", "2024-01-01 10", "2024-01-01x",
 	} {
-		_, err := ParseDate(in)
+		_, err := ParseFileDate(in)
 		assert.ErrorIs(t, err, ErrBadDate, "%q", in)
 	}
 }
 
 func TestStandaloneParseErrors(t *testing.T) {
-	_, err := ParseDate("2023-02-30")
+	_, err := ParseFileDate("2023-02-30")
 	assert.EqualError(t, err, `bad date: "2023-02-30"`)
 	_, err = ParseNumber("1,5")
 	assert.EqualError(t, err, `bad decimal: "1,5"`)
@@ -70,7 +70,7 @@ func TestParseDateDecidesPerValue(t *testing.T) {
 	// A file may mix formats (kubecost#1988: header style ≠ data style);
 	// each value is read on its own, never with a layout chosen earlier.
 	for _, in := range []string{"2023-02-13", "02/13/2023", "2/13/2023", "2023-02-13T00:00Z", "2023-02-13"} {
-		got, err := ParseDate(in)
+		got, err := ParseFileDate(in)
 		require.NoError(t, err)
 		assert.Equal(t, billing.NewDate(2023, time.February, 13), got, in)
 	}
@@ -157,13 +157,13 @@ func FuzzParseNumber(f *testing.F) {
 	f.Fuzz(checkNumber)
 }
 
-func FuzzParseDate(f *testing.F) {
+func FuzzParseFileDate(f *testing.F) {
 	for _, s := range []string{"09/21/2023", "9/2/2023", "3/1/21", "2019-07-29 00:00:00", "2024-01-01T00:00Z",
 		"2024-01-01T00:00:00Z", "2019-04-09T00:00:00.0000000Z", "2024-01-01T00:30:00+02:00", "9/2/2023 12:00:00 AM", "2023-02-30", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDate(s)
+		d, err := ParseFileDate(s)
 		if err != nil {
 			require.ErrorIs(t, err, ErrBadDate)
 			return

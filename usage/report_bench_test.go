@@ -44,7 +44,7 @@ func BenchmarkReport(b *testing.B) {
 		perDay := (sz.rows + 92) / 93
 		srv := billingtest.NewServer(b, billingtest.WithUsageRowsPerDay(perDay), billingtest.WithUsageBlobSize(64<<20))
 		opts := srv.ClientOptions()
-		bc, err := billing.NewClient(srv.Credential(billingtest.EAEnterpriseAdmin), opts)
+		bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalEAEnterpriseAdmin), opts)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,7 +20,7 @@ import (
 func TestOpenBillingPeriodVersusMonthToDate(t *testing.T) {
 	now := time.Date(2027, time.March, 25, 12, 0, 0, 0, time.UTC)
 	srv := billingtest.NewServer(t, billingtest.WithNow(now))
-	bc, err := billing.NewClient(srv.Credential(billingtest.MOSPAccountAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMOSPAccountAdmin), srv.ClientOptions())
 	require.NoError(t, err)
 	uc := usage.NewClient(bc)
 	sub := scope(t, "/subscriptions/"+billingtest.SubscriptionPayAsYouGo)
@@ -40,7 +40,7 @@ func TestOpenBillingPeriodVersusMonthToDate(t *testing.T) {
 	assert.Equal(t, billing.Period{Start: billing.NewDate(2027, time.March, 1), End: billing.NewDate(2027, time.March, 25)}, bc.MonthToDate())
 
 	// For EA the two are the same days.
-	ea := newClient(t, srv, billingtest.EAEnterpriseAdmin)
+	ea := newClient(t, srv, billingtest.PrincipalEAEnterpriseAdmin)
 	acct := scope(t, "/providers/Microsoft.Billing/billingAccounts/"+billingtest.EAAccount)
 	a, _ := collect(t, ea.Records(context.Background(), acct, nil))
 	b, _ := collect(t, ea.Records(context.Background(), acct, &usage.Options{Period: bc.MonthToDate()}))

@@ -51,7 +51,7 @@ func TestAzcorePagerWalksBillingSubscriptions(t *testing.T) {
 }
 
 func azcorePageSubscriptions(t *testing.T, s *Server) ([]string, error) {
-	c := armClient(t, s, MOSPAccountAdmin)
+	c := armClient(t, s, PrincipalMOSPAccountAdmin)
 	first := func(ctx context.Context) (*policy.Request, error) {
 		req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), "/providers/Microsoft.Billing/billingAccounts/"+MOSPAccount+"/billingSubscriptions"))
 		if err != nil {
@@ -93,7 +93,7 @@ func azcorePageSubscriptions(t *testing.T, s *Server) ([]string, error) {
 
 func TestAzcorePollerCompletesProfilePut(t *testing.T) {
 	s := NewServer(t)
-	c := armClient(t, s, MCAProfileOwner)
+	c := armClient(t, s, PrincipalMCAProfileOwner)
 	ctx := context.Background()
 	req, err := runtime.NewRequest(ctx, http.MethodPut, runtime.JoinPaths(c.Endpoint(),
 		"/providers/Microsoft.Billing/billingAccounts/"+MCAAccount+"/billingProfiles/"+MCAProfileUS))
@@ -123,7 +123,7 @@ func TestAzcorePollerCompletesProfilePut(t *testing.T) {
 
 func TestAzcoreSeesARMErrors(t *testing.T) {
 	s := NewServer(t)
-	c := armClient(t, s, NoRole)
+	c := armClient(t, s, PrincipalNoRole)
 	req, err := runtime.NewRequest(context.Background(), http.MethodGet, c.Endpoint()+mcaPath+apiV)
 	require.NoError(t, err)
 	resp, err := c.Pipeline().Do(req)
@@ -134,5 +134,5 @@ func TestAzcoreSeesARMErrors(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, re.StatusCode)
 	assert.Equal(t, "AuthorizationFailed", re.ErrorCode)
 	// The bearer token reached the emulator as the principal.
-	assert.Equal(t, NoRole, s.Requests()[0].Principal)
+	assert.Equal(t, PrincipalNoRole, s.Requests()[0].Principal)
 }

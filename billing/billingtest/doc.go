@@ -4,7 +4,7 @@
 // armbilling — can be tested without an Azure tenant.
 //
 //	srv := billingtest.NewServer(t)                                   // closed when the test ends
-//	c, err := billing.NewClient(srv.Credential(billingtest.MCAProfileOwner), srv.ClientOptions())
+//	c, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAProfileOwner), srv.ClientOptions())
 //
 // The server has two TLS listeners on 127.0.0.1 with one throw-away CA: ARMEndpoint (the
 // management endpoint) and BlobEndpoint (SAS download URLs, a different host:port so that a

@@ -24,10 +24,10 @@ func callDone(t *testing.T, s *Server, p Principal, method, target string, body 
 func TestProfilePutRefusesInvalidOrRepeatedRecipients(t *testing.T) {
 	s := NewServer(t)
 	for _, recips := range [][]string{{"not an address"}, {"a@contoso.example", "A@contoso.example"}, {"Alex <a@contoso.example>"}, {"a@localhost"}} {
-		body, _ := profileBody(t, s, MCAProfileOwner)
+		body, _ := profileBody(t, s, PrincipalMCAProfileOwner)
 		body["properties"].(map[string]any)["invoiceRecipients"] = recips
 
-		resp, b := call(t, s, MCAProfileOwner, http.MethodPut, usPath+apiV, body)
+		resp, b := call(t, s, PrincipalMCAProfileOwner, http.MethodPut, usPath+apiV, body)
 
 		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%v: %s", recips, b)
 		code, _ := armError(t, b)
@@ -38,10 +38,10 @@ func TestProfilePutRefusesInvalidOrRepeatedRecipients(t *testing.T) {
 
 func TestReaderProfilePutIsForbidden(t *testing.T) {
 	s := NewServer(t)
-	body, _ := profileBody(t, s, MCAProfileReader)
+	body, _ := profileBody(t, s, PrincipalMCAProfileReader)
 	body["properties"].(map[string]any)["invoiceEmailOptIn"] = false
 
-	resp, b := call(t, s, MCAProfileReader, http.MethodPut, usPath+apiV, body)
+	resp, b := call(t, s, PrincipalMCAProfileReader, http.MethodPut, usPath+apiV, body)
 
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, string(b))
 	code, _ := armError(t, b)
@@ -50,19 +50,19 @@ func TestReaderProfilePutIsForbidden(t *testing.T) {
 
 func TestProfileETagsCanBeTurnedOff(t *testing.T) {
 	s := NewServer(t)
-	resp, _ := get(t, s, MCAProfileOwner, usPath+apiV)
+	resp, _ := get(t, s, PrincipalMCAProfileOwner, usPath+apiV)
 	require.NotEmpty(t, resp.Header.Get("ETag"))
 
 	s.SetProfileETags(false)
-	resp, _ = get(t, s, MCAProfileOwner, usPath+apiV)
+	resp, _ = get(t, s, PrincipalMCAProfileOwner, usPath+apiV)
 	assert.Empty(t, resp.Header.Get("ETag"))
-	body, _ := profileBody(t, s, MCAProfileOwner)
-	resp, b := callDone(t, s, MCAProfileOwner, http.MethodPut, usPath+apiV, body)
+	body, _ := profileBody(t, s, PrincipalMCAProfileOwner)
+	resp, b := callDone(t, s, PrincipalMCAProfileOwner, http.MethodPut, usPath+apiV, body)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
 	assert.Empty(t, resp.Header.Get("ETag"))
 
 	s.SetProfileETags(true)
-	resp, _ = get(t, s, MCAProfileOwner, usPath+apiV)
+	resp, _ = get(t, s, PrincipalMCAProfileOwner, usPath+apiV)
 	assert.NotEmpty(t, resp.Header.Get("ETag"))
 }
 
@@ -77,23 +77,23 @@ func TestOnProfileRequestSeesEveryGetAndPutInOrder(t *testing.T) {
 		defer mu.Unlock()
 		seen = append(seen, r)
 	})
-	body, _ := profileBody(t, s, MCAProfileOwner)
-	callDone(t, s, MCAProfileOwner, http.MethodPut, usPath+apiV, body)
-	get(t, s, MCAProfileReader, usPath+apiV)
+	body, _ := profileBody(t, s, PrincipalMCAProfileOwner)
+	callDone(t, s, PrincipalMCAProfileOwner, http.MethodPut, usPath+apiV, body)
+	get(t, s, PrincipalMCAProfileReader, usPath+apiV)
 	s.OnProfileRequest(nil)
-	get(t, s, MCAProfileReader, usPath+apiV)
+	get(t, s, PrincipalMCAProfileReader, usPath+apiV)
 
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, seen, 3)
-	assert.Equal(t, ProfileRequest{Method: http.MethodGet, Account: MCAAccount, Profile: MCAProfileUS, Principal: MCAProfileOwner, N: 1}, seen[0])
-	assert.Equal(t, ProfileRequest{Method: http.MethodPut, Account: MCAAccount, Profile: MCAProfileUS, Principal: MCAProfileOwner, N: 1}, seen[1])
+	assert.Equal(t, ProfileRequest{Method: http.MethodGet, Account: MCAAccount, Profile: MCAProfileUS, Principal: PrincipalMCAProfileOwner, N: 1}, seen[0])
+	assert.Equal(t, ProfileRequest{Method: http.MethodPut, Account: MCAAccount, Profile: MCAProfileUS, Principal: PrincipalMCAProfileOwner, N: 1}, seen[1])
 	assert.Equal(t, 2, seen[2].N)
 }
 
 func TestUpdateProfileChangesTheETag(t *testing.T) {
 	s := NewServer(t)
-	resp, _ := get(t, s, MCAProfileOwner, usPath+apiV)
+	resp, _ := get(t, s, PrincipalMCAProfileOwner, usPath+apiV)
 	before := resp.Header.Get("ETag")
 
 	require.NoError(t, s.SetProfileField(MCAAccount, MCAProfileUS, "displayName", "Renamed"))
@@ -101,7 +101,7 @@ func TestUpdateProfileChangesTheETag(t *testing.T) {
 	require.NoError(t, s.SetProfileField(MCAAccount, MCAProfileUS, "invoiceEmailOptIn", "false"))
 	require.NoError(t, s.SetProfileField(MCAAccount, MCAProfileUS, "invoiceRecipients", ""))
 
-	resp, b := get(t, s, MCAProfileOwner, usPath+apiV)
+	resp, b := get(t, s, PrincipalMCAProfileOwner, usPath+apiV)
 	assert.NotEqual(t, before, resp.Header.Get("ETag"))
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
@@ -120,12 +120,12 @@ func TestMOSPNotificationEmailPatchIsLongRunning(t *testing.T) {
 	s := NewServer(t)
 	body := map[string]any{"properties": map[string]any{"notificationEmailAddress": "alex.new@contoso.example"}}
 
-	resp, b := call(t, s, MOSPAccountAdmin, http.MethodPatch, mospPath+apiV, body)
+	resp, b := call(t, s, PrincipalMOSPAccountAdmin, http.MethodPatch, mospPath+apiV, body)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 	assert.Contains(t, resp.Header.Get("Location"), "/operationResults/patchBillingAccount_")
 	for i := 0; resp.StatusCode == http.StatusAccepted; i++ {
 		require.Less(t, i, 10)
-		resp, b = get(t, s, MOSPAccountAdmin, resp.Header.Get("Location"))
+		resp, b = get(t, s, PrincipalMOSPAccountAdmin, resp.Header.Get("Location"))
 	}
 
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
@@ -145,12 +145,12 @@ func TestAccountPatchRefusals(t *testing.T) {
 		status    int
 		errorCode string
 	}{
-		{"not writable on MOSP", MOSPAccountAdmin, mospPath, map[string]any{"displayName": "x"}, http.StatusBadRequest, "InvalidBillingAccountUpdate"},
-		{"bad address", MOSPAccountAdmin, mospPath, map[string]any{"notificationEmailAddress": "nope"}, http.StatusBadRequest, "InvalidNotificationEmailAddress"},
-		{"not the account admin", MCAAccountOwner, mospPath, map[string]any{"notificationEmailAddress": "x@contoso.example"}, http.StatusForbidden, "AuthorizationFailed"},
-		{"notification address is MOSP only", MCAAccountOwner, mcaPath, map[string]any{"notificationEmailAddress": "x@contoso.example"}, http.StatusBadRequest, "InvalidBillingAccountUpdate"},
-		{"reader", MCAProfileReader, mcaPath, map[string]any{"displayName": "x"}, http.StatusForbidden, "AuthorizationFailed"},
-		{"EA is not modelled", EAEnterpriseAdmin, eaPath, map[string]any{"enrollmentDetails": map[string]any{"poNumber": "1"}}, http.StatusBadRequest, "UnsupportedBillingAccountUpdate"},
+		{"not writable on MOSP", PrincipalMOSPAccountAdmin, mospPath, map[string]any{"displayName": "x"}, http.StatusBadRequest, "InvalidBillingAccountUpdate"},
+		{"bad address", PrincipalMOSPAccountAdmin, mospPath, map[string]any{"notificationEmailAddress": "nope"}, http.StatusBadRequest, "InvalidNotificationEmailAddress"},
+		{"not the account admin", PrincipalMCAAccountOwner, mospPath, map[string]any{"notificationEmailAddress": "x@contoso.example"}, http.StatusForbidden, "AuthorizationFailed"},
+		{"notification address is MOSP only", PrincipalMCAAccountOwner, mcaPath, map[string]any{"notificationEmailAddress": "x@contoso.example"}, http.StatusBadRequest, "InvalidBillingAccountUpdate"},
+		{"reader", PrincipalMCAProfileReader, mcaPath, map[string]any{"displayName": "x"}, http.StatusForbidden, "AuthorizationFailed"},
+		{"EA is not modelled", PrincipalEAEnterpriseAdmin, eaPath, map[string]any{"enrollmentDetails": map[string]any{"poNumber": "1"}}, http.StatusBadRequest, "UnsupportedBillingAccountUpdate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,14 +160,14 @@ func TestAccountPatchRefusals(t *testing.T) {
 			assert.Equal(t, c.errorCode, code)
 		})
 	}
-	resp, _ := call(t, s, MOSPAccountAdmin, http.MethodPatch, mospPath+apiV, map[string]any{})
+	resp, _ := call(t, s, PrincipalMOSPAccountAdmin, http.MethodPatch, mospPath+apiV, map[string]any{})
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Equal(t, "alex@contoso.example", s.World().Account(MOSPAccount).NotificationEmail)
 }
 
 func TestMCAAccountDisplayNamePatch(t *testing.T) {
 	s := NewServer(t)
-	resp, b := callDone(t, s, MCAAccountOwner, http.MethodPatch, mcaPath+apiV,
+	resp, b := callDone(t, s, PrincipalMCAAccountOwner, http.MethodPatch, mcaPath+apiV,
 		map[string]any{"properties": map[string]any{"displayName": "Contoso Renamed"}})
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
 	assert.Equal(t, "Contoso Renamed", s.World().Account(MCAAccount).DisplayName)
@@ -181,7 +181,7 @@ func TestNoInvoiceEmailEndpointExistsForMOSP(t *testing.T) {
 		"/subscriptions/" + SubscriptionPayAsYouGo + "/providers/Microsoft.Billing/billingProperty/default",
 	} {
 		for _, m := range []string{http.MethodPut, http.MethodPatch} {
-			resp, b := call(t, s, MOSPAccountAdmin, m, path+apiV, body)
+			resp, b := call(t, s, PrincipalMOSPAccountAdmin, m, path+apiV, body)
 			assert.Contains(t, []int{http.StatusNotFound, http.StatusMethodNotAllowed}, resp.StatusCode, "%s %s: %s", m, path, b)
 		}
 	}

@@ -19,7 +19,7 @@ func Example() {
 
 	req, _ := http.NewRequest(http.MethodGet,
 		srv.ARMEndpoint()+"/providers/Microsoft.Billing/billingAccounts?api-version=2024-04-01", nil)
-	req.Header.Set("Authorization", "Bearer "+string(billingtest.MCAProfileOwner))
+	req.Header.Set("Authorization", "Bearer "+string(billingtest.PrincipalMCAProfileOwner))
 	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		fmt.Println(err)

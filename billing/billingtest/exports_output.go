@@ -258,7 +258,7 @@ func (s *Server) writeExportRun(rc *reqCtx, e *exportRes, subs []*usageSub, star
 	rp.ProcessingEndTime = submitted.Add(time.Second).Format("2006-01-02T15:04:05.0000000Z")
 	rp.StartDate, rp.EndDate = start.Format(time.RFC3339), end.Format(time.RFC3339)
 	rp.ManifestFile = manifestName
-	st.done[run.ID] = ExportRun{RunID: runID, Export: e.name, Period: Period{Start: start, End: end}, Rows: int(rows), Blobs: len(blobs), Folder: folder}
+	st.done[run.ID] = ExportRun{RunID: runID, Export: e.name, Period: DayRange{Start: start, End: end}, Rows: int(rows), Blobs: len(blobs), Folder: folder}
 	return run, nil
 }
 

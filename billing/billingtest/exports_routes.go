@@ -149,12 +149,12 @@ func (s *Server) SetExportStorage(client *azblob.Client, opts *ExportStorageOpti
 
 // ExportRun is one run the emulator performed, for tests.
 type ExportRun struct {
-	RunID  string // the run's id (its folder)
-	Export string // the export's name
-	Period Period // the days it covered
-	Rows   int    // rows written
-	Blobs  int    // data blobs written
-	Folder string // its folder in the container
+	RunID  string   // the run's id (its folder)
+	Export string   // the export's name
+	Period DayRange // the days it covered
+	Rows   int      // rows written
+	Blobs  int      // data blobs written
+	Folder string   // its folder in the container
 }
 
 // ExportRuns lists the runs of the export name at scope (an ARM id), oldest first.

@@ -73,7 +73,7 @@ func TestTamperLeavesARMAnswersAlone(t *testing.T) {
 	tp.Add(CorruptByte(0).Always())
 	req, err := http.NewRequest(http.MethodGet, s.ARMEndpoint()+"/providers/Microsoft.Billing/billingAccounts?api-version=2024-04-01", nil)
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+string(MCAAccountOwner))
+	req.Header.Set("Authorization", "Bearer "+string(PrincipalMCAAccountOwner))
 	resp, err := (&http.Client{Transport: tp}).Do(req)
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)

@@ -37,13 +37,13 @@ func rawFetch(t *testing.T, s *Server, u string) (*http.Response, []byte, error)
 func TestThrottleFaultsWithEachHeader(t *testing.T) {
 	for _, h := range []string{HeaderRetryAfter, HeaderCostManagementQPURetryAfter, HeaderConsumptionRetryAfter} {
 		s := NewServer(t, WithFaults(Throttle(3, h)))
-		resp, b := get(t, s, MCAAccountOwner, mcaPath+apiV)
+		resp, b := get(t, s, PrincipalMCAAccountOwner, mcaPath+apiV)
 		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
 		assert.Equal(t, "3", resp.Header.Get(h), h)
 		code, _ := armError(t, b)
 		assert.Equal(t, "TooManyRequests", code)
 		// Only the first match by default.
-		resp, _ = get(t, s, MCAAccountOwner, mcaPath+apiV)
+		resp, _ = get(t, s, PrincipalMCAAccountOwner, mcaPath+apiV)
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Equal(t, 1, s.FaultsFired())
 	}
@@ -54,13 +54,13 @@ func TestServerErrorNthAndTimes(t *testing.T) {
 	statuses := func(n int) []int {
 		var out []int
 		for range n {
-			resp, _ := get(t, s, MCAAccountOwner, usPath+apiV)
+			resp, _ := get(t, s, PrincipalMCAAccountOwner, usPath+apiV)
 			out = append(out, resp.StatusCode)
 		}
 		return out
 	}
 	assert.Equal(t, []int{200, 503, 200}, statuses(3))
-	resp, _ := get(t, s, MCAAccountOwner, mcaPath+apiV) // does not match the path
+	resp, _ := get(t, s, PrincipalMCAAccountOwner, mcaPath+apiV) // does not match the path
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	s.ClearFaults()
@@ -110,14 +110,14 @@ func TestWrongContentLengthGivesShortBody(t *testing.T) {
 func TestSlowFirstByte(t *testing.T) {
 	s := NewServer(t, WithFaults(SlowFirstByte(150*time.Millisecond).OnARM()))
 	start := time.Now()
-	resp, _ := get(t, s, MCAAccountOwner, mcaPath+apiV)
+	resp, _ := get(t, s, PrincipalMCAAccountOwner, mcaPath+apiV)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
 }
 
 func TestHTMLBodyFault(t *testing.T) {
 	s := NewServer(t, WithFaults(HTMLBody()))
-	resp, b := get(t, s, MCAAccountOwner, mcaPath+apiV)
+	resp, b := get(t, s, PrincipalMCAAccountOwner, mcaPath+apiV)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
 	assert.True(t, strings.HasPrefix(string(b), "<!DOCTYPE html>"))

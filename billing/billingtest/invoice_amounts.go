@@ -48,7 +48,7 @@ type InvoiceTruth struct {
 	// TaxRate is the rate applied, as a decimal fraction ("0.08").
 	TaxRate string
 	// Period is the span of days whose usage the invoice bills.
-	Period Period
+	Period DayRange
 }
 
 // InvoiceTruth returns the ground truth of an invoice's amounts, as computed before any
@@ -78,10 +78,10 @@ func (s *Server) computeInvoiceAmounts(list []*Invoice) {
 }
 
 // invoiceSubs returns the subscriptions an invoice bills, the days, and the tax country.
-func (s *Server) invoiceSubs(inv *Invoice) ([]*usageSub, Period, string) {
+func (s *Server) invoiceSubs(inv *Invoice) ([]*usageSub, DayRange, string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	per := Period{Start: inv.PeriodStart, End: inv.PeriodEnd}
+	per := DayRange{Start: inv.PeriodStart, End: inv.PeriodEnd}
 	a := s.world.Account(inv.Account)
 	if a == nil || s.usage == nil {
 		return nil, per, ""
@@ -96,7 +96,7 @@ func (s *Server) invoiceSubs(inv *Invoice) ([]*usageSub, Period, string) {
 		}
 		// An MCA invoice bills its whole calendar month (the invoiceId of those rows).
 		m := firstOfMonth(inv.PeriodStart)
-		per = Period{Start: m, End: m.AddDate(0, 1, -1)}
+		per = DayRange{Start: m, End: m.AddDate(0, 1, -1)}
 	case AgreementMOSP:
 		sub := s.world.Subscription(inv.Subscription)
 		if sub == nil {
@@ -184,7 +184,7 @@ func creditNote(cn, of *Invoice) {
 	cn.Credit, cn.Prepayment, cn.FreeCredit, cn.AmountDue = money(0), money(0), money(0), money(0)
 	cn.truth = InvoiceTruth{Usage: "0", Rounding: "0", Charges: money(-sub), Credit: cn.Credit, Prepayment: cn.Prepayment,
 		FreeCredit: cn.FreeCredit, SubTotal: cn.SubTotal, Tax: cn.Tax, Total: cn.Total, Billed: cn.Billed, TaxRate: of.truth.TaxRate,
-		Period: Period{Start: cn.PeriodStart, End: cn.PeriodEnd}}
+		Period: DayRange{Start: cn.PeriodStart, End: cn.PeriodEnd}}
 }
 
 // roundCents is a row's cost rounded to the cent, halves away from zero (costs are never

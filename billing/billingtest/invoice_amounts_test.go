@@ -34,7 +34,7 @@ func TestInvoicesAreTheSumOfTheirUsage(t *testing.T) {
 		default:
 			scope = "/subscriptions/" + inv.Subscription
 		}
-		per := Period{Start: inv.PeriodStart, End: inv.PeriodEnd}
+		per := DayRange{Start: inv.PeriodStart, End: inv.PeriodEnd}
 		want := s.UsageTotal(scope, per, "ActualCost")[inv.Currency]
 		if want == "" {
 			want = "0" // months before the profile's first subscription: a zero invoice

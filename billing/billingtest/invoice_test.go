@@ -53,7 +53,7 @@ func TestInvoiceWorldHasTheSeededShapes(t *testing.T) {
 
 func TestInvoiceListWireShape(t *testing.T) {
 	s := NewServer(t, WithNow(ReferenceNow()))
-	resp, body := get(t, s, MCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
+	resp, body := get(t, s, PrincipalMCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 
 	// Amounts are bare JSON numbers, exactly as stored.
@@ -77,7 +77,7 @@ func TestInvoiceListWireShape(t *testing.T) {
 
 func TestInvoiceListSpecShapes(t *testing.T) {
 	s := NewServer(t, WithSpecShapes(), WithNow(ReferenceNow()))
-	m := getJSON(t, s, MCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
+	m := getJSON(t, s, PrincipalMCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
 	p := props(m["value"].([]any)[0].(map[string]any))
 	assert.Equal(t, "2026-10-01T00:00:00Z", p["invoicePeriodStartDate"])
 }
@@ -88,7 +88,7 @@ func TestInvoiceListSpecShapes(t *testing.T) {
 // the dates back.
 func TestInvoiceNextLinkHasRawBlanks(t *testing.T) {
 	s := NewServer(t, WithPageSize(1), WithNow(ReferenceNow()))
-	m := getJSON(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
+	m := getJSON(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
 	next := m["nextLink"].(string)
 	assert.True(t, strings.HasPrefix(next, mcaProfileInvoices+"?$skiptoken="), next)
 	assert.Contains(t, next, "&periodStartDate=2026-07-15 00:00:00Z")
@@ -97,31 +97,31 @@ func TestInvoiceNextLinkHasRawBlanks(t *testing.T) {
 	conn, err := tls.Dial("tcp", strings.TrimPrefix(s.ARMEndpoint(), "https://"), &tls.Config{RootCAs: s.CertPool()})
 	require.NoError(t, err)
 	defer conn.Close()
-	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", next, MCAProfileOwner)
+	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", next, PrincipalMCAProfileOwner)
 	require.NoError(t, err)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
-	items, _ := listAll(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
+	items, _ := listAll(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
 	assert.Equal(t, []string{"G000000021", "G000000022", "G000000023"}, names(items))
 }
 
 func TestInvoiceListPeriodFilterAndVersions(t *testing.T) {
 	s := NewServer(t, WithPageSize(5), WithNow(ReferenceNow()))
-	items, pages := listAll(t, s, MCAProfileOwner, mcaProfileInvoices+apiV)
+	items, pages := listAll(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+apiV)
 	assert.Len(t, items, 25)
 	assert.Equal(t, 5, pages)
 
-	items, _ = listAll(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
+	items, _ = listAll(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
 	assert.Equal(t, []string{"G000000021", "G000000022", "G000000023"}, names(items), "July (and its credit note) and August overlap")
 
-	resp, body := get(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=10-01-2026")
+	resp, body := get(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=10-01-2026")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, string(body), "InvalidDateFormat")
 
-	resp, body = get(t, s, MCAProfileOwner, mcaProfileInvoices+"?api-version=2020-05-01")
+	resp, body = get(t, s, PrincipalMCAProfileOwner, mcaProfileInvoices+"?api-version=2020-05-01")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, string(body), "periodStartDate")
 }
@@ -133,21 +133,21 @@ func TestInvoiceRoutesEnforceRoles(t *testing.T) {
 		target string
 		want   int
 	}{
-		{MCAProfileReader, mcaProfileInvoices, 200},
-		{MCAInvoiceManager, mcaProfileInvoices, 200},
-		{MCAAccountOwner, mcaProfileInvoices, 200},
-		{MCAInvoiceSectionOwner, mcaProfileInvoices, 403},
-		{NoRole, mcaProfileInvoices, 403},
-		{MCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices", 403}, // account-level list needs an account role
-		{MCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G000000001", 200},
-		{MCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G000000026", 403}, // the EU profile's
-		{EAEnterpriseReader, accountsPath + "/" + EAAccount + "/invoices", 200},
-		{EADepartmentAdmin, accountsPath + "/" + EAAccount + "/invoices", 403},
-		{MOSPAccountAdmin, accountsPath + "/default/billingSubscriptions/" + SubscriptionPayAsYouGo + "/invoices", 200},
-		{NoRole, accountsPath + "/default/billingSubscriptions/" + SubscriptionPayAsYouGo + "/invoices", 403},
-		{MOSPAccountAdmin, accountsPath + "/default/billingSubscriptions/" + SubscriptionNew + "/invoices", 200},
-		{MCAProfileOwner, accountsPath + "/default/invoices/G000000003", 200},
-		{MCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G999999999", 404},
+		{PrincipalMCAProfileReader, mcaProfileInvoices, 200},
+		{PrincipalMCAInvoiceManager, mcaProfileInvoices, 200},
+		{PrincipalMCAAccountOwner, mcaProfileInvoices, 200},
+		{PrincipalMCAInvoiceSectionOwner, mcaProfileInvoices, 403},
+		{PrincipalNoRole, mcaProfileInvoices, 403},
+		{PrincipalMCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices", 403}, // account-level list needs an account role
+		{PrincipalMCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G000000001", 200},
+		{PrincipalMCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G000000026", 403}, // the EU profile's
+		{PrincipalEAEnterpriseReader, accountsPath + "/" + EAAccount + "/invoices", 200},
+		{PrincipalEADepartmentAdmin, accountsPath + "/" + EAAccount + "/invoices", 403},
+		{PrincipalMOSPAccountAdmin, accountsPath + "/default/billingSubscriptions/" + SubscriptionPayAsYouGo + "/invoices", 200},
+		{PrincipalNoRole, accountsPath + "/default/billingSubscriptions/" + SubscriptionPayAsYouGo + "/invoices", 403},
+		{PrincipalMOSPAccountAdmin, accountsPath + "/default/billingSubscriptions/" + SubscriptionNew + "/invoices", 200},
+		{PrincipalMCAProfileOwner, accountsPath + "/default/invoices/G000000003", 200},
+		{PrincipalMCAProfileOwner, accountsPath + "/" + MCAAccount + "/invoices/G999999999", 404},
 	}
 	for _, tc := range cases {
 		resp, body := get(t, s, tc.p, tc.target+apiV)
@@ -192,7 +192,7 @@ func fetchBlob(t *testing.T, s *Server, u string) (*http.Response, []byte) {
 
 func TestInvoiceDownloadOperationServesAValidPDF(t *testing.T) {
 	s := NewServer(t)
-	res := download(t, s, MCAProfileReader, accountsPath+"/"+MCAAccount+"/invoices/G000000002/download"+apiV, nil)
+	res := download(t, s, PrincipalMCAProfileReader, accountsPath+"/"+MCAAccount+"/invoices/G000000002/download"+apiV, nil)
 	assert.True(t, strings.HasPrefix(res["url"], s.BlobEndpoint()+"/"))
 	assert.NotContains(t, res, "expiryTime") // as recorded: the expiry is only the link's se=
 	u, err := url.Parse(res["url"])
@@ -210,7 +210,7 @@ func TestInvoiceDownloadOperationServesAValidPDF(t *testing.T) {
 	// A tax receipt by its document name.
 	inv, _ := s.Invoice("G000000002")
 	require.Len(t, inv.Documents, 2)
-	res = download(t, s, MCAProfileReader, accountsPath+"/"+MCAAccount+"/invoices/G000000002/download"+apiV+"&documentName="+inv.Documents[1].Name, nil)
+	res = download(t, s, PrincipalMCAProfileReader, accountsPath+"/"+MCAAccount+"/invoices/G000000002/download"+apiV+"&documentName="+inv.Documents[1].Name, nil)
 	_, pdf = fetchBlob(t, s, res["url"])
 	assert.Contains(t, string(pdf), "Tax receipt")
 	checkPDF(t, pdf, "G000000002")
@@ -249,7 +249,7 @@ func TestInvoiceDocumentPaddingKeepsThePDFValid(t *testing.T) {
 
 func TestInvoiceBlobSupportsRange(t *testing.T) {
 	s := NewServer(t)
-	res := download(t, s, MOSPAccountAdmin, accountsPath+"/default/billingSubscriptions/"+SubscriptionPayAsYouGo+"/invoices/E000000003/download"+apiV, nil)
+	res := download(t, s, PrincipalMOSPAccountAdmin, accountsPath+"/default/billingSubscriptions/"+SubscriptionPayAsYouGo+"/invoices/E000000003/download"+apiV, nil)
 	req, _ := http.NewRequest(http.MethodGet, res["url"], nil)
 	req.Header.Set("Range", "bytes=100-")
 	resp, err := s.HTTPClient().Do(req)
@@ -266,7 +266,7 @@ func TestInvoiceBlobSupportsRange(t *testing.T) {
 // transactions download ends with a CSV link.
 func TestInvoiceEARecordedDocumentsAndOperations(t *testing.T) {
 	s := NewServer(t)
-	m := getJSON(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005"+apiV)
+	m := getJSON(t, s, PrincipalEAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005"+apiV)
 	docs := props(m)["documents"].([]any)
 	require.Len(t, docs, 3)
 	var kinds []string
@@ -285,21 +285,21 @@ func TestInvoiceEARecordedDocumentsAndOperations(t *testing.T) {
 	}
 
 	s2 := NewServer(t, WithLRODelay(0, 2))
-	resp, b := call(t, s2, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
+	resp, b := call(t, s2, PrincipalEAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 	loc := resp.Header.Get("Location")
 	assert.Contains(t, loc, accountsPath+"/"+EAAccount+"/invoices/EA00000005/operationResults/invoiceDownload_")
 	assert.Empty(t, resp.Header.Values("Retry-After"))
-	resp, _ = get(t, s2, EAEnterpriseAdmin, loc)
+	resp, _ = get(t, s2, PrincipalEAEnterpriseAdmin, loc)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	assert.NotEqual(t, loc, resp.Header.Get("Location"))
 
-	res := download(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/transactionsDownload"+apiV, nil)
+	res := download(t, s, PrincipalEAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/transactionsDownload"+apiV, nil)
 	assert.Contains(t, res["url"], "_invoice_transactions.csv")
 	_, csv := fetchBlob(t, s, res["url"])
 	assert.Equal(t, s.TransactionsCSV("EA00000005"), csv)
 	assert.Contains(t, string(csv), "EA00000005,")
-	resp, _ = call(t, s, MCAAccountOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/transactionsDownload"+apiV, nil)
+	resp, _ = call(t, s, PrincipalMCAAccountOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/transactionsDownload"+apiV, nil)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
 
@@ -307,7 +307,7 @@ func TestInvoiceLinksExpire(t *testing.T) {
 	s := NewServer(t)
 	s.ExpireNextInvoiceLinks(1)
 	target := accountsPath + "/" + EAAccount + "/invoices/EA00000002/download" + apiV
-	res := download(t, s, EAEnterpriseAdmin, target, nil)
+	res := download(t, s, PrincipalEAEnterpriseAdmin, target, nil)
 	// EA results are {"url"} alone, as recorded: the expiry is only the SAS link's se=.
 	assert.NotContains(t, res, "expiryTime")
 	u, err := url.Parse(res["url"])
@@ -319,7 +319,7 @@ func TestInvoiceLinksExpire(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Contains(t, string(body), "AuthenticationFailed")
 
-	res = download(t, s, EAEnterpriseAdmin, target, nil)
+	res = download(t, s, PrincipalEAEnterpriseAdmin, target, nil)
 	resp, _ = fetchBlob(t, s, res["url"])
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
@@ -327,34 +327,34 @@ func TestInvoiceLinksExpire(t *testing.T) {
 func TestInvoiceEASummaryAndRefusal(t *testing.T) {
 	s := NewServer(t)
 	// As recorded: an account-level invoiceSummaryDownload_ operation, 202s without Retry-After.
-	resp, b := call(t, s, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
+	resp, b := call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 	assert.Contains(t, resp.Header.Get("Location"), accountsPath+"/"+EAAccount+"/operationResults/invoiceSummaryDownload_")
 	assert.Empty(t, resp.Header.Values("Retry-After"))
-	resp, _ = get(t, s, EAEnterpriseAdmin, resp.Header.Get("Location"))
+	resp, _ = get(t, s, PrincipalEAEnterpriseAdmin, resp.Header.Get("Location"))
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
 	assert.Empty(t, resp.Header.Values("Retry-After"))
 
-	res := download(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
+	res := download(t, s, PrincipalEAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
 	assert.Contains(t, res["url"], "EA00000005_summary.pdf")
 	_, pdf := fetchBlob(t, s, res["url"])
 	assert.Contains(t, string(pdf), "Invoice summary")
 
-	resp, body := call(t, s, MCAAccountOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/downloadSummary"+apiV, nil)
+	resp, body := call(t, s, PrincipalMCAAccountOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/downloadSummary"+apiV, nil)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
 
 	s.RefuseEAInvoiceDownloads(true)
-	resp, body = call(t, s, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
+	resp, body = call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, string(body), "UnsupportedAgreementType")
-	resp, _ = call(t, s, EADepartmentAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
+	resp, _ = call(t, s, PrincipalEADepartmentAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "roles are checked first")
 }
 
 func TestInvoiceDownloadDocumentsZips(t *testing.T) {
 	s := NewServer(t)
 	body := []map[string]string{{"invoiceName": "G000000001"}, {"invoiceName": "G000000002", "documentName": ""}}
-	res := download(t, s, MCAProfileOwner, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, body)
+	res := download(t, s, PrincipalMCAProfileOwner, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, body)
 	_, zb := fetchBlob(t, s, res["url"])
 	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	require.NoError(t, err)
@@ -368,20 +368,20 @@ func TestInvoiceDownloadDocumentsZips(t *testing.T) {
 		assert.Equal(t, s.DocumentBytes(inv, doc), b)
 	}
 
-	resp, b := call(t, s, MCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, []map[string]string{{"invoiceName": "G000000026"}})
+	resp, b := call(t, s, PrincipalMCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, []map[string]string{{"invoiceName": "G000000026"}})
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the EU profile's invoice: %s", b)
-	resp, _ = call(t, s, MCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, []map[string]string{})
+	resp, _ = call(t, s, PrincipalMCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/downloadDocuments"+apiV, []map[string]string{})
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	resp, _ = call(t, s, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/downloadDocuments"+apiV, []map[string]string{{"invoiceName": "EA00000001"}})
+	resp, _ = call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/downloadDocuments"+apiV, []map[string]string{{"invoiceName": "EA00000001"}})
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
 
 func TestInvoiceDownloadNeedsTheDownloadRole(t *testing.T) {
 	s := NewServer(t)
-	resp, _ := call(t, s, MCAInvoiceSectionOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download"+apiV, nil)
+	resp, _ := call(t, s, PrincipalMCAInvoiceSectionOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download"+apiV, nil)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
-	resp, _ = call(t, s, MCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download"+apiV+"&documentName=nope", nil)
+	resp, _ = call(t, s, PrincipalMCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download"+apiV+"&documentName=nope", nil)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	resp, _ = call(t, s, MCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download?api-version=2020-05-01", nil)
+	resp, _ = call(t, s, PrincipalMCAProfileOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/download?api-version=2020-05-01", nil)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "documentName downloads are 2024-04-01")
 }

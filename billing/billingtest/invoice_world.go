@@ -272,15 +272,15 @@ func money(c int64) string {
 
 // closedMonths returns the last n calendar months whose invoice (issued on invoiceDay of the
 // following month) is out by now, oldest first.
-func closedMonths(now time.Time, invoiceDay, n int) []Period {
+func closedMonths(now time.Time, invoiceDay, n int) []DayRange {
 	m := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	// Issue times carry a few hours (see newInvoiceState): compare with the latest of them.
 	for m.AddDate(0, 1, -1).AddDate(0, 0, invoiceDay).Add(9 * time.Hour).After(now) {
 		m = m.AddDate(0, -1, 0)
 	}
-	out := make([]Period, n)
+	out := make([]DayRange, n)
 	for i := n - 1; i >= 0; i-- {
-		out[i] = Period{Start: m, End: m.AddDate(0, 1, -1)}
+		out[i] = DayRange{Start: m, End: m.AddDate(0, 1, -1)}
 		m = m.AddDate(0, -1, 0)
 	}
 	return out

@@ -10,28 +10,31 @@ import (
 // Server.Credential); an unknown token is a valid caller with no roles.
 type Principal string
 
-// The seeded principals. Their role assignments are listed in the package documentation.
+// The seeded principals: callers, named Principal… so that they are not taken for the roles they
+// hold (roles.MOSPAccountAdmin is a role, billingtest.RoleMOSPAccountAdmin the emulator's copy of
+// it, PrincipalMOSPAccountAdmin a caller holding it). Their role assignments are listed in the
+// package documentation.
 const (
-	MOSPAccountAdmin       Principal = "mosp-account-admin"
-	EAEnterpriseAdmin      Principal = "ea-enterprise-admin"
-	EAEnterpriseReader     Principal = "ea-enterprise-reader"
-	EADepartmentAdmin      Principal = "ea-department-admin"
-	EAAccountOwner         Principal = "ea-account-owner"
-	MCAAccountOwner        Principal = "mca-account-owner"
-	MCAProfileOwner        Principal = "mca-profile-owner"
-	MCAProfileContributor  Principal = "mca-profile-contributor"
-	MCAProfileReader       Principal = "mca-profile-reader"
-	MCAInvoiceManager      Principal = "mca-invoice-manager"
-	MCAInvoiceSectionOwner Principal = "mca-invoice-section-owner"
-	NoRole                 Principal = "no-role"
+	PrincipalMOSPAccountAdmin       Principal = "mosp-account-admin"
+	PrincipalEAEnterpriseAdmin      Principal = "ea-enterprise-admin"
+	PrincipalEAEnterpriseReader     Principal = "ea-enterprise-reader"
+	PrincipalEADepartmentAdmin      Principal = "ea-department-admin"
+	PrincipalEAAccountOwner         Principal = "ea-account-owner"
+	PrincipalMCAAccountOwner        Principal = "mca-account-owner"
+	PrincipalMCAProfileOwner        Principal = "mca-profile-owner"
+	PrincipalMCAProfileContributor  Principal = "mca-profile-contributor"
+	PrincipalMCAProfileReader       Principal = "mca-profile-reader"
+	PrincipalMCAInvoiceManager      Principal = "mca-invoice-manager"
+	PrincipalMCAInvoiceSectionOwner Principal = "mca-invoice-section-owner"
+	PrincipalNoRole                 Principal = "no-role"
 )
 
 // Principals lists the seeded principals in a stable order.
 func Principals() []Principal {
 	return []Principal{
-		MOSPAccountAdmin, EAEnterpriseAdmin, EAEnterpriseReader, EADepartmentAdmin, EAAccountOwner,
-		MCAAccountOwner, MCAProfileOwner, MCAProfileContributor, MCAProfileReader, MCAInvoiceManager,
-		MCAInvoiceSectionOwner, NoRole,
+		PrincipalMOSPAccountAdmin, PrincipalEAEnterpriseAdmin, PrincipalEAEnterpriseReader, PrincipalEADepartmentAdmin, PrincipalEAAccountOwner,
+		PrincipalMCAAccountOwner, PrincipalMCAProfileOwner, PrincipalMCAProfileContributor, PrincipalMCAProfileReader, PrincipalMCAInvoiceManager,
+		PrincipalMCAInvoiceSectionOwner, PrincipalNoRole,
 	}
 }
 
@@ -322,17 +325,17 @@ func seedAssignments() []RoleAssignment {
 	}
 	usProfile := scopeRef{account: MCAAccount, profile: MCAProfileUS}
 	return []RoleAssignment{
-		mk(MOSPAccountAdmin, RoleMOSPAccountAdmin, scopeRef{account: MOSPAccount}),
-		mk(EAEnterpriseAdmin, RoleEAEnterpriseAdmin, scopeRef{account: EAAccount}),
-		mk(EAEnterpriseReader, RoleEAEnterpriseReader, scopeRef{account: EAAccount}),
-		mk(EADepartmentAdmin, RoleEADepartmentAdmin, scopeRef{account: EAAccount, department: EADepartmentEngineering}),
-		mk(EAAccountOwner, RoleEAAccountOwner, scopeRef{account: EAAccount, department: EADepartmentEngineering, enrollmentAccount: EAEnrollmentAccountEngineering}),
-		mk(MCAAccountOwner, RoleMCAAccountOwner, scopeRef{account: MCAAccount}),
-		mk(MCAProfileOwner, RoleMCAProfileOwner, usProfile),
-		mk(MCAProfileContributor, RoleMCAProfileContrib, usProfile),
-		mk(MCAProfileReader, RoleMCAProfileReader, usProfile),
-		mk(MCAInvoiceManager, RoleMCAInvoiceManager, usProfile),
-		mk(MCAInvoiceSectionOwner, RoleMCASectionOwner, scopeRef{account: MCAAccount, profile: MCAProfileUS, section: MCASectionEngineering}),
+		mk(PrincipalMOSPAccountAdmin, RoleMOSPAccountAdmin, scopeRef{account: MOSPAccount}),
+		mk(PrincipalEAEnterpriseAdmin, RoleEAEnterpriseAdmin, scopeRef{account: EAAccount}),
+		mk(PrincipalEAEnterpriseReader, RoleEAEnterpriseReader, scopeRef{account: EAAccount}),
+		mk(PrincipalEADepartmentAdmin, RoleEADepartmentAdmin, scopeRef{account: EAAccount, department: EADepartmentEngineering}),
+		mk(PrincipalEAAccountOwner, RoleEAAccountOwner, scopeRef{account: EAAccount, department: EADepartmentEngineering, enrollmentAccount: EAEnrollmentAccountEngineering}),
+		mk(PrincipalMCAAccountOwner, RoleMCAAccountOwner, scopeRef{account: MCAAccount}),
+		mk(PrincipalMCAProfileOwner, RoleMCAProfileOwner, usProfile),
+		mk(PrincipalMCAProfileContributor, RoleMCAProfileContrib, usProfile),
+		mk(PrincipalMCAProfileReader, RoleMCAProfileReader, usProfile),
+		mk(PrincipalMCAInvoiceManager, RoleMCAInvoiceManager, usProfile),
+		mk(PrincipalMCAInvoiceSectionOwner, RoleMCASectionOwner, scopeRef{account: MCAAccount, profile: MCAProfileUS, section: MCASectionEngineering}),
 	}
 }
 

@@ -64,9 +64,9 @@ func TestClientOptionsPointAtEmulator(t *testing.T) {
 
 func TestCredentialIsThePrincipal(t *testing.T) {
 	s := NewServer(t)
-	tok, err := s.Credential(MCAProfileOwner).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+	tok, err := s.Credential(PrincipalMCAProfileOwner).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
 	require.NoError(t, err)
-	assert.Equal(t, string(MCAProfileOwner), tok.Token)
+	assert.Equal(t, string(PrincipalMCAProfileOwner), tok.Token)
 	assert.True(t, tok.ExpiresOn.After(time.Now().AddDate(50, 0, 0)))
 }
 
@@ -106,9 +106,9 @@ func TestWorldFacts(t *testing.T) {
 	us.InvoiceRecipients[0] = "changed"
 	assert.Equal(t, "billing@contoso.example", s.World().Account(MCAAccount).Profile(MCAProfileUS).InvoiceRecipients[0])
 
-	assert.Len(t, w.AssignmentsOf(MCAProfileOwner), 1)
-	assert.Empty(t, w.AssignmentsOf(NoRole))
-	assert.Equal(t, "Billing profile owner", w.AssignmentsOf(MCAProfileOwner)[0].Role.DisplayName())
+	assert.Len(t, w.AssignmentsOf(PrincipalMCAProfileOwner), 1)
+	assert.Empty(t, w.AssignmentsOf(PrincipalNoRole))
+	assert.Equal(t, "Billing profile owner", w.AssignmentsOf(PrincipalMCAProfileOwner)[0].Role.DisplayName())
 }
 
 func TestDeterministicBodiesForTheSameSeed(t *testing.T) {
@@ -122,7 +122,7 @@ func TestDeterministicBodiesForTheSameSeed(t *testing.T) {
 	bodies := func(s *Server) []string {
 		var out []string
 		for _, p := range paths {
-			_, b := get(t, s, MCAAccountOwner, p)
+			_, b := get(t, s, PrincipalMCAAccountOwner, p)
 			out = append(out, string(b))
 		}
 		return out
@@ -136,7 +136,7 @@ func TestDeterministicBodiesForTheSameSeed(t *testing.T) {
 
 func TestRequestsAreRecordedWithoutTokens(t *testing.T) {
 	s := NewServer(t)
-	get(t, s, MCAProfileOwner, usPath+apiV+"&top=5")
+	get(t, s, PrincipalMCAProfileOwner, usPath+apiV+"&top=5")
 	reqs := s.Requests()
 	require.Len(t, reqs, 1)
 	r := reqs[0]
@@ -144,7 +144,7 @@ func TestRequestsAreRecordedWithoutTokens(t *testing.T) {
 	assert.Equal(t, http.MethodGet, r.Method)
 	assert.Equal(t, usPath, r.Path)
 	assert.Equal(t, "5", r.Query.Get("top"))
-	assert.Equal(t, MCAProfileOwner, r.Principal)
+	assert.Equal(t, PrincipalMCAProfileOwner, r.Principal)
 	assert.Equal(t, "[redacted]", r.Header.Get("Authorization"))
 	assert.Equal(t, http.StatusOK, r.Status)
 	s.ResetRequests()
@@ -173,7 +173,7 @@ func TestHandlerNeverPanics(t *testing.T) {
 			continue
 		}
 		req.URL = u
-		req.Header.Set("Authorization", "Bearer "+string(MCAAccountOwner))
+		req.Header.Set("Authorization", "Bearer "+string(PrincipalMCAAccountOwner))
 		w := httptest.NewRecorder()
 		s.serveARM(w, req)
 		assert.NotEqual(t, http.StatusInternalServerError, w.Code, target)

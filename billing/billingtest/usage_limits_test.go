@@ -19,7 +19,7 @@ func cdBody() map[string]any {
 
 func TestCostDetailsReportTooLarge(t *testing.T) {
 	s := NewServer(t, WithUsageReportLimit(10_000))
-	resp, b := call(t, s, EAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
+	resp, b := call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, string(b))
 	var e wireError
 	require.NoError(t, json.Unmarshal(b, &e))
@@ -28,7 +28,7 @@ func TestCostDetailsReportTooLarge(t *testing.T) {
 	assert.Equal(t, 1, s.TooLarge())
 
 	s.SetUsageReportLimit(0) // the default: 2 GiB
-	resp, b = call(t, s, EAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
+	resp, b = call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 }
 
@@ -38,7 +38,7 @@ func TestCostDetailsRateLimits(t *testing.T) {
 		PerTenant: []RateLimit{{3, time.Minute}},
 	}))
 	post := func(path string) *http.Response {
-		resp, b := call(t, s, EAEnterpriseAdmin, http.MethodPost, path, cdBody())
+		resp, b := call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, path, cdBody())
 		if resp.StatusCode == http.StatusTooManyRequests {
 			var e wireError
 			require.NoError(t, json.Unmarshal(b, &e))
@@ -75,16 +75,16 @@ func TestCostDetailsRateLimits(t *testing.T) {
 func TestCostDetailsRateLimitsScaled(t *testing.T) {
 	s := NewServer(t, WithCostDetailsRateLimits(PublishedCostDetailsLimits().Scaled(0.5/60))) // 500 ms windows
 	for range 2 {
-		resp, _ := call(t, s, EAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
+		resp, _ := call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	}
-	resp, _ := call(t, s, EAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
+	resp, _ := call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
 	d, err := strconv.ParseFloat(resp.Header.Get(hdrEntityRetryAfter), 64)
 	require.NoError(t, err)
 	assert.Greater(t, d, 0.0)
 	assert.LessOrEqual(t, d, 0.501, "a fraction of a second")
 	time.Sleep(time.Duration(d*float64(time.Second)) + 5*time.Millisecond)
-	resp, _ = call(t, s, EAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
+	resp, _ = call(t, s, PrincipalEAEnterpriseAdmin, http.MethodPost, cdPath, cdBody())
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode, "admitted once the wait has passed")
 }

@@ -26,7 +26,7 @@ func addEASubscriptions(w *World, n int) {
 		s.ID = FanOutSubscription(i)
 		s.DisplayName = fmt.Sprintf("Fan-out %04d", i)
 		s.Created = base.Created.Add(time.Duration(i) * 24 * time.Hour)
-		s.InvoicePeriods = append([]Period(nil), base.InvoicePeriods...)
+		s.InvoicePeriods = append([]DayRange(nil), base.InvoicePeriods...)
 		s.Credit = nil
 		w.Subscriptions = append(w.Subscriptions, &s)
 	}

@@ -142,7 +142,7 @@ func assertTotals(t *testing.T, want map[string]string, got map[string]*big.Rat)
 
 func TestUsageEAReportMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(8<<10))
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.EAEnterpriseAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalEAEnterpriseAdmin}
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount
 	status, res := c.report(scope, map[string]any{"metric": "ActualCost", "billingPeriod": "202610"})
 	require.Equal(t, http.StatusOK, status)
@@ -150,7 +150,7 @@ func TestUsageEAReportMatchesGroundTruth(t *testing.T) {
 	assert.Greater(t, res.Manifest.BlobCount, 1, "an 8 KiB blob limit splits the report")
 	assert.Len(t, res.Manifest.Blobs, res.Manifest.BlobCount)
 
-	p := billingtest.Period{Start: date(2026, 10, 1), End: date(2026, 10, 31)}
+	p := billingtest.DayRange{Start: date(2026, 10, 1), End: date(2026, 10, 31)}
 	got, rows := c.sumCSV(res, "CostInBillingCurrency", "BillingCurrencyCode")
 	assertTotals(t, srv.UsageTotal(scope, p, "ActualCost"), got)
 	assert.Equal(t, srv.UsageRowCount(scope, p, "ActualCost"), rows)
@@ -158,7 +158,7 @@ func TestUsageEAReportMatchesGroundTruth(t *testing.T) {
 
 func TestUsageMCAInvoiceReportMatchesGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.MCAProfileOwner}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalMCAProfileOwner}
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.MCAAccount + "/billingProfiles/" + billingtest.MCAProfileUS
 	inv := srv.UsageInvoices(billingtest.MCAProfileUS)
 	last := inv[len(inv)-1]
@@ -172,7 +172,7 @@ func TestUsageMCAInvoiceReportMatchesGroundTruth(t *testing.T) {
 
 func TestUsageDepartmentAdminDeniedWhenPolicyOff(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithPolicy(billingtest.EAPolicy{DepartmentAdminViewCharges: billingtest.PolicyDisabled}))
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.EADepartmentAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalEADepartmentAdmin}
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount + "/departments/" + billingtest.EADepartmentEngineering
 	status, _ := c.report(scope, map[string]any{"metric": "ActualCost"})
 	assert.Equal(t, http.StatusForbidden, status)
@@ -180,7 +180,7 @@ func TestUsageDepartmentAdminDeniedWhenPolicyOff(t *testing.T) {
 
 func TestUsageConsumptionPagesMatchGroundTruth(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(7))
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.MOSPAccountAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalMOSPAccountAdmin}
 	from, to := date(2026, 10, 1), date(2026, 10, 31)
 	url := srv.ARMEndpoint() + "/subscriptions/" + billingtest.SubscriptionPayAsYouGo +
 		"/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&metric=actualcost&$filter=" +
@@ -217,7 +217,7 @@ func TestUsageConsumptionPagesMatchGroundTruth(t *testing.T) {
 		url = strings.NewReplacer(" ", "%20").Replace(page.NextLink)
 	}
 	scope := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
-	p := billingtest.Period{Start: from, End: to}
+	p := billingtest.DayRange{Start: from, End: to}
 	assertTotals(t, srv.UsageTotal(scope, p, "ActualCost"), map[string]*big.Rat{"USD": sum})
 	assert.Equal(t, srv.UsageRowCount(scope, p, "ActualCost"), rows)
 	assert.Greater(t, pages, 1)
@@ -228,7 +228,7 @@ func TestUsageConsumptionPagesMatchGroundTruth(t *testing.T) {
 // same rows and totals.
 func TestUsageConsumptionOlderShape(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(50), billingtest.WithOlderConsumptionShape(), billingtest.WithNow(billingtest.ReferenceNow()))
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.EAEnterpriseAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalEAEnterpriseAdmin}
 	from, to := date(2026, 10, 1), date(2026, 10, 31)
 	url := srv.ARMEndpoint() + "/subscriptions/" + billingtest.SubscriptionEAFinance +
 		"/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$filter=" +
@@ -276,7 +276,7 @@ func TestUsageConsumptionOlderShape(t *testing.T) {
 		url = strings.NewReplacer(" ", "%20").Replace(page.NextLink)
 	}
 	scope := "/subscriptions/" + billingtest.SubscriptionEAFinance
-	per := billingtest.Period{Start: from, End: to}
+	per := billingtest.DayRange{Start: from, End: to}
 	assertTotals(t, srv.UsageTotal(scope, per, "ActualCost"), map[string]*big.Rat{"USD": sum})
 	assert.Equal(t, srv.UsageRowCount(scope, per, "ActualCost"), rows)
 	assert.Positive(t, withInstance)
@@ -284,7 +284,7 @@ func TestUsageConsumptionOlderShape(t *testing.T) {
 
 func TestUsageConsumptionNoDataIs204(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.MOSPAccountAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalMOSPAccountAdmin}
 	// SubscriptionNew was created 12 days before the world clock: no usage a month ago.
 	resp := c.do("GET", srv.ARMEndpoint()+"/subscriptions/"+billingtest.SubscriptionNew+
 		"/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$filter=properties/usageStart%20ge%20%272026-10-01%27%20and%20properties/usageEnd%20le%20%272026-10-31%27", nil)
@@ -294,7 +294,7 @@ func TestUsageConsumptionNoDataIs204(t *testing.T) {
 
 func TestUsageCostDetailsRejectsMOSP(t *testing.T) {
 	srv := billingtest.NewServer(t)
-	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.MOSPAccountAdmin}
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.PrincipalMOSPAccountAdmin}
 	status, _ := c.report("/subscriptions/"+billingtest.SubscriptionPayAsYouGo, map[string]any{"metric": "ActualCost"})
 	assert.Equal(t, http.StatusBadRequest, status)
 }

@@ -63,7 +63,7 @@ type UsageInvoice struct {
 	// Profile is the name of the MCA billing profile the invoice belongs to.
 	Profile string
 	// Period is the calendar month the invoice bills.
-	Period Period
+	Period DayRange
 }
 
 // UsageInvoices lists the invoices (not credit notes) of an MCA billing profile whose billed
@@ -76,16 +76,16 @@ func (s *Server) UsageInvoices(profile string) []UsageInvoice {
 			inv.PeriodEnd.Before(cutoff) {
 			continue
 		}
-		out = append(out, UsageInvoice{ID: inv.Name, Profile: inv.Profile, Period: Period{Start: inv.PeriodStart, End: inv.PeriodEnd}})
+		out = append(out, UsageInvoice{ID: inv.Name, Profile: inv.Profile, Period: DayRange{Start: inv.PeriodStart, End: inv.PeriodEnd}})
 	}
 	return out
 }
 
 // UsageOpenMonth is the open month a Cost Details request without a period reports: the first
 // of the current month (world clock) up to and including today.
-func (s *Server) UsageOpenMonth() Period {
+func (s *Server) UsageOpenMonth() DayRange {
 	today := day(s.Now())
-	return Period{Start: firstOfMonth(today), End: today}
+	return DayRange{Start: firstOfMonth(today), End: today}
 }
 
 // usageScopeRef parses an ARM id of a usage scope (billing account, billing profile, invoice
@@ -196,7 +196,7 @@ func (s *Server) newUsagePlan(subs []*usageSub, start, end time.Time, amortized 
 // for the days of p would contain, for metric "ActualCost" or "AmortizedCost" (any case). It is
 // computed from the generator's integers, never from rendered CSV. Days after today (world
 // clock) have no usage. An unknown scope or metric yields nil.
-func (s *Server) UsageTotal(scope string, p Period, metric string) map[string]string {
+func (s *Server) UsageTotal(scope string, p DayRange, metric string) map[string]string {
 	plan, ok := s.truthPlan(scope, p, metric)
 	if !ok {
 		return nil
@@ -220,7 +220,7 @@ func (s *Server) UsageTotal(scope string, p Period, metric string) map[string]st
 }
 
 // UsageRowCount is how many rows the query of UsageTotal covers.
-func (s *Server) UsageRowCount(scope string, p Period, metric string) int {
+func (s *Server) UsageRowCount(scope string, p DayRange, metric string) int {
 	plan, ok := s.truthPlan(scope, p, metric)
 	if !ok {
 		return 0
@@ -228,7 +228,7 @@ func (s *Server) UsageRowCount(scope string, p Period, metric string) int {
 	return plan.count()
 }
 
-func (s *Server) truthPlan(scope string, p Period, metric string) (*usagePlan, bool) {
+func (s *Server) truthPlan(scope string, p DayRange, metric string) (*usagePlan, bool) {
 	amortized := strings.EqualFold(metric, "AmortizedCost")
 	if !amortized && !strings.EqualFold(metric, "ActualCost") && metric != "" {
 		return nil, false

@@ -200,7 +200,7 @@ type Subscription struct {
 	// Credit is the offer's credit, nil if none.
 	Credit *Credit
 	// InvoicePeriods are the closed billing periods that produced an invoice, oldest first.
-	InvoicePeriods []Period
+	InvoicePeriods []DayRange
 	// NoInvoiceReason explains, for a subscription without invoices, why.
 	NoInvoiceReason string
 	// LastMonthCharges and MonthToDateCharges are decimal strings in Currency.
@@ -218,8 +218,9 @@ type Credit struct {
 	UsageExceeded bool
 }
 
-// Period is a closed range of calendar days; Start and End are midnight UTC, End inclusive.
-type Period struct {
+// DayRange is a closed range of calendar days as the emulator keeps them: Start and End are
+// midnight UTC, End inclusive (billing.Period is the SDK's own range of billing.Dates).
+type DayRange struct {
 	// Start is the first day; End the last day, included.
 	Start, End time.Time
 }
@@ -311,8 +312,8 @@ func day(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(),
 
 // monthlyPeriods returns the monthly billing periods starting at created's day that have ended
 // before now's day.
-func monthlyPeriods(created, now time.Time) []Period {
-	var out []Period
+func monthlyPeriods(created, now time.Time) []DayRange {
+	var out []DayRange
 	start := day(created)
 	today := day(now)
 	for i := 1; ; i++ {
@@ -321,7 +322,7 @@ func monthlyPeriods(created, now time.Time) []Period {
 		if !end.Before(today) {
 			return out
 		}
-		out = append(out, Period{Start: start, End: end})
+		out = append(out, DayRange{Start: start, End: end})
 		start = next
 	}
 }

@@ -46,7 +46,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("email", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	tf := target.Register(fs, billingtest.MCAProfileOwner)
+	tf := target.Register(fs, billingtest.PrincipalMCAProfileOwner)
 	var add, remove string
 	fs.StringVar(&c.account, "account", "", "billing account name (with -live)")
 	fs.StringVar(&c.profile, "profile", "", "billing profile name (with -live)")

@@ -18,7 +18,7 @@ import (
 func TestRunOnTheEmulatorAddsAndRemovesARecipient(t *testing.T) {
 	var out bytes.Buffer
 
-	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileOwner)}})
 
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "added cfo@contoso.example")
@@ -29,7 +29,7 @@ func TestRunOnTheEmulatorAddsAndRemovesARecipient(t *testing.T) {
 func TestRunAsReaderIsRefused(t *testing.T) {
 	var out bytes.Buffer
 
-	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileReader)}})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileReader)}})
 
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
@@ -45,7 +45,7 @@ func TestFlagsAreCheckedBeforeAnyRequest(t *testing.T) {
 		assert.Empty(t, out.String(), "%v", args)
 	}
 	var out, errOut bytes.Buffer
-	assert.Equal(t, 1, realMain([]string{"-as", string(billingtest.MCAProfileReader)}, &out, &errOut), "a refusal is a failure")
+	assert.Equal(t, 1, realMain([]string{"-as", string(billingtest.PrincipalMCAProfileReader)}, &out, &errOut), "a refusal is a failure")
 }
 
 // shape is the output with every number replaced by N, so that a run on another date (other
@@ -57,8 +57,8 @@ func shape(s string) string {
 // The program behaves the same with the world clock months ahead.
 func TestRunMonthsAhead(t *testing.T) {
 	var today, ahead bytes.Buffer
-	require.NoError(t, run(context.Background(), &today, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}}))
-	require.NoError(t, run(context.Background(), &ahead, config{target: target.Flags{As: string(billingtest.MCAProfileOwner), Options: []billingtest.Option{billingtest.WithNow(monthsAhead(6))}}}))
+	require.NoError(t, run(context.Background(), &today, config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileOwner)}}))
+	require.NoError(t, run(context.Background(), &ahead, config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileOwner), Options: []billingtest.Option{billingtest.WithNow(monthsAhead(6))}}}))
 	assert.Equal(t, shape(today.String()), shape(ahead.String()))
 }
 

@@ -58,7 +58,7 @@ func main() {
 	var c config
 	var as string
 	flag.BoolVar(&c.live, "live", false, "run on Azure with DefaultAzureCredential instead of the emulator")
-	flag.StringVar(&as, "as", string(billingtest.EAEnterpriseAdmin), "emulator principal to sign in as")
+	flag.StringVar(&as, "as", string(billingtest.PrincipalEAEnterpriseAdmin), "emulator principal to sign in as")
 	flag.StringVar(&c.scope, "scope", "", "scope id (default on the emulator: its EA enrollment)")
 	flag.IntVar(&c.months, "months", 3, "how many past months to export")
 	flag.StringVar(&c.storageID, "storage-id", "", "-live: resource id of the storage account the export writes to")

@@ -19,7 +19,7 @@ func TestRunThreeFormatsAgree(t *testing.T) {
 		azurite.Start(t) // skips, or fails under AZBILLING_REQUIRE_AZURITE
 	}
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, config{as: billingtest.EAEnterpriseAdmin, months: 2, root: "ex"}))
+	require.NoError(t, run(context.Background(), &out, config{as: billingtest.PrincipalEAEnterpriseAdmin, months: 2, root: "ex"}))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var s summary
 	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &s), out.String())
@@ -29,7 +29,7 @@ func TestRunThreeFormatsAgree(t *testing.T) {
 	// The emulator's ground truth for the same two months.
 	srv := billingtest.NewServer(t)
 	span := billing.LastMonthsAt(srv.Now(), 2)
-	p := billingtest.Period{Start: span.Start.Time(), End: span.End.Time()}
+	p := billingtest.DayRange{Start: span.Start.Time(), End: span.End.Time()}
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount
 	require.Equal(t, srv.UsageRowCount(scope, p, "ActualCost"), s.Rows)
 	for cur, want := range srv.UsageTotal(scope, p, "ActualCost") {
@@ -44,6 +44,6 @@ func TestRunThreeFormatsAgree(t *testing.T) {
 func TestRunWithoutAzuriteSaysWhatItNeeds(t *testing.T) {
 	t.Setenv("AZURITE_BIN", "")
 	t.Setenv("PATH", t.TempDir())
-	err := run(context.Background(), &bytes.Buffer{}, config{as: billingtest.EAEnterpriseAdmin, months: 1})
+	err := run(context.Background(), &bytes.Buffer{}, config{as: billingtest.PrincipalEAEnterpriseAdmin, months: 1})
 	require.ErrorContains(t, err, "npm install")
 }

@@ -61,7 +61,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("invoices", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	tf := target.Register(fs, billingtest.MCAProfileOwner)
+	tf := target.Register(fs, billingtest.PrincipalMCAProfileOwner)
 	var kinds string
 	fs.StringVar(&c.scope, "scope", "", "billing account, billing profile or subscription id (default on the emulator: its US billing profile)")
 	fs.IntVar(&c.months, "months", 12, fmt.Sprintf("how many whole months back from the current one (1 to %d)", maxMonths))

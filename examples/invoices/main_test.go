@@ -21,7 +21,7 @@ import (
 
 func TestRunDownloadsAndARerunSkips(t *testing.T) {
 	dir := t.TempDir()
-	c := config{target: target.Flags{As: string(billingtest.MCAProfileReader)}, months: 3, out: dir, concurrency: 4}
+	c := config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileReader)}, months: 3, out: dir, concurrency: 4}
 	var out bytes.Buffer
 
 	require.NoError(t, run(context.Background(), &out, c))
@@ -43,7 +43,7 @@ func TestRunDownloadsAndARerunSkips(t *testing.T) {
 }
 
 func TestRunExplainsAMissingInvoice(t *testing.T) {
-	c := config{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2, out: t.TempDir()}
+	c := config{target: target.Flags{As: string(billingtest.PrincipalMOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2, out: t.TempDir()}
 	var out bytes.Buffer
 
 	require.NoError(t, run(context.Background(), &out, c))
@@ -55,7 +55,7 @@ func TestRunExplainsAMissingInvoice(t *testing.T) {
 func TestRunWithoutRoleSaysWhichRolesAndExits1(t *testing.T) {
 	var out, errOut bytes.Buffer
 
-	code := realMain([]string{"-as", string(billingtest.NoRole), "-months", "2", "-out", t.TempDir()}, &out, &errOut)
+	code := realMain([]string{"-as", string(billingtest.PrincipalNoRole), "-months", "2", "-out", t.TempDir()}, &out, &errOut)
 
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out.String()+errOut.String(), "Billing profile reader")
@@ -117,9 +117,9 @@ func shape(s string) string {
 // skipped, the same explanation of a missing one.
 func TestRunMonthsAhead(t *testing.T) {
 	for _, c := range []config{
-		{target: target.Flags{As: string(billingtest.MCAProfileReader)}, months: 3},
-		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionNew, months: 2},
-		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2},
+		{target: target.Flags{As: string(billingtest.PrincipalMCAProfileReader)}, months: 3},
+		{target: target.Flags{As: string(billingtest.PrincipalMOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionNew, months: 2},
+		{target: target.Flags{As: string(billingtest.PrincipalMOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2},
 	} {
 		var today, ahead bytes.Buffer
 		c.out = t.TempDir()

@@ -64,7 +64,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 
 // defaultPrincipals show one agreement each on the emulator.
 func defaultPrincipals() []billingtest.Principal {
-	return []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
+	return []billingtest.Principal{billingtest.PrincipalMOSPAccountAdmin, billingtest.PrincipalEAEnterpriseAdmin, billingtest.PrincipalMCAAccountOwner}
 }
 
 func run(ctx context.Context, w io.Writer, tf target.Flags) error {

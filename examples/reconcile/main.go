@@ -143,7 +143,7 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	case c.target.As != "" || c.target.Live:
 		principals = []billingtest.Principal{billingtest.Principal(c.target.As)}
 	default:
-		principals = []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
+		principals = []billingtest.Principal{billingtest.PrincipalMOSPAccountAdmin, billingtest.PrincipalEAEnterpriseAdmin, billingtest.PrincipalMCAAccountOwner}
 	}
 	for _, p := range principals {
 		one := c.target

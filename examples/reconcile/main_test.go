@@ -45,7 +45,7 @@ func TestEveryInvoiceReconciles(t *testing.T) {
 
 func TestVerbosePrintsTheLines(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, config{months: 1, concurrency: 1, verbose: true, as: []billingtest.Principal{billingtest.MCAProfileOwner}}))
+	require.NoError(t, run(context.Background(), &out, config{months: 1, concurrency: 1, verbose: true, as: []billingtest.Principal{billingtest.PrincipalMCAProfileOwner}}))
 	assert.Contains(t, out.String(), "usage  ")
 	assert.Contains(t, out.String(), "rounding")
 	assert.Contains(t, out.String(), "tax (taxAmount)")
@@ -56,7 +56,7 @@ func TestVerbosePrintsTheLines(t *testing.T) {
 func TestNoAccessFailsAndStillPrintsTheSummary(t *testing.T) {
 	var out bytes.Buffer
 	// An EA account owner may not view the enrollment's invoices.
-	err := run(context.Background(), &out, config{months: 2, concurrency: 2, as: []billingtest.Principal{billingtest.EAAccountOwner}})
+	err := run(context.Background(), &out, config{months: 2, concurrency: 2, as: []billingtest.Principal{billingtest.PrincipalEAAccountOwner}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "could not be reconciled")
 	assert.Contains(t, out.String(), "not allowed to view invoices")

@@ -56,7 +56,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("usage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	tf := target.Register(fs, billingtest.EAEnterpriseAdmin)
+	tf := target.Register(fs, billingtest.PrincipalEAEnterpriseAdmin)
 	fs.StringVar(&c.scope, "scope", "", "scope id (default on the emulator: its EA enrollment)")
 	fs.BoolVar(&c.mtd, "mtd", false, "the month to date instead of last month")
 	fs.StringVar(&c.metric, "metric", "actual", "actual or amortized cost")

@@ -22,7 +22,7 @@ import (
 func TestRunPrintsLastMonthDayByDay(t *testing.T) {
 	var out bytes.Buffer
 
-	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.EAEnterpriseAdmin)}, metric: "actual"}))
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalEAEnterpriseAdmin)}, metric: "actual"}))
 
 	s := out.String()
 	assert.Contains(t, s, "Cost Details report of /providers/Microsoft.Billing/billingAccounts/"+billingtest.EAAccount)
@@ -37,7 +37,7 @@ func TestRunSavesTheCSV(t *testing.T) {
 	var out bytes.Buffer
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.MCAAccount + "/billingProfiles/" + billingtest.MCAProfileUS
 
-	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}, scope: scope, mtd: true, metric: "amortized", out: path}))
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalMCAProfileOwner)}, scope: scope, mtd: true, metric: "amortized", out: path}))
 
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -49,7 +49,7 @@ func TestRunSavesTheCSV(t *testing.T) {
 func TestRunPayAsYouGo(t *testing.T) {
 	var out bytes.Buffer
 
-	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)},
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalMOSPAccountAdmin)},
 		scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, metric: "actual"}))
 
 	assert.Contains(t, out.String(), "Consumption usage details of /subscriptions/"+billingtest.SubscriptionPayAsYouGo)
@@ -60,7 +60,7 @@ func TestRunReportsTheViewChargesPolicy(t *testing.T) {
 	var out bytes.Buffer
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount + "/enrollmentAccounts/" + billingtest.EAEnrollmentAccountEngineering
 
-	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.EAAccountOwner)}, scope: scope, metric: "actual"})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.PrincipalEAAccountOwner)}, scope: scope, metric: "actual"})
 
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
@@ -86,8 +86,8 @@ func shape(s string) string {
 // The program behaves the same with the world clock months ahead.
 func TestRunMonthsAhead(t *testing.T) {
 	for _, c := range []config{
-		{target: target.Flags{As: string(billingtest.EAEnterpriseAdmin)}, metric: "actual"},
-		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, mtd: true, metric: "actual"},
+		{target: target.Flags{As: string(billingtest.PrincipalEAEnterpriseAdmin)}, metric: "actual"},
+		{target: target.Flags{As: string(billingtest.PrincipalMOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, mtd: true, metric: "actual"},
 	} {
 		var today, ahead bytes.Buffer
 		require.NoError(t, run(context.Background(), &today, c))

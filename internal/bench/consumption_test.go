@@ -77,10 +77,10 @@ func newConsumptionSetup(tb testing.TB, rows int, replay bool, lat time.Duration
 	}
 	opts := clientOptions(srv)
 	opts.Transport = azbT
-	bc, err := billing.NewClient(srv.Credential(billingtest.MOSPAccountAdmin), opts)
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMOSPAccountAdmin), opts)
 	require.NoError(tb, err)
 	s.azb = usage.NewClient(bc)
-	s.off, err = armconsumption.NewUsageDetailsClient(srv.Credential(billingtest.MOSPAccountAdmin), armOptions(srv, offT))
+	s.off, err = armconsumption.NewUsageDetailsClient(srv.Credential(billingtest.PrincipalMOSPAccountAdmin), armOptions(srv, offT))
 	require.NoError(tb, err)
 
 	if replay {
@@ -138,7 +138,7 @@ func (s *consumptionSetup) floor(ctx context.Context) (rows, bytes int64, err er
 		if err != nil {
 			return rows, bytes, err
 		}
-		req.Header.Set("Authorization", "Bearer "+string(billingtest.MOSPAccountAdmin))
+		req.Header.Set("Authorization", "Bearer "+string(billingtest.PrincipalMOSPAccountAdmin))
 		resp, err := hc.Do(req)
 		if err != nil {
 			return rows, bytes, err

@@ -115,7 +115,7 @@ func TestFourBlobSidesAgree(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, s.rows, rn)
 	require.Equal(t, rn, an)
-	truth := s.srv.UsageTotal(s.scope.ID(), billingtest.Period{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
+	truth := s.srv.UsageTotal(s.scope.ID(), billingtest.DayRange{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
 	require.Len(t, truth, 1)
 	for _, want := range truth {
 		w, err := billing.ParseDecimal(want)

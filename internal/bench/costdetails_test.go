@@ -47,8 +47,8 @@ type costDetailsCase struct {
 }
 
 var costDetailsCases = []costDetailsCase{
-	{"EA", billingtest.EAEnterpriseAdmin, func() (billing.Scope, error) { return billing.AccountScope(billingtest.EAAccount) }, 3},
-	{"MCA", billingtest.MCAAccountOwner, func() (billing.Scope, error) {
+	{"EA", billingtest.PrincipalEAEnterpriseAdmin, func() (billing.Scope, error) { return billing.AccountScope(billingtest.EAAccount) }, 3},
+	{"MCA", billingtest.PrincipalMCAAccountOwner, func() (billing.Scope, error) {
 		return billing.ProfileScope(billingtest.MCAAccount, billingtest.MCAProfileUS)
 	}, 3},
 }
@@ -72,7 +72,7 @@ func newCostDetailsSetup(tb testing.TB, c costDetailsCase, rows int, extra ...bi
 	sc, err := c.scope()
 	require.NoError(tb, err)
 	s := &costDetailsSetup{srv: srv, scope: sc, blobs: httpClient(srv)}
-	s.rows = srv.UsageRowCount(sc.ID(), billingtest.Period{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
+	s.rows = srv.UsageRowCount(sc.ID(), billingtest.DayRange{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
 	require.NotZero(tb, s.rows)
 
 	opts := clientOptions(srv)
@@ -236,7 +236,7 @@ func TestCostDetailsSidesAgree(t *testing.T) {
 			require.NoError(t, err)
 			require.EqualValues(t, s.rows, rn)
 			require.Equal(t, rn, an)
-			truth := s.srv.UsageTotal(s.scope.ID(), billingtest.Period{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
+			truth := s.srv.UsageTotal(s.scope.ID(), billingtest.DayRange{Start: costDetailsMonth.Start.Time(), End: costDetailsMonth.End.Time()}, "ActualCost")
 			require.Len(t, truth, 1)
 			for _, want := range truth {
 				w, err := billing.ParseDecimal(want)

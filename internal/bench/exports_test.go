@@ -43,7 +43,7 @@ func setupExports(b *testing.B) *exportsSetup {
 	srv := billingtest.NewServer(b, billingtest.WithUsageRowsPerDay(rpd))
 	blobs := az.Client(b)
 	srv.SetExportStorage(blobs, &billingtest.ExportStorageOptions{PartitionBytes: int64(scale(64<<10, 64<<20)), RowGroupRows: 1 << 16})
-	bc, err := billing.NewClient(srv.Credential(billingtest.EAEnterpriseAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalEAEnterpriseAdmin), srv.ClientOptions())
 	require.NoError(b, err)
 	ec := exports.NewClient(bc)
 	scope, err := billing.AccountScope(billingtest.EAAccount)

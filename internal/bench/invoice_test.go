@@ -52,18 +52,18 @@ func newInvoiceSetup(tb testing.TB, lat time.Duration) *invoiceSetup {
 	srv := billingtest.NewServer(tb, latencyOpts(lat)...)
 	s := &invoiceSetup{srv: srv, period: billing.LastMonthsAt(srv.Now(), 12), blobs: httpClient(srv)}
 
-	mca, err := billing.NewClient(srv.Credential(billingtest.MCAAccountOwner), clientOptions(srv))
+	mca, err := billing.NewClient(srv.Credential(billingtest.PrincipalMCAAccountOwner), clientOptions(srv))
 	require.NoError(tb, err)
-	mosp, err := billing.NewClient(srv.Credential(billingtest.MOSPAccountAdmin), clientOptions(srv))
+	mosp, err := billing.NewClient(srv.Credential(billingtest.PrincipalMOSPAccountAdmin), clientOptions(srv))
 	require.NoError(tb, err)
 	for _, p := range invoiceProfiles {
 		s.profiles = append(s.profiles, invoice.NewProfileClient(mca, billingtest.MCAAccount, p))
 	}
 	s.sub = invoice.NewSubscriptionClient(mosp, billingtest.SubscriptionPayAsYouGo)
 
-	s.mcaInvoices, err = armbilling.NewInvoicesClient("", srv.Credential(billingtest.MCAAccountOwner), armOptions(srv, nil))
+	s.mcaInvoices, err = armbilling.NewInvoicesClient("", srv.Credential(billingtest.PrincipalMCAAccountOwner), armOptions(srv, nil))
 	require.NoError(tb, err)
-	s.subInvoices, err = armbilling.NewInvoicesClient(billingtest.SubscriptionPayAsYouGo, srv.Credential(billingtest.MOSPAccountAdmin), armOptions(srv, nil))
+	s.subInvoices, err = armbilling.NewInvoicesClient(billingtest.SubscriptionPayAsYouGo, srv.Credential(billingtest.PrincipalMOSPAccountAdmin), armOptions(srv, nil))
 	require.NoError(tb, err)
 	return s
 }

@@ -116,13 +116,13 @@ func TestOfficialAccountsRecordedShapes(t *testing.T) {
 	for _, c := range []struct {
 		p       bt.Principal
 		account string
-	}{{bt.MOSPAccountAdmin, bt.MOSPAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+	}{{bt.PrincipalMOSPAccountAdmin, bt.MOSPAccount}, {bt.PrincipalMCAAccountOwner, bt.MCAAccount}} {
 		o := newOfficial(t, srv, c.p)
 		got, err := o.billing(t, "").NewAccountsClient().Get(context.Background(), c.account, nil)
 		require.NoError(t, err)
 		checkAccount(t, w.Account(c.account), &got.Account)
 	}
-	o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	o := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	ac := o.billing(t, "").NewAccountsClient()
 	_, err := ac.NewListPager(nil).NextPage(context.Background())
 	require.Error(t, err)
@@ -132,7 +132,7 @@ func TestOfficialAccountsRecordedShapes(t *testing.T) {
 	assert.Regexp(t, dotNetDateFailure, err.Error())
 
 	// azbilling on the same answers: the enrollment's dates read, its padded country trimmed.
-	bc, err := billing.NewClient(srv.Credential(bt.EAEnterpriseAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(bt.PrincipalEAEnterpriseAdmin), srv.ClientOptions())
 	require.NoError(t, err)
 	var accounts []billing.Account
 	for a, err := range bc.Accounts(context.Background()) {
@@ -155,7 +155,7 @@ func TestOfficialAccountsListAndGet(t *testing.T) {
 	for _, c := range []struct {
 		p       bt.Principal
 		account string
-	}{{bt.MOSPAccountAdmin, bt.MOSPAccount}, {bt.EAEnterpriseAdmin, bt.EAAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+	}{{bt.PrincipalMOSPAccountAdmin, bt.MOSPAccount}, {bt.PrincipalEAEnterpriseAdmin, bt.EAAccount}, {bt.PrincipalMCAAccountOwner, bt.MCAAccount}} {
 		t.Run(string(c.p), func(t *testing.T) {
 			o := newOfficial(t, srv, c.p)
 			ac := o.billing(t, "").NewAccountsClient()
@@ -221,7 +221,7 @@ func TestOfficialProfilesListAndGet(t *testing.T) {
 	srv := bt.NewServer(t, bt.WithPageSize(1))
 	w := srv.World()
 	mca := w.Account(bt.MCAAccount)
-	o := newOfficial(t, srv, bt.MCAAccountOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 	pc := o.billing(t, "").NewProfilesClient()
 	var names []string
 	for _, page := range drain(t, o, "ProfilesClient.NewListByBillingAccountPager", pc.NewListByBillingAccountPager(bt.MCAAccount, nil)) {
@@ -240,7 +240,7 @@ func TestOfficialProfilesListAndGet(t *testing.T) {
 
 	// An invoice section owner sees its profile without read access: name, display name,
 	// currency and status only.
-	so := newOfficial(t, srv, bt.MCAInvoiceSectionOwner)
+	so := newOfficial(t, srv, bt.PrincipalMCAInvoiceSectionOwner)
 	got, err := so.billing(t, "").NewProfilesClient().Get(context.Background(), bt.MCAAccount, bt.MCAProfileUS, nil)
 	require.NoError(t, err)
 	roundTrip(t, "ProfilesClient.Get (no read access)", so.rec.last(t).Body, got)
@@ -253,7 +253,7 @@ func TestOfficialProfilesListAndGet(t *testing.T) {
 func TestOfficialProfileCreateOrUpdatePoller(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithLRODelay(0, 2))
-	o := newOfficial(t, srv, bt.MCAProfileOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAProfileOwner)
 	pc := o.billing(t, "").NewProfilesClient()
 	ctx := context.Background()
 	cur, err := pc.Get(ctx, bt.MCAAccount, bt.MCAProfileUS, nil)
@@ -295,7 +295,7 @@ func TestOfficialInvoiceSectionsListAndGet(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithPageSize(1))
 	mca := srv.World().Account(bt.MCAAccount)
-	o := newOfficial(t, srv, bt.MCAAccountOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 	sc := o.billing(t, "").NewInvoiceSectionsClient()
 	for _, prof := range mca.Profiles {
 		var names []string
@@ -337,7 +337,7 @@ func TestOfficialDepartmentsRecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithPageSize(1))
 	ea := srv.World().Account(bt.EAAccount)
-	o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	o := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	f := o.billing(t, "")
 	first := secondPageFails(t, "DepartmentsClient.NewListByBillingAccountPager", f.NewDepartmentsClient().NewListByBillingAccountPager(bt.EAAccount, nil))
 	require.Len(t, first.Value, 1)
@@ -354,13 +354,13 @@ func TestOfficialDepartmentsRecordedShapes(t *testing.T) {
 	_, err = f.NewSubscriptionsClient().NewListByBillingAccountPager(bt.EAAccount, nil).NextPage(context.Background())
 	require.Error(t, err)
 	assert.Regexp(t, dateOnlyFailure, err.Error())
-	mo := newOfficial(t, srv, bt.MOSPAccountAdmin)
+	mo := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 	secondPageFails(t, "SubscriptionsClient.NewListByBillingAccountPager (MOSP)",
 		mo.billing(t, "").NewSubscriptionsClient().NewListByBillingAccountPager(bt.MOSPAccount, nil))
 
 	// azbilling on the same answers: every page, trimmed cost centers, every subscription.
 	ctx := context.Background()
-	bc, err := billing.NewClient(srv.Credential(bt.EAEnterpriseAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(bt.PrincipalEAEnterpriseAdmin), srv.ClientOptions())
 	require.NoError(t, err)
 	var depts []string
 	for d, err := range bc.Departments(ctx, bt.EAAccount) {
@@ -397,7 +397,7 @@ func TestOfficialDepartmentsAndEnrollmentAccounts(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithPageSize(1), bt.WithSpecShapes())
 	ea := srv.World().Account(bt.EAAccount)
-	o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	o := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	f := o.billing(t, "")
 	ctx := context.Background()
 
@@ -544,7 +544,7 @@ func TestOfficialBillingSubscriptions(t *testing.T) {
 	for _, c := range []struct {
 		p       bt.Principal
 		account string
-	}{{bt.MOSPAccountAdmin, bt.MOSPAccount}, {bt.EAEnterpriseAdmin, bt.EAAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+	}{{bt.PrincipalMOSPAccountAdmin, bt.MOSPAccount}, {bt.PrincipalEAEnterpriseAdmin, bt.EAAccount}, {bt.PrincipalMCAAccountOwner, bt.MCAAccount}} {
 		o := newOfficial(t, srv, c.p)
 		sc := o.billing(t, "").NewSubscriptionsClient()
 		got := names(drain(t, o, "SubscriptionsClient.NewListByBillingAccountPager", sc.NewListByBillingAccountPager(c.account, nil)))
@@ -558,7 +558,7 @@ func TestOfficialBillingSubscriptions(t *testing.T) {
 		}
 	}
 
-	o := newOfficial(t, srv, bt.MCAAccountOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 	sc := o.billing(t, "").NewSubscriptionsClient()
 	var byProfile []string
 	for _, page := range drain(t, o, "SubscriptionsClient.NewListByBillingProfilePager", sc.NewListByBillingProfilePager(bt.MCAAccount, bt.MCAProfileUS, nil)) {
@@ -576,7 +576,7 @@ func TestOfficialBillingSubscriptions(t *testing.T) {
 	}
 	assert.Equal(t, subsOf(func(s *bt.Subscription) bool { return s.InvoiceSection == bt.MCASectionEngineering }), bySection)
 
-	eo := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	eo := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	var byEnrollment []string
 	for _, page := range drain(t, eo, "SubscriptionsClient.NewListByEnrollmentAccountPager",
 		eo.billing(t, "").NewSubscriptionsClient().NewListByEnrollmentAccountPager(bt.EAAccount, bt.EAEnrollmentAccountEngineering, nil)) {
@@ -614,7 +614,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 	}
 
 	// MCA billing profile owner at its profile: the recorded owner permissions (00-08 and 11).
-	o := newOfficial(t, srv, bt.MCAProfileOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAProfileOwner)
 	pc := o.billing(t, "").NewPermissionsClient()
 	pages := drain(t, o, "PermissionsClient.NewListByBillingProfilePager", pc.NewListByBillingProfilePager(bt.MCAAccount, bt.MCAProfileUS, nil))
 	got := actionsOf(pages)
@@ -634,7 +634,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 	}
 
 	// A profile reader may not change the invoice e-mail preference (11) nor write (01).
-	ro := newOfficial(t, srv, bt.MCAProfileReader)
+	ro := newOfficial(t, srv, bt.PrincipalMCAProfileReader)
 	rpc := ro.billing(t, "").NewPermissionsClient()
 	readerActions := actionsOf(drain(t, ro, "PermissionsClient.NewListByBillingProfilePager (reader)", rpc.NewListByBillingProfilePager(bt.MCAAccount, bt.MCAProfileUS, nil)))
 	assert.Equal(t, mcaPermissions("40000000", "06", "07", "08"), readerActions) // as recorded
@@ -653,7 +653,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 		list   func(*official, *armbilling.PermissionsClient) []string
 		check  func(*armbilling.PermissionsClient, armbilling.CheckAccessRequest) ([]*armbilling.CheckAccessResponse, error)
 	}{
-		{"account", bt.MCAAccountOwner, mcaPermission("50000000", "00"),
+		{"account", bt.PrincipalMCAAccountOwner, mcaPermission("50000000", "00"),
 			func(o *official, pc *armbilling.PermissionsClient) []string {
 				var out []string
 				for _, pg := range drain(t, o, "PermissionsClient.NewListByBillingAccountPager", pc.NewListByBillingAccountPager(bt.MCAAccount, nil)) {
@@ -667,7 +667,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 				res, err := pc.CheckAccessByBillingAccount(ctx, bt.MCAAccount, r, nil)
 				return res.CheckAccessResponseArray, err
 			}},
-		{"invoice section", bt.MCAInvoiceSectionOwner, mcaPermission("30000000", "08"),
+		{"invoice section", bt.PrincipalMCAInvoiceSectionOwner, mcaPermission("30000000", "08"),
 			func(o *official, pc *armbilling.PermissionsClient) []string {
 				var out []string
 				for _, pg := range drain(t, o, "PermissionsClient.NewListByInvoiceSectionPager", pc.NewListByInvoiceSectionPager(bt.MCAAccount, bt.MCAProfileUS, bt.MCASectionEngineering, nil)) {
@@ -681,7 +681,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 				res, err := pc.CheckAccessByInvoiceSection(ctx, bt.MCAAccount, bt.MCAProfileUS, bt.MCASectionEngineering, r, nil)
 				return res.CheckAccessResponseArray, err
 			}},
-		{"department", bt.EADepartmentAdmin, "Microsoft.Billing/billingAccounts/departments/read",
+		{"department", bt.PrincipalEADepartmentAdmin, "Microsoft.Billing/billingAccounts/departments/read",
 			func(o *official, pc *armbilling.PermissionsClient) []string {
 				var out []string
 				for _, pg := range drain(t, o, "PermissionsClient.NewListByDepartmentPager", pc.NewListByDepartmentPager(bt.EAAccount, bt.EADepartmentEngineering, nil)) {
@@ -695,7 +695,7 @@ func TestOfficialPermissionsAndCheckAccess(t *testing.T) {
 				res, err := pc.CheckAccessByDepartment(ctx, bt.EAAccount, bt.EADepartmentEngineering, r, nil)
 				return res.CheckAccessResponseArray, err
 			}},
-		{"enrollment account", bt.EAAccountOwner, "Microsoft.Billing/billingAccounts/enrollmentAccounts/read",
+		{"enrollment account", bt.PrincipalEAAccountOwner, "Microsoft.Billing/billingAccounts/enrollmentAccounts/read",
 			func(o *official, pc *armbilling.PermissionsClient) []string {
 				var out []string
 				for _, pg := range drain(t, o, "PermissionsClient.NewListByEnrollmentAccountPager", pc.NewListByEnrollmentAccountPager(bt.EAAccount, bt.EAEnrollmentAccountEngineering, nil)) {
@@ -734,7 +734,7 @@ func TestOfficialRoleDefinitionsAndAssignments(t *testing.T) {
 	srv := bt.NewServer(t, bt.WithPageSize(2))
 	w := srv.World()
 	ctx := context.Background()
-	o := newOfficial(t, srv, bt.MCAProfileOwner)
+	o := newOfficial(t, srv, bt.PrincipalMCAProfileOwner)
 	f := o.billing(t, "")
 	rd := f.NewRoleDefinitionClient()
 
@@ -763,7 +763,7 @@ func TestOfficialRoleDefinitionsAndAssignments(t *testing.T) {
 	}
 
 	// Role definitions at the other scope kinds.
-	ao := newOfficial(t, srv, bt.MCAAccountOwner)
+	ao := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 	for _, page := range drain(t, ao, "RoleDefinitionClient.NewListByBillingAccountPager", ao.billing(t, "").NewRoleDefinitionClient().NewListByBillingAccountPager(bt.MCAAccount, nil)) {
 		for _, d := range page.Value {
 			assert.True(t, strings.HasPrefix(str(d.Name), "50000000-"), str(d.Name))
@@ -774,7 +774,7 @@ func TestOfficialRoleDefinitionsAndAssignments(t *testing.T) {
 			assert.True(t, strings.HasPrefix(str(d.Name), "30000000-"), str(d.Name))
 		}
 	}
-	eo := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	eo := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	erd := eo.billing(t, "").NewRoleDefinitionClient()
 	var deptRoles []string
 	for _, page := range drain(t, eo, "RoleDefinitionClient.NewListByDepartmentPager", erd.NewListByDepartmentPager(bt.EAAccount, bt.EADepartmentEngineering, nil)) {
@@ -818,7 +818,7 @@ func TestOfficialRoleDefinitionsAndAssignments(t *testing.T) {
 		}
 	}
 	assert.Equal(t, len(wantAssignments), seen)
-	name := bt.RoleMCAProfileOwner.DefinitionID() + "_" + bt.MCAProfileOwner.ObjectID()
+	name := bt.RoleMCAProfileOwner.DefinitionID() + "_" + bt.PrincipalMCAProfileOwner.ObjectID()
 	one, err := ra.GetByBillingProfile(ctx, bt.MCAAccount, bt.MCAProfileUS, name, nil)
 	require.NoError(t, err)
 	roundTrip(t, "RoleAssignmentsClient.GetByBillingProfile", o.rec.last(t).Body, one)
@@ -832,7 +832,7 @@ func TestOfficialPolicies(t *testing.T) {
 	srv := bt.NewServer(t, bt.WithPolicy(bt.EAPolicy{AccountOwnerViewCharges: bt.PolicyAllowed, DepartmentAdminViewCharges: bt.PolicyNotAllowed}))
 	ctx := context.Background()
 	w := srv.World()
-	for _, p := range []bt.Principal{bt.EAEnterpriseAdmin, bt.EADepartmentAdmin, bt.EAAccountOwner} {
+	for _, p := range []bt.Principal{bt.PrincipalEAEnterpriseAdmin, bt.PrincipalEADepartmentAdmin, bt.PrincipalEAAccountOwner} {
 		o := newOfficial(t, srv, p)
 		got, err := o.billing(t, "").NewPoliciesClient().GetByBillingAccount(ctx, bt.EAAccount, nil)
 		require.NoError(t, err, p)
@@ -847,12 +847,12 @@ func TestOfficialPolicies(t *testing.T) {
 	}
 	// A change made while the server runs is what the next read returns.
 	srv.SetEAPolicy(bt.EAPolicy{DepartmentAdminViewCharges: bt.PolicyAllowed})
-	o := newOfficial(t, srv, bt.EAEnterpriseReader)
+	o := newOfficial(t, srv, bt.PrincipalEAEnterpriseReader)
 	got, err := o.billing(t, "").NewPoliciesClient().GetByBillingAccount(ctx, bt.EAAccount, nil)
 	require.NoError(t, err)
 	assert.Equal(t, armbilling.EnrollmentDepartmentAdminViewChargesAllowed, *got.Properties.EnterpriseAgreementPolicies.DepartmentAdminViewCharges)
 
-	mo := newOfficial(t, srv, bt.MCAProfileOwner)
+	mo := newOfficial(t, srv, bt.PrincipalMCAProfileOwner)
 	pp, err := mo.billing(t, "").NewPoliciesClient().GetByBillingProfile(ctx, bt.MCAAccount, bt.MCAProfileUS, nil)
 	require.NoError(t, err)
 	roundTrip(t, "PoliciesClient.GetByBillingProfile", mo.rec.last(t).Body, pp)
@@ -863,7 +863,7 @@ func TestOfficialBillingProperty(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t)
 	w := srv.World()
-	owner := map[string]bt.Principal{bt.MOSPAccount: bt.MOSPAccountAdmin, bt.EAAccount: bt.EAEnterpriseAdmin, bt.MCAAccount: bt.MCAAccountOwner}
+	owner := map[string]bt.Principal{bt.MOSPAccount: bt.PrincipalMOSPAccountAdmin, bt.EAAccount: bt.PrincipalEAEnterpriseAdmin, bt.MCAAccount: bt.PrincipalMCAAccountOwner}
 	for _, sub := range w.Subscriptions {
 		o := newOfficial(t, srv, owner[sub.Account])
 		got, err := o.billing(t, sub.ID).NewPropertyClient().Get(context.Background(), nil)
@@ -903,14 +903,14 @@ func TestOfficialErrorsAreARMErrors(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t)
 	ctx := context.Background()
-	o := newOfficial(t, srv, bt.NoRole)
+	o := newOfficial(t, srv, bt.PrincipalNoRole)
 	_, err := o.billing(t, "").NewAccountsClient().Get(ctx, bt.MCAAccount, nil)
 	var re *azcore.ResponseError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusForbidden, re.StatusCode)
 	assert.Equal(t, "AuthorizationFailed", re.ErrorCode)
 
-	oo := newOfficial(t, srv, bt.MCAAccountOwner)
+	oo := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 	_, err = oo.billing(t, "").NewProfilesClient().Get(ctx, bt.MCAAccount, "NOPE-NOPE-BG7-PGB", nil)
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusNotFound, re.StatusCode)

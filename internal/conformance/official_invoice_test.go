@@ -124,7 +124,7 @@ func TestOfficialInvoiceListsRecordedShapes(t *testing.T) {
 	for _, c := range []struct {
 		p       bt.Principal
 		account string
-	}{{bt.EAEnterpriseAdmin, bt.EAAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+	}{{bt.PrincipalEAEnterpriseAdmin, bt.EAAccount}, {bt.PrincipalMCAAccountOwner, bt.MCAAccount}} {
 		o := newOfficial(t, srv, c.p)
 		first := secondPageFails(t, "InvoicesClient.NewListByBillingAccountPager "+c.account, o.billing(t, "").NewInvoicesClient().NewListByBillingAccountPager(c.account,
 			&armbilling.InvoicesClientListByBillingAccountOptions{PeriodStartDate: &from, PeriodEndDate: &to}))
@@ -162,7 +162,7 @@ func TestOfficialInvoiceLists(t *testing.T) {
 	for _, c := range []struct {
 		p       bt.Principal
 		account string
-	}{{bt.EAEnterpriseAdmin, bt.EAAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+	}{{bt.PrincipalEAEnterpriseAdmin, bt.EAAccount}, {bt.PrincipalMCAAccountOwner, bt.MCAAccount}} {
 		t.Run("account "+c.account, func(t *testing.T) {
 			o := newOfficial(t, srv, c.p)
 			ic := o.billing(t, "").NewInvoicesClient()
@@ -198,7 +198,7 @@ func TestOfficialInvoiceLists(t *testing.T) {
 	}
 
 	t.Run("profile", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MCAProfileReader)
+		o := newOfficial(t, srv, bt.PrincipalMCAProfileReader)
 		ic := o.billing(t, "").NewInvoicesClient()
 		want := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Profile == bt.MCAProfileUS })
 		var got []string
@@ -218,7 +218,7 @@ func TestOfficialInvoiceLists(t *testing.T) {
 	})
 
 	t.Run("billing subscription", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MOSPAccountAdmin)
+		o := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 		ic := o.billing(t, bt.SubscriptionPayAsYouGo).NewInvoicesClient()
 		prefix := accountsPrefix + "default/billingSubscriptions/" + bt.SubscriptionPayAsYouGo
 		want := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Subscription == bt.SubscriptionPayAsYouGo })
@@ -239,7 +239,7 @@ func TestOfficialInvoiceLists(t *testing.T) {
 		checkInvoice(t, want[3], prefix, &res.Invoice)
 
 		// A subscription without invoices lists none.
-		empty := newOfficial(t, srv, bt.MOSPAccountAdmin)
+		empty := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 		pages := drain(t, empty, "InvoicesClient.NewListByBillingSubscriptionPager (new subscription)",
 			empty.billing(t, bt.SubscriptionNew).NewInvoicesClient().NewListByBillingSubscriptionPager(nil))
 		n := 0
@@ -282,7 +282,7 @@ func TestOfficialInvoiceDownloadEARecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t)
 	ctx := context.Background()
-	o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	o := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 	ic := o.billing(t, "").NewInvoicesClient()
 	inv := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Account == bt.EAAccount })[0]
 	poller, err := ic.BeginDownloadSummaryByBillingAccount(ctx, bt.EAAccount, inv.Name, nil)
@@ -315,7 +315,7 @@ func TestOfficialInvoiceDownloadPollers(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("BeginDownloadByBillingAccount", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MCAProfileOwner)
+		o := newOfficial(t, srv, bt.PrincipalMCAProfileOwner)
 		ic := o.billing(t, "").NewInvoicesClient()
 		var inv bt.Invoice
 		for _, x := range invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Profile == bt.MCAProfileUS }) {
@@ -338,7 +338,7 @@ func TestOfficialInvoiceDownloadPollers(t *testing.T) {
 	})
 
 	t.Run("BeginDownloadByBillingSubscription", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MOSPAccountAdmin)
+		o := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 		ic := o.billing(t, bt.SubscriptionPayAsYouGo).NewInvoicesClient()
 		inv := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Subscription == bt.SubscriptionPayAsYouGo })[5]
 		poller, err := ic.BeginDownloadByBillingSubscription(ctx, inv.Name,
@@ -351,7 +351,7 @@ func TestOfficialInvoiceDownloadPollers(t *testing.T) {
 	})
 
 	t.Run("BeginDownloadSummaryByBillingAccount", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+		o := newOfficial(t, srv, bt.PrincipalEAEnterpriseAdmin)
 		ic := o.billing(t, "").NewInvoicesClient()
 		inv := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Account == bt.EAAccount })[0]
 		poller, err := ic.BeginDownloadSummaryByBillingAccount(ctx, bt.EAAccount, inv.Name, nil)
@@ -379,7 +379,7 @@ func TestOfficialInvoiceDownloadPollers(t *testing.T) {
 	}
 
 	t.Run("BeginDownloadDocumentsByBillingAccount", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MCAAccountOwner)
+		o := newOfficial(t, srv, bt.PrincipalMCAAccountOwner)
 		ic := o.billing(t, "").NewInvoicesClient()
 		invs := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Account == bt.MCAAccount })[:3]
 		var req []*armbilling.DocumentDownloadRequest
@@ -406,7 +406,7 @@ func TestOfficialInvoiceDownloadPollers(t *testing.T) {
 	})
 
 	t.Run("BeginDownloadDocumentsByBillingSubscription", func(t *testing.T) {
-		o := newOfficial(t, srv, bt.MOSPAccountAdmin)
+		o := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 		ic := o.billing(t, bt.SubscriptionPayAsYouGo).NewInvoicesClient()
 		invs := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Subscription == bt.SubscriptionPayAsYouGo })[:2]
 		var req []*armbilling.DocumentDownloadRequest

@@ -52,30 +52,30 @@ func TestOfficialCostDetailsPoller(t *testing.T) {
 		p      bt.Principal
 		scope  string
 		req    armcostmanagement.GenerateCostDetailsReportRequestDefinition
-		period bt.Period
+		period bt.DayRange
 		metric string
 	}{
-		{"MCA profile, time period", bt.MCAProfileOwner, profileScope,
+		{"MCA profile, time period", bt.PrincipalMCAProfileOwner, profileScope,
 			armcostmanagement.GenerateCostDetailsReportRequestDefinition{
 				Metric:     to.Ptr(armcostmanagement.CostDetailsMetricTypeActualCostCostDetailsMetricType),
 				TimePeriod: &armcostmanagement.CostDetailsTimePeriod{Start: to.Ptr(lastMonth.Format(time.DateOnly)), End: to.Ptr(lastMonthEnd.Format(time.DateOnly))},
-			}, bt.Period{Start: lastMonth, End: lastMonthEnd}, "ActualCost"},
-		{"MCA profile, invoice id", bt.MCAProfileOwner, profileScope,
+			}, bt.DayRange{Start: lastMonth, End: lastMonthEnd}, "ActualCost"},
+		{"MCA profile, invoice id", bt.PrincipalMCAProfileOwner, profileScope,
 			armcostmanagement.GenerateCostDetailsReportRequestDefinition{
 				Metric:    to.Ptr(armcostmanagement.CostDetailsMetricTypeAmortizedCostCostDetailsMetricType),
 				InvoiceID: to.Ptr(lastInvoice.ID),
 			}, lastInvoice.Period, "AmortizedCost"},
-		{"EA account, billing period", bt.EAEnterpriseAdmin, "providers/Microsoft.Billing/billingAccounts/" + bt.EAAccount,
+		{"EA account, billing period", bt.PrincipalEAEnterpriseAdmin, "providers/Microsoft.Billing/billingAccounts/" + bt.EAAccount,
 			armcostmanagement.GenerateCostDetailsReportRequestDefinition{
 				Metric:        to.Ptr(armcostmanagement.CostDetailsMetricTypeActualCostCostDetailsMetricType),
 				BillingPeriod: to.Ptr(lastMonth.Format("200601")),
-			}, bt.Period{Start: lastMonth, End: lastMonthEnd}, "ActualCost"},
-		{"EA subscription, open month", bt.EAEnterpriseAdmin, "subscriptions/" + bt.SubscriptionEAEngProd,
+			}, bt.DayRange{Start: lastMonth, End: lastMonthEnd}, "ActualCost"},
+		{"EA subscription, open month", bt.PrincipalEAEnterpriseAdmin, "subscriptions/" + bt.SubscriptionEAEngProd,
 			armcostmanagement.GenerateCostDetailsReportRequestDefinition{}, srv.UsageOpenMonth(), "ActualCost"},
-		{"MCA invoice section", bt.MCAInvoiceSectionOwner, profileScope + "/invoiceSections/" + bt.MCASectionEngineering,
+		{"MCA invoice section", bt.PrincipalMCAInvoiceSectionOwner, profileScope + "/invoiceSections/" + bt.MCASectionEngineering,
 			armcostmanagement.GenerateCostDetailsReportRequestDefinition{
 				TimePeriod: &armcostmanagement.CostDetailsTimePeriod{Start: to.Ptr(lastMonth.Format(time.DateOnly)), End: to.Ptr(lastMonth.AddDate(0, 0, 9).Format(time.DateOnly))},
-			}, bt.Period{Start: lastMonth, End: lastMonth.AddDate(0, 0, 9)}, "ActualCost"},
+			}, bt.DayRange{Start: lastMonth, End: lastMonth.AddDate(0, 0, 9)}, "ActualCost"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := newOfficial(t, srv, c.p)
@@ -151,7 +151,7 @@ func TestOfficialConsumptionUsageDetailsPager(t *testing.T) {
 	for _, c := range []struct {
 		p   bt.Principal
 		sub string
-	}{{bt.MOSPAccountAdmin, bt.SubscriptionPayAsYouGo}, {bt.EAEnterpriseAdmin, bt.SubscriptionEAFinance}} {
+	}{{bt.PrincipalMOSPAccountAdmin, bt.SubscriptionPayAsYouGo}, {bt.PrincipalEAEnterpriseAdmin, bt.SubscriptionEAFinance}} {
 		t.Run(c.sub, func(t *testing.T) {
 			o := newOfficial(t, srv, c.p)
 			cl, err := armconsumption.NewUsageDetailsClient(o.cred, o.opts)
@@ -188,7 +188,7 @@ func TestOfficialConsumptionUsageDetailsPager(t *testing.T) {
 				}
 			}
 			assert.Greater(t, pages, 1, "the list pages with nextLink")
-			period := bt.Period{Start: from, End: to}
+			period := bt.DayRange{Start: from, End: to}
 			assert.Equal(t, srv.UsageRowCount(scope, period, "ActualCost"), rows)
 			total, err := strconv.ParseFloat(srv.UsageTotal(scope, period, "ActualCost")[w.Currency], 64)
 			require.NoError(t, err)
@@ -214,7 +214,7 @@ func TestOfficialConsumptionOlderShapeLosesEveryValue(t *testing.T) {
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	to := from.AddDate(0, 0, 6)
 	filter := "properties/usageStart ge '" + from.Format(time.DateOnly) + "' and properties/usageEnd le '" + to.Format(time.DateOnly) + "'"
-	o := newOfficial(t, srv, bt.MOSPAccountAdmin)
+	o := newOfficial(t, srv, bt.PrincipalMOSPAccountAdmin)
 	cl, err := armconsumption.NewUsageDetailsClient(o.cred, o.opts)
 	require.NoError(t, err)
 	scope := "/subscriptions/" + bt.SubscriptionPayAsYouGo
@@ -231,10 +231,10 @@ func TestOfficialConsumptionOlderShapeLosesEveryValue(t *testing.T) {
 			rows++
 		}
 	}
-	assert.Equal(t, srv.UsageRowCount(scope, bt.Period{Start: from, End: to}, "ActualCost"), rows)
+	assert.Equal(t, srv.UsageRowCount(scope, bt.DayRange{Start: from, End: to}, "ActualCost"), rows)
 
 	// azbilling on the same answers: every row with its cost (exact total), date and ARM id.
-	bc, err := billing.NewClient(srv.Credential(bt.MOSPAccountAdmin), srv.ClientOptions())
+	bc, err := billing.NewClient(srv.Credential(bt.PrincipalMOSPAccountAdmin), srv.ClientOptions())
 	require.NoError(t, err)
 	sc, err := billing.SubscriptionScope(bt.SubscriptionPayAsYouGo)
 	require.NoError(t, err)
@@ -250,7 +250,7 @@ func TestOfficialConsumptionOlderShapeLosesEveryValue(t *testing.T) {
 		}
 	}
 	assert.Equal(t, rows, n)
-	want, err := billing.ParseDecimal(srv.UsageTotal(scope, bt.Period{Start: from, End: to}, "ActualCost")["USD"])
+	want, err := billing.ParseDecimal(srv.UsageTotal(scope, bt.DayRange{Start: from, End: to}, "ActualCost")["USD"])
 	require.NoError(t, err)
 	assert.True(t, want.Equal(total), "total %s, want %s", total, want)
 }

@@ -42,7 +42,7 @@ func runFanOutSeed(t *testing.T, seed int64) (string, []string, []violation, str
 
 	before := leakcheck.Take()
 	scale := float64(window) / float64(time.Minute)
-	e, err := newEnv(billingtest.EAEnterpriseAdmin, billingtest.WithSeed(seed), billingtest.WithEASubscriptions(nSubs),
+	e, err := newEnv(billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithSeed(seed), billingtest.WithEASubscriptions(nSubs),
 		billingtest.WithUsageRowsPerDay(rowsPerDay), billingtest.WithUsageBlobSize(blobSize), billingtest.WithLRODelay(0, rng.IntN(2)),
 		billingtest.WithCostDetailsRateLimits(billingtest.PublishedCostDetailsLimits().Scaled(scale)))
 	requireNoErr(t, err)
@@ -52,7 +52,7 @@ func runFanOutSeed(t *testing.T, seed int64) (string, []string, []violation, str
 	if period.End.After(today) {
 		period.End = today
 	}
-	tp := billingtest.Period{Start: period.Start.Time(), End: period.End.Time()}
+	tp := billingtest.DayRange{Start: period.Start.Time(), End: period.End.Time()}
 	desc += ", " + period.String()
 
 	var scopes []billing.Scope

@@ -39,7 +39,7 @@ func newTestEnv(t *testing.T, p billingtest.Principal, opts ...billingtest.Optio
 // the SDK asks azcore not to read bodies. internal/arm now reads the body (bounded) inside the
 // retry loop, so the break is retried like one before the headers.
 func TestFixARMBodyCutMidwayIsRetried(t *testing.T) {
-	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 	e.srv.InjectFault(billingtest.ResetAfterBytes(20).OnARM().Path("/invoices").Times(2))
 	c := invoice.NewProfileClient(e.bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 
@@ -54,7 +54,7 @@ func TestFixARMBodyCutMidwayIsRetried(t *testing.T) {
 
 // Download operations (POST, then GET of the Location) are retried the same way.
 func TestFixARMBodyCutMidwayOnTheOperationIsRetried(t *testing.T) {
-	e := newTestEnv(t, billingtest.MOSPAccountAdmin)
+	e := newTestEnv(t, billingtest.PrincipalMOSPAccountAdmin)
 	e.srv.InjectFault(billingtest.ResetAfterBytes(5).OnARM().Path("/operationResults").Nth(2)) // the 200 with the link
 	c := invoice.NewSubscriptionClient(e.bc, billingtest.SubscriptionPayAsYouGo)
 	inv, err := c.Get(context.Background(), "E000000001")
@@ -71,7 +71,7 @@ func TestFixARMBodyCutMidwayOnTheOperationIsRetried(t *testing.T) {
 // later DownloadAll, whose completeness check wants the trailer). invoice now checks that a
 // document ends with its %%EOF trailer before it is accepted.
 func TestFixTruncatedPDFWithoutMD5IsRefused(t *testing.T) {
-	e := newTestEnv(t, billingtest.MOSPAccountAdmin)
+	e := newTestEnv(t, billingtest.PrincipalMOSPAccountAdmin)
 	c := invoice.NewSubscriptionClient(e.bc, billingtest.SubscriptionPayAsYouGo)
 	inv, err := c.Get(context.Background(), "E000000001")
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestFixTruncatedPDFWithoutMD5IsRefused(t *testing.T) {
 // kept breaking) used to surface as a bare *url.Error, the one failure of the SDK that was not
 // a typed error. It is now a *billing.NetworkError that unwraps to the transport's error.
 func TestFixARMNetworkFailureIsTyped(t *testing.T) {
-	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 	c := invoice.NewProfileClient(e.bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 	e.srv.Close()
 

@@ -39,7 +39,7 @@ func requireEmptyDir(t *testing.T, dir string) {
 
 func mospDoc(t *testing.T) (*env, *invoice.Client, invoice.Invoice, []byte) {
 	t.Helper()
-	e := newTestEnv(t, billingtest.MOSPAccountAdmin)
+	e := newTestEnv(t, billingtest.PrincipalMOSPAccountAdmin)
 	e.srv.SetInvoiceDocumentPadding(20 << 10)
 	c := invoice.NewSubscriptionClient(e.bc, billingtest.SubscriptionPayAsYouGo)
 	inv, err := c.Get(context.Background(), "E000000001")
@@ -63,7 +63,7 @@ func TestIntegrityMD5MismatchIsCaught(t *testing.T) {
 
 // The same flip in a usage report blob: Records ends with an error, SaveCSV leaves no file.
 func TestIntegrityMD5MismatchInUsageIsCaught(t *testing.T) {
-	e := newTestEnv(t, billingtest.EAEnterpriseAdmin)
+	e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin)
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.CorruptByte(3000).Always())
@@ -140,7 +140,7 @@ func TestIntegrityDocumentMustBeAPDF(t *testing.T) {
 // Zips must open, hold safe names and stay under the expanded-size limit; a damaged archive is
 // not kept.
 func TestIntegrityZipIsCheckedBeforeItIsKept(t *testing.T) {
-	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 	c := profileClient(e.bc)
 	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
 	dir := t.TempDir()
@@ -171,7 +171,7 @@ func TestIntegrityZipIsCheckedBeforeItIsKept(t *testing.T) {
 // A usage blob cut short under a matching Content-Length and without MD5 is still caught: the
 // manifest's byte count is checked. What SaveCSV keeps parses to its end with exact sums.
 func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
-	e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+	e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.StripMD5().Always())
@@ -225,7 +225,7 @@ func TestIntegrityOneOffFaultsAreFetchedAgain(t *testing.T) {
 			requireOnly(t, dir, filepath.Base(path), invoice.RecordFile)
 		})
 		t.Run("SaveCSV/"+name, func(t *testing.T) {
-			e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+			e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
 			uc := usage.NewClient(e.bc)
 			s, _ := billing.ParseScope(eaAccountID)
 			dir := t.TempDir()
@@ -261,7 +261,7 @@ func requireOnly(t *testing.T, dir string, names ...string) {
 
 // A zip damaged once in transit (no MD5 to catch it; the CRC check does) is fetched again.
 func TestIntegrityOneOffDamagedZipIsFetchedAgain(t *testing.T) {
-	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 	c := profileClient(e.bc)
 	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
 	dir := t.TempDir()

@@ -29,17 +29,17 @@ type invoiceScope struct {
 }
 
 var invoiceScopes = []invoiceScope{
-	{"MCA profile", billingtest.MCAProfileOwner,
+	{"MCA profile", billingtest.PrincipalMCAProfileOwner,
 		func(bc *billing.Client) *invoice.Client {
 			return invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
 		},
 		func(inv billingtest.Invoice) bool { return inv.Profile == billingtest.MCAProfileUS }},
-	{"MOSP subscription", billingtest.MOSPAccountAdmin,
+	{"MOSP subscription", billingtest.PrincipalMOSPAccountAdmin,
 		func(bc *billing.Client) *invoice.Client {
 			return invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo)
 		},
 		func(inv billingtest.Invoice) bool { return inv.Subscription == billingtest.SubscriptionPayAsYouGo }},
-	{"EA enrollment", billingtest.EAEnterpriseAdmin,
+	{"EA enrollment", billingtest.PrincipalEAEnterpriseAdmin,
 		func(bc *billing.Client) *invoice.Client { return invoice.NewAccountClient(bc, billingtest.EAAccount) },
 		func(inv billingtest.Invoice) bool { return inv.Account == billingtest.EAAccount }},
 }

@@ -30,7 +30,7 @@ func withLeakCheck(t *testing.T, p billingtest.Principal, fn func(e *env), opts 
 
 // Cancelling DownloadAll mid-way stops every worker before it returns.
 func TestLeakDownloadAllCancelled(t *testing.T) {
-	withLeakCheck(t, billingtest.MCAProfileOwner, func(e *env) {
+	withLeakCheck(t, billingtest.PrincipalMCAProfileOwner, func(e *env) {
 		e.srv.InjectFault(billingtest.SlowFirstByte(50 * time.Millisecond).OnBlob().Always())
 		c := profileClient(e.bc)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -47,7 +47,7 @@ func TestLeakDownloadAllCancelled(t *testing.T) {
 // A caller that stops iterating early leaves nothing running: the list stops paging, the
 // report's blob connection is released.
 func TestLeakIteratorsStoppedEarly(t *testing.T) {
-	withLeakCheck(t, billingtest.MCAProfileOwner, func(e *env) {
+	withLeakCheck(t, billingtest.PrincipalMCAProfileOwner, func(e *env) {
 		for range profileClient(e.bc).List(context.Background(), nil) {
 			break
 		}
@@ -61,7 +61,7 @@ func TestLeakIteratorsStoppedEarly(t *testing.T) {
 
 // A download cut by its context, in the middle of a long body, releases its connection.
 func TestLeakDownloadCutByDeadline(t *testing.T) {
-	withLeakCheck(t, billingtest.EAEnterpriseAdmin, func(e *env) {
+	withLeakCheck(t, billingtest.PrincipalEAEnterpriseAdmin, func(e *env) {
 		s, _ := billing.ParseScope(eaAccountID)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 		defer cancel()

@@ -122,10 +122,10 @@ func TestSecurityBlobHostNeverSeesAuthorization(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(8<<10), billingtest.WithUsageRowsPerDay(6))
 	co := srv.ClientOptions()
 	co.Retry.RetryDelay = time.Millisecond
-	for _, p := range []billingtest.Principal{billingtest.MCAProfileOwner, billingtest.EAEnterpriseAdmin} {
+	for _, p := range []billingtest.Principal{billingtest.PrincipalMCAProfileOwner, billingtest.PrincipalEAEnterpriseAdmin} {
 		bc, err := billing.NewClient(srv.Credential(p), co)
 		require.NoError(t, err)
-		if p == billingtest.MCAProfileOwner {
+		if p == billingtest.PrincipalMCAProfileOwner {
 			c := profileClient(bc)
 			_, err = c.DownloadAll(context.Background(), c.List(context.Background(), &invoice.ListOptions{Period: billing.LastMonthsAt(srv.Now(), 6)}), t.TempDir(), nil)
 			require.NoError(t, err)
@@ -257,7 +257,7 @@ func TestSecurityLoopbackNeedsOptIn(t *testing.T) {
 	srv := billingtest.NewServer(t)
 	co := srv.ClientOptions()
 	co.Download.AllowLoopback = false
-	bc, err := billing.NewClient(srv.Credential(billingtest.MOSPAccountAdmin), co)
+	bc, err := billing.NewClient(srv.Credential(billingtest.PrincipalMOSPAccountAdmin), co)
 	require.NoError(t, err)
 
 	_, err = invoice.NewSubscriptionClient(bc, billingtest.SubscriptionPayAsYouGo).Download(context.Background(), invoice.Invoice{Name: "E000000001"}, invoice.KindInvoice, io.Discard)
@@ -323,7 +323,7 @@ func TestSecuritySASNeverInErrorsOrValues(t *testing.T) {
 	}
 	for name, inject := range faults {
 		t.Run(name, func(t *testing.T) {
-			e := newTestEnv(t, billingtest.MCAProfileOwner)
+			e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 			inject(e)
 			c := profileClient(e.bc)
 			var progress []invoice.Progress
@@ -351,7 +351,7 @@ func TestSecuritySASNeverInErrorsOrValues(t *testing.T) {
 
 // A usage report handle holds the report's blob links: it must not print them.
 func TestSecurityUsageReportDoesNotPrintItsLinks(t *testing.T) {
-	e := newTestEnv(t, billingtest.EAEnterpriseAdmin)
+	e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin)
 	s, _ := billing.ParseScope(eaAccountID)
 	rep, err := usage.NewClient(e.bc).Report(context.Background(), s, nil)
 	require.NoError(t, err)
@@ -402,11 +402,11 @@ func TestSecurityLogsHoldNoTokenOrSignature(t *testing.T) {
 		co.Logging.IncludeBody = withBody
 		co.Logging.AllowedQueryParams = []string{"sig", "se", "sv"} // even when asked to, nothing carries a SAS
 		var tokens []string
-		for _, p := range []billingtest.Principal{billingtest.MCAProfileOwner, billingtest.EAEnterpriseAdmin} {
+		for _, p := range []billingtest.Principal{billingtest.PrincipalMCAProfileOwner, billingtest.PrincipalEAEnterpriseAdmin} {
 			tokens = append(tokens, string(p))
 			bc, err := billing.NewClient(srv.Credential(p), co)
 			require.NoError(t, err)
-			if p == billingtest.MCAProfileOwner {
+			if p == billingtest.PrincipalMCAProfileOwner {
 				c := profileClient(bc)
 				_, err = c.DownloadAll(context.Background(), c.List(context.Background(), &invoice.ListOptions{Period: billing.LastMonthsAt(srv.Now(), 3)}), t.TempDir(), nil)
 				require.NoError(t, err)
@@ -568,7 +568,7 @@ func TestSecurityResponseBodiesAreBounded(t *testing.T) {
 		assert.Less(t, written.Load(), int64(64<<20), "the body was not read to its end")
 	})
 	t.Run("invoice document", func(t *testing.T) {
-		e := newTestEnv(t, billingtest.MCAProfileOwner)
+		e := newTestEnv(t, billingtest.PrincipalMCAProfileOwner)
 		_, err := profileClient(e.bc).DownloadZip(context.Background(), []invoice.DocumentRef{{Invoice: "G000000001"}},
 			filepath.Join(t.TempDir(), "a.zip"), &invoice.ZipOptions{MaxSize: 200})
 		var de *billing.DownloadError

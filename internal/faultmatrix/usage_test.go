@@ -31,11 +31,11 @@ const (
 )
 
 var usageScopes = []usageScope{
-	{"EA enrollment", billingtest.EAEnterpriseAdmin, eaAccountID, false},
-	{"EA department", billingtest.EAEnterpriseAdmin, eaAccountID + "/departments/" + billingtest.EADepartmentEngineering, false},
-	{"MCA profile", billingtest.MCAProfileOwner, mcaProfileID, false},
-	{"MCA invoice section", billingtest.MCAProfileOwner, mcaProfileID + "/invoiceSections/" + billingtest.MCASectionEngineering, false},
-	{"MOSP subscription", billingtest.MOSPAccountAdmin, "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, true},
+	{"EA enrollment", billingtest.PrincipalEAEnterpriseAdmin, eaAccountID, false},
+	{"EA department", billingtest.PrincipalEAEnterpriseAdmin, eaAccountID + "/departments/" + billingtest.EADepartmentEngineering, false},
+	{"MCA profile", billingtest.PrincipalMCAProfileOwner, mcaProfileID, false},
+	{"MCA invoice section", billingtest.PrincipalMCAProfileOwner, mcaProfileID + "/invoiceSections/" + billingtest.MCASectionEngineering, false},
+	{"MOSP subscription", billingtest.PrincipalMOSPAccountAdmin, "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, true},
 }
 
 // TestMatrixUsage fetches usage with usage.Client.Records or SaveCSV under random faults and
@@ -93,7 +93,7 @@ func runUsageSeed(t *testing.T, seed int64) (string, []string, []violation, stri
 	// large (413) and split by date, never so low that a single day is: 3000 bytes for each
 	// row of an average day (rows are a few hundred bytes).
 	if !sc.mosp && rng.IntN(3) == 0 {
-		n := e.srv.UsageRowCount(sc.id, billingtest.Period{Start: start.Time(), End: end.Time()}, string(metric))
+		n := e.srv.UsageRowCount(sc.id, billingtest.DayRange{Start: start.Time(), End: end.Time()}, string(metric))
 		limit := int64(max(1, n/period.Days())) * 3000
 		e.srv.SetUsageReportLimit(limit)
 		desc += fmt.Sprintf(", report limit %d B", limit)
@@ -105,8 +105,8 @@ func runUsageSeed(t *testing.T, seed int64) (string, []string, []violation, stri
 	if sc.mosp && rng.IntN(2) == 0 {
 		uopts.Agreement = billing.AgreementMOSP // otherwise the client asks the billing property
 	}
-	truth := e.srv.UsageTotal(sc.id, billingtest.Period{Start: start.Time(), End: end.Time()}, string(metric))
-	rows := e.srv.UsageRowCount(sc.id, billingtest.Period{Start: start.Time(), End: end.Time()}, string(metric))
+	truth := e.srv.UsageTotal(sc.id, billingtest.DayRange{Start: start.Time(), End: end.Time()}, string(metric))
+	rows := e.srv.UsageRowCount(sc.id, billingtest.DayRange{Start: start.Time(), End: end.Time()}, string(metric))
 
 	cat := catalog{armPaths: []string{"", "/generateCostDetailsReport", "/costDetailsOperationResults", "/usageDetails"}, minBody: min(blobSize, 4096), refetch: save}
 	if sc.mosp {

@@ -120,10 +120,10 @@ type job struct {
 func jobs(bins map[string]string, w *world) []job {
 	return []job{
 		{name: "invoices", bin: bins["invoices"], args: func(dir string) []string {
-			return append([]string{"-months", "12", "-out", dir, "-as", string(billingtest.MCAProfileOwner)}, w.args...)
+			return append([]string{"-months", "12", "-out", dir, "-as", string(billingtest.PrincipalMCAProfileOwner)}, w.args...)
 		}},
 		{name: "usage-csv", bin: bins["usage"], args: func(dir string) []string {
-			return append([]string{"-o", filepath.Join(dir, "usage.csv"), "-as", string(billingtest.EAEnterpriseAdmin)}, w.args...)
+			return append([]string{"-o", filepath.Join(dir, "usage.csv"), "-as", string(billingtest.PrincipalEAEnterpriseAdmin)}, w.args...)
 		}},
 	}
 }
