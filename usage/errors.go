@@ -34,6 +34,11 @@ var (
 	ErrBadTags = errors.New("bad tags")
 	// ErrBadAdditionalInfo means an AdditionalInfo value is not a JSON object.
 	ErrBadAdditionalInfo = errors.New("bad additional info")
+	// ErrBadCurrency means a currency code is not three letters.
+	ErrBadCurrency = errors.New("bad currency code")
+	// ErrTooLarge means gzip input decompressed to more than
+	// ReaderOptions.MaxDecompressedBytes (or looked like a decompression bomb).
+	ErrTooLarge = errors.New("decompressed input too large")
 )
 
 // ParseError describes a row or header that could not be read or typed.
