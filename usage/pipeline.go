@@ -30,7 +30,7 @@ import (
 // size, as on one goroutine.
 
 const (
-	defaultChunkSize = 256 << 10
+	defaultChunkSize = 1 << 20
 	inFlightPerCore  = 2
 )
 

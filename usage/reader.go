@@ -82,7 +82,7 @@ const (
 // dialect. It detects the layout from the header row, then reads rows in
 // bounded memory: on one goroutine a Reader holds one buffer of 64 KiB (more
 // only for longer rows); with more than one core it reads ahead in chunks of
-// 256 KiB cut at row boundaries and parses them in parallel (see
+// 1 MiB cut at row boundaries and parses them in parallel (see
 // ReaderOptions.Workers), holding a few megabytes whatever the file size.
 // Each Record owns one allocation with its row's text.
 //
@@ -239,6 +239,18 @@ func (r *Reader) All() iter.Seq2[Record, error] {
 		}()
 		var rec Record
 		for {
+			// In parallel, hand the parsed records out of their batch
+			// without copying each one first.
+			if c := r.cur; c != nil && r.curIdx < len(c.recs) {
+				p := &c.recs[r.curIdx]
+				p.Line += r.line - 1
+				r.curIdx++
+				r.rows++
+				if !yield(*p, nil) {
+					return
+				}
+				continue
+			}
 			err := r.read(&rec)
 			if err == io.EOF {
 				return
