@@ -31,6 +31,8 @@ import (
 
 const (
 	defaultChunkSize = 1 << 20
+	minChunkSize     = 64 << 10
+	maxReadAhead     = 8 << 20
 	inFlightPerCore  = 2
 )
 
@@ -96,18 +98,24 @@ func (r *Reader) startPipeline() {
 		return
 	}
 	n := inFlightPerCore * workers
+	// Many cores: smaller chunks, so that what is read ahead (and the
+	// records parsed from it) stays within maxReadAhead.
+	chunkSize := r.chunkSize
+	if n*chunkSize > maxReadAhead {
+		chunkSize = max(maxReadAhead/n, minChunkSize)
+	}
 	p := &pipeline{
 		src:       r.src,
-		pending:   append(make([]byte, 0, max(r.chunkSize, 2*(r.end-r.start))), r.buf[r.start:r.end]...),
-		chunkSize: r.chunkSize,
+		pending:   append(make([]byte, 0, max(chunkSize, 2*(r.end-r.start))), r.buf[r.start:r.end]...),
+		chunkSize: chunkSize,
 		maxRow:    r.opts.MaxRowBytes,
 		file:      r.opts.File,
-		budget:    int64(n+1) * int64(r.chunkSize),
+		budget:    int64(n+1) * int64(chunkSize),
 		order:     make(chan *chunk, n),
 		jobs:      make(chan *chunk, n),
 		released:  make(chan struct{}, 1),
-		freeBufs:  make(chan []byte, n+2),
-		freeRecs:  make(chan []Record, n+2),
+		freeBufs:  make(chan []byte, workers+1),
+		freeRecs:  make(chan []Record, workers+1),
 	}
 	for range workers {
 		p.workers = append(p.workers, &Reader{
@@ -263,7 +271,9 @@ func (p *pipeline) parse(w *Reader, c *chunk) {
 	select {
 	case recs = <-p.freeRecs:
 	default:
-		recs = make([]Record, 0, len(c.data)/256+1)
+		// Usage rows are 400 bytes to 2 KB; a Record is about 1 KB, so
+		// guessing short rows would hold megabytes of empty Records.
+		recs = make([]Record, 0, len(c.data)/768+16)
 	}
 	for {
 		if len(recs) == cap(recs) {
