@@ -114,8 +114,8 @@ func (r *Reader) startPipeline() {
 		order:     make(chan *chunk, n),
 		jobs:      make(chan *chunk, n),
 		released:  make(chan struct{}, 1),
-		freeBufs:  make(chan []byte, workers+1),
-		freeRecs:  make(chan []Record, workers+1),
+		freeBufs:  make(chan []byte, n+3), // room for every buffer in use, so none is dropped
+		freeRecs:  make(chan []Record, n+3),
 	}
 	for range workers {
 		p.workers = append(p.workers, &Reader{
