@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -24,7 +25,8 @@ const (
 	AgreementOther = roles.AgreementOther // anything else the service reports
 )
 
-// Account is a billing account.
+// Account is a billing account. Its text fields are trimmed of the blanks the service pads some
+// values with (see Enrollment).
 type Account struct {
 	ID                string
 	Name              string
@@ -37,15 +39,21 @@ type Account struct {
 	NotificationEmail string // MOSP account notifications (not invoice e-mail)
 	PrimaryTenantID   string
 	Enrollment        *Enrollment // EA only
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON path
+	// ("enrollmentDetails.startDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
 }
 
 // Enrollment holds an EA billing account's enrollment details.
 type Enrollment struct {
-	Start            time.Time
-	End              time.Time
-	Currency         string
-	Channel          string
-	BillingCycle     string
+	// Start and End are the enrollment's term. The service writes them as .NET text
+	// ("6/1/2020 12:00:00 AM +00:00"); they are read with ParseTime and keep the offset written.
+	Start        time.Time
+	End          time.Time
+	Currency     string
+	Channel      string
+	BillingCycle string
+	// CountryCode is trimmed: EA answers pad it ("IN "). So are the other text fields.
 	CountryCode      string
 	PONumber         string
 	InvoiceRecipient string // who receives the enrollment's invoices by e-mail (read-only)
@@ -58,23 +66,23 @@ type wireAccount struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		DisplayName              string `json:"displayName"`
-		AgreementType            string `json:"agreementType"`
-		AccountType              string `json:"accountType"`
-		AccountSubType           string `json:"accountSubType"`
-		AccountStatus            string `json:"accountStatus"`
-		HasReadAccess            bool   `json:"hasReadAccess"`
-		NotificationEmailAddress string `json:"notificationEmailAddress"`
-		PrimaryBillingTenantID   string `json:"primaryBillingTenantId"`
+		DisplayName              wire.Text `json:"displayName"`
+		AgreementType            wire.Text `json:"agreementType"`
+		AccountType              wire.Text `json:"accountType"`
+		AccountSubType           wire.Text `json:"accountSubType"`
+		AccountStatus            wire.Text `json:"accountStatus"`
+		HasReadAccess            bool      `json:"hasReadAccess"`
+		NotificationEmailAddress string    `json:"notificationEmailAddress"`
+		PrimaryBillingTenantID   string    `json:"primaryBillingTenantId"`
 		EnrollmentDetails        *struct {
-			StartDate        time.Time `json:"startDate"`
-			EndDate          time.Time `json:"endDate"`
-			Currency         string    `json:"currency"`
-			Channel          string    `json:"channel"`
-			BillingCycle     string    `json:"billingCycle"`
-			CountryCode      string    `json:"countryCode"`
-			PONumber         string    `json:"poNumber"`
-			InvoiceRecipient string    `json:"invoiceRecipient"`
+			StartDate        wire.Time `json:"startDate"`
+			EndDate          wire.Time `json:"endDate"`
+			Currency         wire.Text `json:"currency"`
+			Channel          wire.Text `json:"channel"`
+			BillingCycle     wire.Text `json:"billingCycle"`
+			CountryCode      wire.Text `json:"countryCode"`
+			PONumber         wire.Text `json:"poNumber"`
+			InvoiceRecipient wire.Text `json:"invoiceRecipient"`
 		} `json:"enrollmentDetails"`
 	} `json:"properties"`
 }
@@ -82,13 +90,16 @@ type wireAccount struct {
 func (w wireAccount) account() Account {
 	p := w.Properties
 	a := Account{
-		ID: w.ID, Name: w.Name, DisplayName: p.DisplayName, Agreement: Agreement(p.AgreementType),
-		AccountType: p.AccountType, AccountSubType: p.AccountSubType, Status: p.AccountStatus,
+		ID: w.ID, Name: w.Name, DisplayName: string(p.DisplayName), Agreement: Agreement(p.AgreementType),
+		AccountType: string(p.AccountType), AccountSubType: string(p.AccountSubType), Status: string(p.AccountStatus),
 		HasReadAccess: p.HasReadAccess, NotificationEmail: p.NotificationEmailAddress, PrimaryTenantID: p.PrimaryBillingTenantID,
 	}
 	if e := p.EnrollmentDetails; e != nil {
-		a.Enrollment = &Enrollment{Start: e.StartDate, End: e.EndDate, Currency: e.Currency, Channel: e.Channel,
-			BillingCycle: e.BillingCycle, CountryCode: e.CountryCode, PONumber: e.PONumber, InvoiceRecipient: e.InvoiceRecipient}
+		a.Enrollment = &Enrollment{
+			Start:    wire.Note(&a.UnreadDates, "enrollmentDetails.startDate", e.StartDate),
+			End:      wire.Note(&a.UnreadDates, "enrollmentDetails.endDate", e.EndDate),
+			Currency: string(e.Currency), Channel: string(e.Channel),
+			BillingCycle: string(e.BillingCycle), CountryCode: string(e.CountryCode), PONumber: string(e.PONumber), InvoiceRecipient: string(e.InvoiceRecipient)}
 	}
 	if a.Agreement == "" {
 		a.Agreement = AgreementOther
@@ -137,7 +148,8 @@ func (c *Client) Account(ctx context.Context, name string) (Account, error) {
 }
 
 // Profile is an MCA or MPA billing profile: who is invoiced, in what currency, and who gets the
-// invoice by e-mail.
+// invoice by e-mail. Its text fields other than ids and recipients are trimmed of surrounding
+// blanks.
 type Profile struct {
 	ID                string
 	Name              string
@@ -161,24 +173,24 @@ type wireProfile struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		DisplayName       string   `json:"displayName"`
-		Currency          string   `json:"currency"`
-		InvoiceDay        int      `json:"invoiceDay"`
-		InvoiceEmailOptIn bool     `json:"invoiceEmailOptIn"`
-		InvoiceRecipients []string `json:"invoiceRecipients"`
-		Status            string   `json:"status"`
-		PONumber          string   `json:"poNumber"`
-		SpendingLimit     string   `json:"spendingLimit"`
-		HasReadAccess     bool     `json:"hasReadAccess"`
-		SystemID          string   `json:"systemId"`
+		DisplayName       wire.Text `json:"displayName"`
+		Currency          wire.Text `json:"currency"`
+		InvoiceDay        int       `json:"invoiceDay"`
+		InvoiceEmailOptIn bool      `json:"invoiceEmailOptIn"`
+		InvoiceRecipients []string  `json:"invoiceRecipients"`
+		Status            wire.Text `json:"status"`
+		PONumber          wire.Text `json:"poNumber"`
+		SpendingLimit     wire.Text `json:"spendingLimit"`
+		HasReadAccess     bool      `json:"hasReadAccess"`
+		SystemID          string    `json:"systemId"`
 	} `json:"properties"`
 }
 
 func (w wireProfile) profile() Profile {
 	p := w.Properties
-	return Profile{ID: w.ID, Name: w.Name, DisplayName: p.DisplayName, Currency: p.Currency, InvoiceDay: p.InvoiceDay,
-		InvoiceEmailOptIn: p.InvoiceEmailOptIn, InvoiceRecipients: p.InvoiceRecipients, Status: p.Status,
-		PONumber: p.PONumber, SpendingLimit: p.SpendingLimit, HasReadAccess: p.HasReadAccess, SystemID: p.SystemID}
+	return Profile{ID: w.ID, Name: w.Name, DisplayName: string(p.DisplayName), Currency: string(p.Currency), InvoiceDay: p.InvoiceDay,
+		InvoiceEmailOptIn: p.InvoiceEmailOptIn, InvoiceRecipients: p.InvoiceRecipients, Status: string(p.Status),
+		PONumber: string(p.PONumber), SpendingLimit: string(p.SpendingLimit), HasReadAccess: p.HasReadAccess, SystemID: p.SystemID}
 }
 
 // Profiles yields the billing profiles of an MCA or MPA billing account.
@@ -204,7 +216,8 @@ func (c *Client) Profile(ctx context.Context, account, profile string) (Profile,
 	return w.profile(), nil
 }
 
-// InvoiceSection is a section of an MCA billing profile's invoice.
+// InvoiceSection is a section of an MCA billing profile's invoice. DisplayName and State are
+// trimmed of surrounding blanks.
 type InvoiceSection struct {
 	ID          string
 	Name        string
@@ -217,22 +230,22 @@ type wireNamed struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		DisplayName    string `json:"displayName"`
-		State          string `json:"state"`
-		Status         string `json:"status"`
-		SystemID       string `json:"systemId"`
-		CostCenter     string `json:"costCenter"`
-		AccountOwner   string `json:"accountOwner"`
-		DepartmentID   string `json:"departmentId"`
-		DepartmentName string `json:"departmentName"`
-		AccountName    string `json:"accountName"`
-		StartDate      string `json:"startDate"`
-		EndDate        string `json:"endDate"`
+		DisplayName    wire.Text `json:"displayName"`
+		State          wire.Text `json:"state"`
+		Status         wire.Text `json:"status"`
+		SystemID       string    `json:"systemId"`
+		CostCenter     wire.Text `json:"costCenter"`
+		AccountOwner   wire.Text `json:"accountOwner"`
+		DepartmentID   string    `json:"departmentId"`
+		DepartmentName wire.Text `json:"departmentName"`
+		AccountName    wire.Text `json:"accountName"`
+		StartDate      wire.Time `json:"startDate"`
+		EndDate        wire.Time `json:"endDate"`
 	} `json:"properties"`
 }
 
 func (w wireNamed) section() InvoiceSection {
-	return InvoiceSection{ID: w.ID, Name: w.Name, DisplayName: w.Properties.DisplayName, State: w.Properties.State, SystemID: w.Properties.SystemID}
+	return InvoiceSection{ID: w.ID, Name: w.Name, DisplayName: string(w.Properties.DisplayName), State: string(w.Properties.State), SystemID: w.Properties.SystemID}
 }
 
 // InvoiceSections yields the invoice sections of an MCA billing profile.
@@ -245,22 +258,23 @@ func (c *Client) InvoiceSections(ctx context.Context, account, profile string) i
 	return list(ctx, c, s.ID()+"/invoiceSections", nil, call, wireNamed.section)
 }
 
-// Department is an EA department.
+// Department is an EA department. Its text fields are trimmed of surrounding blanks.
 type Department struct {
 	ID          string
 	Name        string
 	DisplayName string
-	CostCenter  string
-	Status      string
+	// CostCenter is trimmed: EA answers pad it ("  ABCD").
+	CostCenter string
+	Status     string
 }
 
 func (w wireNamed) department() Department {
 	p := w.Properties
-	name := p.DisplayName
+	name := string(p.DisplayName)
 	if name == "" {
-		name = p.DepartmentName
+		name = string(p.DepartmentName)
 	}
-	return Department{ID: w.ID, Name: w.Name, DisplayName: name, CostCenter: p.CostCenter, Status: p.Status}
+	return Department{ID: w.ID, Name: w.Name, DisplayName: name, CostCenter: string(p.CostCenter), Status: string(p.Status)}
 }
 
 // Departments yields the departments of an EA billing account.
@@ -273,25 +287,35 @@ func (c *Client) Departments(ctx context.Context, account string) iter.Seq2[Depa
 	return list(ctx, c, s.ID()+"/departments", nil, call, wireNamed.department)
 }
 
-// EnrollmentAccount is an EA enrollment account (an "account" in EA terms, owned by an account owner).
+// EnrollmentAccount is an EA enrollment account (an "account" in EA terms, owned by an account
+// owner). Its text fields are trimmed of surrounding blanks.
 type EnrollmentAccount struct {
 	ID           string
 	Name         string
 	DisplayName  string
 	AccountOwner string
+	// CostCenter is trimmed: EA answers pad it ("  ABCD").
 	CostCenter   string
 	DepartmentID string
 	Status       string
+	// Start and End are the account's term (startDate, endDate), zero when not sent.
+	Start, End time.Time
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("startDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
 }
 
 func (w wireNamed) enrollmentAccount() EnrollmentAccount {
 	p := w.Properties
-	name := p.DisplayName
+	name := string(p.DisplayName)
 	if name == "" {
-		name = p.AccountName
+		name = string(p.AccountName)
 	}
-	return EnrollmentAccount{ID: w.ID, Name: w.Name, DisplayName: name, AccountOwner: p.AccountOwner,
-		CostCenter: p.CostCenter, DepartmentID: p.DepartmentID, Status: p.Status}
+	ea := EnrollmentAccount{ID: w.ID, Name: w.Name, DisplayName: name, AccountOwner: string(p.AccountOwner),
+		CostCenter: string(p.CostCenter), DepartmentID: p.DepartmentID, Status: string(p.Status)}
+	ea.Start = wire.Note(&ea.UnreadDates, "startDate", p.StartDate)
+	ea.End = wire.Note(&ea.UnreadDates, "endDate", p.EndDate)
+	return ea
 }
 
 // EnrollmentAccounts yields the enrollment accounts of an EA billing account.
@@ -304,10 +328,17 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 	return list(ctx, c, s.ID()+"/enrollmentAccounts", nil, call, wireNamed.enrollmentAccount)
 }
 
-// Subscription is an Azure subscription as the billing service sees it.
+// Subscription is an Azure subscription as the billing service sees it. Its text fields other
+// than ids are trimmed of surrounding blanks.
 type Subscription struct {
-	ID                string // ARM id of the billing subscription
-	SubscriptionID    string // the Azure subscription GUID
+	ID string // ARM id of the billing subscription
+	// SubscriptionID is the service's subscriptionId, or the billing subscription's name when
+	// the service leaves subscriptionId out. Billing subscriptions of seat-based products
+	// (Microsoft 365 licences, ...), reservations, savings plans and software are no Azure
+	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
+	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
+	// using it as one.
+	SubscriptionID    string
 	DisplayName       string
 	Status            string
 	BillingProfileID  string
@@ -317,9 +348,19 @@ type Subscription struct {
 	OfferID           string
 	ProductCategory   string
 	CreatedAt         time.Time // purchase date, when known
-	CostCenter        string
+	CostCenter        string    // consumptionCostCenter, trimmed (EA cost centers come padded)
 	BillingFrequency  string
 	AutoRenew         string
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("purchaseDate"); that field is left zero. Nil when every date was read.
+	UnreadDates map[string]string
+	// EnrollmentAccountStart is when the subscription joined its EA enrollment account
+	// (enrollmentAccountSubscriptionDetails.enrollmentAccountStartDate, sent as a bare date such
+	// as "2023-12-01"), zero when not sent.
+	EnrollmentAccountStart time.Time
+	// EnrollmentAccountStatus is the subscription's status in its EA enrollment account
+	// (subscriptionEnrollmentAccountStatus: Active, Deleted, ...), as sent but trimmed.
+	EnrollmentAccountStatus string
 }
 
 type wireSubscription struct {
@@ -327,18 +368,23 @@ type wireSubscription struct {
 	Name       string `json:"name"`
 	Properties struct {
 		SubscriptionID      string    `json:"subscriptionId"`
-		DisplayName         string    `json:"displayName"`
-		Status              string    `json:"status"`
+		DisplayName         wire.Text `json:"displayName"`
+		Status              wire.Text `json:"status"`
 		BillingProfileID    string    `json:"billingProfileId"`
 		InvoiceSectionID    string    `json:"invoiceSectionId"`
 		EnrollmentAccountID string    `json:"enrollmentAccountId"`
-		SKUID               string    `json:"skuId"`
-		OfferID             string    `json:"offerId"`
-		ProductCategory     string    `json:"productCategory"`
-		PurchaseDate        time.Time `json:"purchaseDate"`
-		CostCenter          string    `json:"consumptionCostCenter"`
-		BillingFrequency    string    `json:"billingFrequency"`
-		AutoRenew           string    `json:"autoRenew"`
+		SKUID               wire.Text `json:"skuId"`
+		OfferID             wire.Text `json:"offerId"`
+		ProductCategory     wire.Text `json:"productCategory"`
+		PurchaseDate        wire.Time `json:"purchaseDate"`
+		CostCenter          wire.Text `json:"consumptionCostCenter"`
+		BillingFrequency    wire.Text `json:"billingFrequency"`
+		AutoRenew           wire.Text `json:"autoRenew"`
+		// EA only.
+		EnrollmentAccountSubscriptionDetails *struct {
+			EnrollmentAccountStartDate          wire.Time `json:"enrollmentAccountStartDate"`
+			SubscriptionEnrollmentAccountStatus wire.Text `json:"subscriptionEnrollmentAccountStatus"`
+		} `json:"enrollmentAccountSubscriptionDetails"`
 	} `json:"properties"`
 }
 
@@ -348,10 +394,16 @@ func (w wireSubscription) subscription() Subscription {
 	if sub == "" {
 		sub = w.Name
 	}
-	return Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: p.DisplayName, Status: p.Status,
+	s := Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: string(p.DisplayName), Status: string(p.Status),
 		BillingProfileID: p.BillingProfileID, InvoiceSectionID: p.InvoiceSectionID, EnrollmentAccount: p.EnrollmentAccountID,
-		SKU: p.SKUID, OfferID: p.OfferID, ProductCategory: p.ProductCategory, CreatedAt: p.PurchaseDate, CostCenter: p.CostCenter,
-		BillingFrequency: p.BillingFrequency, AutoRenew: p.AutoRenew}
+		SKU: string(p.SKUID), OfferID: string(p.OfferID), ProductCategory: string(p.ProductCategory), CostCenter: string(p.CostCenter),
+		BillingFrequency: string(p.BillingFrequency), AutoRenew: string(p.AutoRenew)}
+	s.CreatedAt = wire.Note(&s.UnreadDates, "purchaseDate", p.PurchaseDate)
+	if d := p.EnrollmentAccountSubscriptionDetails; d != nil {
+		s.EnrollmentAccountStart = wire.Note(&s.UnreadDates, "enrollmentAccountSubscriptionDetails.enrollmentAccountStartDate", d.EnrollmentAccountStartDate)
+		s.EnrollmentAccountStatus = string(d.SubscriptionEnrollmentAccountStatus)
+	}
+	return s
 }
 
 // BillingSubscriptions yields the subscriptions billed to a billing account, billing profile or

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/azbilling/azbilling/internal/wire"
 )
 
 // ErrInvalidDate is wrapped by every error that reports text which is not a date.
@@ -25,8 +27,12 @@ func NewDate(y int, m time.Month, d int) Date {
 }
 
 // DateOf returns the date of t in t's own location: a timestamp of 2026-01-31T23:00:00-05:00
-// is 2026-01-31, not the UTC date. Convert t first when another zone is meant.
+// is 2026-01-31, not the UTC date. Convert t first when another zone is meant. The zero
+// time.Time gives the zero Date, so that "no timestamp" stays "no date".
 func DateOf(t time.Time) Date {
+	if t.IsZero() {
+		return Date{}
+	}
 	y, m, d := t.Date()
 	return Date{Year: y, Month: m, Day: d}
 }
@@ -233,10 +239,12 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// UnmarshalJSON accepts "YYYY-MM-DD" and, because Azure sends many dates as timestamps,
-// an RFC 3339 timestamp with or without a zone ("2023-01-16T17:32:28Z",
-// "2023-01-16T00:00:00", "2023-01-16T00:00:00.0000000Z"), taking the date as written. ""
-// gives the zero Date and null leaves d unchanged.
+// UnmarshalJSON accepts every date and timestamp form ParseTime reads ("2023-01-16",
+// "2023-01-16T17:32:28Z", "2020-05-31T23:59:59.9999999", "6/1/2020 12:00:00 AM +00:00", ...)
+// and takes the date as written. "", blanks and .NET's DateTime.MinValue
+// ("0001-01-01T00:00:00.0000000Z", Azure's "none") give the zero Date; null leaves d unchanged.
+// Other text is an error wrapping ErrInvalidDate. (The SDK's own decoders of service answers
+// never fail on a date: they leave it zero and keep its text in an UnreadDates field.)
 func (d *Date) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -245,48 +253,34 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("%w: want a JSON string, got %s", ErrInvalidDate, dateTruncJSON(b))
 	}
-	if s == "" {
-		*d = Date{}
-		return nil
-	}
-	v, err := parseDateOrTimestamp(s)
+	t, err := ParseTime(s)
 	if err != nil {
 		return err
 	}
-	*d = v
+	*d = DateOf(t)
 	return nil
 }
 
-func parseDateOrTimestamp(s string) (Date, error) {
-	if len(s) <= 10 {
-		return ParseDate(s)
+// ParseTime reads a date or timestamp in any of the forms Azure's billing, Consumption and Cost
+// Management answers use, as recorded from the live services:
+//
+//   - RFC 3339 with or without a zone and with up to 7 (or 9) fractional digits:
+//     "2020-05-31T23:59:59.9999999", "2020-05-01T00:00:00", "2023-01-16T00:00:00.0000000Z",
+//     "2024-04-01T00:00:00+00:00" (also with 't', 'z', a blank for 'T', no seconds);
+//   - a plain date, "2020-05-01";
+//   - .NET's invariant text, "M/D/YYYY h:mm:ss AM/PM ±hh:mm", as EA enrollment dates come
+//     ("6/1/2020 12:00:00 AM +00:00"), also with a 24-hour clock, no zone, or no time.
+//
+// Text without a zone is UTC; a zone keeps its offset, so DateOf gives the date as written.
+// Blanks around the text are ignored. "" and any timestamp on 0001-01-01 (.NET's
+// DateTime.MinValue, which the services send for "none") give the zero time.Time. Other text,
+// including a day that does not exist, is an error wrapping ErrInvalidDate.
+func ParseTime(s string) (time.Time, error) {
+	t, ok := wire.ParseTime(s)
+	if !ok {
+		return time.Time{}, dateError(s, "not a date or timestamp form Azure uses")
 	}
-	if s[10] != 'T' && s[10] != 't' && s[10] != ' ' {
-		return Date{}, dateError(s, "want YYYY-MM-DD or an RFC 3339 timestamp")
-	}
-	d, err := ParseDate(s[:10])
-	if err != nil {
-		return Date{}, err
-	}
-	// Check the time part too, so that garbage after a valid date is not silently accepted.
-	// Fractional seconds are accepted by time.Parse even when the layout has none.
-	for _, layout := range [...]string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return d, nil
-		}
-	}
-	// Lower-case 't' and 'z' are allowed by RFC 3339 but not by time.Parse.
-	if s[10] == 't' || s[len(s)-1] == 'z' {
-		b := []byte(s)
-		b[10] = 'T'
-		if b[len(b)-1] == 'z' {
-			b[len(b)-1] = 'Z'
-		}
-		if _, err := time.Parse(time.RFC3339, string(b)); err == nil {
-			return d, nil
-		}
-	}
-	return Date{}, dateError(s, "bad time of day in timestamp")
+	return t, nil
 }
 
 func dateTruncJSON(b []byte) string {

@@ -164,6 +164,13 @@ func TestDateJSONAcceptsDatesAndAzureTimestamps(t *testing.T) {
 		{`"2023-01-16T23:30:00-05:00"`, NewDate(2023, time.January, 16)},
 		{`"2023-01-16 00:00:00"`, NewDate(2023, time.January, 16)},
 		{`"2023-01-16t00:00:00z"`, NewDate(2023, time.January, 16)},
+		{`"2020-05-31T23:59:59.9999999"`, NewDate(2020, time.May, 31)},
+		{`"6/1/2020 12:00:00 AM +00:00"`, NewDate(2020, time.June, 1)},
+		{`"5/31/2021 11:59:59 PM -08:00"`, NewDate(2021, time.May, 31)},
+		{`"11/25/2026"`, NewDate(2026, time.November, 25)},
+		{`" 2023-01-16 "`, NewDate(2023, time.January, 16)},
+		{`"0001-01-01T00:00:00.0000000Z"`, Date{}},
+		{`"1/1/0001 12:00:00 AM +00:00"`, Date{}},
 		{`""`, Date{}},
 	}
 	for _, tt := range tests {
@@ -190,7 +197,7 @@ func TestDateJSONAcceptsDatesAndAzureTimestamps(t *testing.T) {
 }
 
 func TestDateJSONRejectsGarbage(t *testing.T) {
-	for _, in := range []string{`20261125`, `"2026-11-25X"`, `"2026-11-25Tnoon"`, `"2026-02-30T00:00:00Z"`, `"2026-11-25T25:00:00Z"`, `true`, `"11/25/2026"`} {
+	for _, in := range []string{`20261125`, `"2026-11-25X"`, `"2026-11-25Tnoon"`, `"2026-02-30T00:00:00Z"`, `"2026-11-25T25:00:00Z"`, `true`, `"13/25/2026"`, `"6/31/2020 12:00:00 AM +00:00"`} {
 		var d Date
 		err := d.UnmarshalJSON([]byte(in))
 		require.Error(t, err, in)

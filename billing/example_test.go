@@ -91,3 +91,29 @@ func ExampleLastMonthsAt() {
 	// September 30
 	// October 31
 }
+
+// Periods from the client's clock: the emulator's world clock here (pinned so that the output is
+// the same on any date), the real clock on Azure. Programs that build their periods this way
+// agree with the client that checks them, whatever the date.
+func ExampleClient_LastMonths() {
+	srv, err := billingtest.Start(billingtest.WithNow(billingtest.ReferenceNow()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	bc, err := billing.NewClient(srv.Credential(billingtest.MCAProfileReader), srv.ClientOptions())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("today:        ", bc.Today())
+	fmt.Println("month to date:", bc.MonthToDate())
+	fmt.Println("last 3 months:", bc.LastMonths(3))
+	fmt.Println("a future period:", billing.Month(2027, time.January).ValidateAt(bc.Today()))
+	// Output:
+	// today:         2026-11-25
+	// month to date: 2026-11-01..2026-11-25
+	// last 3 months: 2026-08-01..2026-10-31
+	// a future period: azbilling: invalid period "2027-01-01..2027-01-31": the period starts after today (2026-11-25 by the client's clock)
+}

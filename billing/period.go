@@ -6,6 +6,28 @@ import (
 )
 
 // Period is a range of calendar days, both ends included. The zero Period means "not set".
+//
+// The SDK uses these words with one meaning each, in usage, invoice and the helpers below:
+//
+//   - calendar month: the 1st to the last day of a month (Month, MonthOf).
+//   - month to date: the 1st of the current calendar month up to and including today
+//     (MonthToDate, Client.MonthToDate). It is a calendar notion for every agreement.
+//   - billing period: the days one invoice bills. For EA and MCA/MPA it is the calendar month.
+//     For an individual pay-as-you-go (MOSP) subscription it is a monthly cycle that starts on
+//     the day of the month the subscription was created (created on the 3rd: the 3rd to the
+//     2nd of the next month), so it differs from the calendar month.
+//   - open billing period: the billing period that contains today; it has no invoice yet.
+//     usage.Options{} (nothing selected) means the open billing period up to today: month to
+//     date for EA and MCA, the current cycle for a pay-as-you-go subscription.
+//   - invoice period: the billing period an invoice states (invoicePeriodStartDate to
+//     invoicePeriodEndDate, invoice.Invoice.Period).
+//
+// "Today" is the UTC date of a clock: time.Now for the package functions (LastMonths), the
+// client's clock for the Client methods (Client.Today, Client.MonthToDate, Client.LastMonths).
+// The client's clock is ClientOptions.Now — the real clock by default, the emulator's world
+// clock with billingtest's ClientOptions — and it is the clock the SDK uses to tell a future
+// period from a past one, so a program that builds its periods with the Client methods always
+// agrees with the client it passes them to.
 type Period struct {
 	Start Date
 	End   Date
@@ -26,8 +48,9 @@ func MonthToDate(now time.Time) Period {
 	return Period{Start: NewDate(today.Year, today.Month, 1), End: today}
 }
 
-// LastMonths is the n whole calendar months before the current one (UTC), oldest first as one
-// Period. LastMonths(1) is last month. n < 1 is treated as 1.
+// LastMonths is the n whole calendar months before the current one (UTC, by time.Now), oldest
+// first as one Period. LastMonths(1) is last month. n < 1 is treated as 1. A program that holds a
+// Client should prefer Client.LastMonths, which reads the client's clock.
 func LastMonths(n int) Period { return LastMonthsAt(time.Now(), n) }
 
 // LastMonthsAt is LastMonths relative to now, for tests and reproducible programs.
@@ -38,6 +61,30 @@ func LastMonthsAt(now time.Time, n int) Period {
 	today := DateOf(now.UTC())
 	first := NewDate(today.Year, today.Month, 1)
 	return Period{Start: NewDate(first.Year, first.Month-time.Month(n), 1), End: first.AddDays(-1)}
+}
+
+// Today is the current date (UTC) by the client's clock, ClientOptions.Now.
+func (c *Client) Today() Date { return DateOf(c.Now().UTC()) }
+
+// MonthToDate is the current calendar month up to and including today, by the client's clock.
+func (c *Client) MonthToDate() Period { return MonthToDate(c.Now()) }
+
+// LastMonths is the n whole calendar months before the current one by the client's clock,
+// oldest first as one Period (LastMonthsAt(c.Now(), n)). LastMonths(1) is last month.
+func (c *Client) LastMonths(n int) Period { return LastMonthsAt(c.Now(), n) }
+
+// ValidateAt is Validate plus a check against today's date: a period that starts after today
+// is a *InputError, because no usage and no invoice can exist for it yet. The invoice and usage
+// packages check every period this way against the client's clock, so a future period fails the
+// same way everywhere. A period that starts on or before today and ends after it is valid.
+func (p Period) ValidateAt(today Date) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.Start.After(today) {
+		return inputError("period", p.String(), "the period starts after today ("+today.String()+" by the client's clock)")
+	}
+	return nil
 }
 
 // IsZero reports whether the period is unset.

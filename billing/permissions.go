@@ -1,7 +1,9 @@
 package billing
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"iter"
 	"net/http"
 	"strings"
@@ -34,10 +36,12 @@ func (c *Client) Permissions(ctx context.Context, scope Scope) iter.Seq2[Permiss
 
 // RoleDefinition is a billing role as the service defines it at a scope.
 type RoleDefinition struct {
-	ID          string
-	Name        string     // the role definition GUID
-	RoleName    string     // as the service names it, e.g. "Billing profile owner"
-	Role        roles.Role // the SDK's Role, "" when the definition is not one we know
+	ID       string
+	Name     string // the role definition GUID
+	RoleName string // as the service names it, e.g. "Billing profile owner"
+	// Role is the SDK's Role (see roles.RoleOfDefinition), "" when the definition is none the SDK
+	// knows at this scope's level and agreement: no role rather than a wrong one.
+	Role        roles.Role
 	Description string
 	Actions     []string
 }
@@ -64,9 +68,14 @@ func (c *Client) RoleDefinitions(ctx context.Context, scope Scope) iter.Seq2[Rol
 		for _, p := range w.Properties.Permissions {
 			d.Actions = append(d.Actions, p.Actions...)
 		}
-		if r, ok := roles.RoleByDefinitionID(w.Name); ok {
-			d.Role = r
-		} else if r, ok := roles.RoleByName(w.Properties.RoleName); ok {
+		// By the full id at the scope asked, so that agreement and level are checked: the same
+		// GUID is the MCA billing account owner on an MCA account and "Department Admin" on an
+		// EA department, an invoice section owner on an MCA section and a customer role on MPA.
+		guid := w.Name
+		if guid == "" {
+			guid = w.ID[strings.LastIndexByte(w.ID, '/')+1:]
+		}
+		if r, ok := roles.RoleOfDefinition(scope.ID()+"/billingRoleDefinitions/"+guid, w.Properties.RoleName); ok {
 			d.Role = r
 		}
 		return d
@@ -90,10 +99,7 @@ func (c *Client) CheckServiceAccess(ctx context.Context, scope Scope, actions ..
 	if len(actions) == 0 {
 		return nil, nil
 	}
-	var out []struct {
-		AccessDecision string `json:"accessDecision"`
-		Action         string `json:"action"`
-	}
+	var out checkAccessAnswer
 	req := arm.Request{Method: http.MethodPost, Path: scope.ID() + "/checkAccess", APIVersion: APIVersion,
 		Body: map[string][]string{"actions": actions},
 		Call: arm.Call{Action: roles.ViewPermissions, Scope: scope.ID(), Agreement: scope.AgreementHint()}}
@@ -105,6 +111,29 @@ func (c *Client) CheckServiceAccess(ctx context.Context, scope Scope, actions ..
 		res = append(res, AccessDecision{Action: d.Action, Decision: d.AccessDecision, Allowed: strings.EqualFold(d.AccessDecision, "Allowed")})
 	}
 	return res, nil
+}
+
+type wireDecision struct {
+	AccessDecision string `json:"accessDecision"`
+	Action         string `json:"action"`
+}
+
+// checkAccessAnswer is checkAccess's answer: the spec's {"value": [...]} or, as the live service
+// also answers, a bare JSON array.
+type checkAccessAnswer []wireDecision
+
+func (a *checkAccessAnswer) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		var page struct {
+			Value []wireDecision `json:"value"`
+		}
+		if err := json.Unmarshal(t, &page); err != nil {
+			return err
+		}
+		*a = page.Value
+		return nil
+	}
+	return json.Unmarshal(b, (*[]wireDecision)(a))
 }
 
 // Access is what the caller may do on a scope: the billing roles it effectively holds there
@@ -185,10 +214,11 @@ func (c *Client) Access(ctx context.Context, scope Scope) (Access, error) {
 	if err != nil {
 		return Access{}, err
 	}
+	// Actions are compared without case: the answer need not echo the request's spelling.
 	allowed := map[string]bool{}
 	for _, d := range decisions {
 		if d.Allowed {
-			allowed[d.Action] = true
+			allowed[strings.ToLower(d.Action)] = true
 		}
 	}
 	var held []RoleDefinition
@@ -196,7 +226,7 @@ func (c *Client) Access(ctx context.Context, scope Scope) (Access, error) {
 		missing := 0
 		missingCharges := 0
 		for _, a := range d.Actions {
-			if !allowed[a] {
+			if !allowed[strings.ToLower(a)] {
 				missing++
 				if isChargesAction(a) {
 					missingCharges++

@@ -4,11 +4,13 @@ import (
 	"context"
 
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
 // SubscriptionBilling is what the billing service knows about a subscription: which agreement and
 // billing account it belongs to. Use it to route a subscription to the right invoice and usage APIs.
+// Its text fields other than ids and addresses are trimmed of surrounding blanks.
 type SubscriptionBilling struct {
 	SubscriptionID          string
 	Agreement               Agreement
@@ -33,16 +35,16 @@ func (c *Client) SubscriptionBilling(ctx context.Context, subscriptionID string)
 	}
 	var w struct {
 		Properties struct {
-			BillingAccountAgreementType          string `json:"billingAccountAgreementType"`
-			BillingAccountID                     string `json:"billingAccountId"`
-			BillingAccountDisplayName            string `json:"billingAccountDisplayName"`
-			BillingProfileID                     string `json:"billingProfileId"`
-			InvoiceSectionID                     string `json:"invoiceSectionId"`
-			AccountAdminNotificationEmailAddress string `json:"accountAdminNotificationEmailAddress"`
-			IsAccountAdmin                       bool   `json:"isAccountAdmin"`
-			BillingCurrency                      string `json:"billingCurrency"`
-			SubscriptionBillingStatus            string `json:"subscriptionBillingStatus"`
-			SubscriptionBillingType              string `json:"subscriptionBillingType"`
+			BillingAccountAgreementType          wire.Text `json:"billingAccountAgreementType"`
+			BillingAccountID                     string    `json:"billingAccountId"`
+			BillingAccountDisplayName            wire.Text `json:"billingAccountDisplayName"`
+			BillingProfileID                     string    `json:"billingProfileId"`
+			InvoiceSectionID                     string    `json:"invoiceSectionId"`
+			AccountAdminNotificationEmailAddress string    `json:"accountAdminNotificationEmailAddress"`
+			IsAccountAdmin                       bool      `json:"isAccountAdmin"`
+			BillingCurrency                      wire.Text `json:"billingCurrency"`
+			SubscriptionBillingStatus            wire.Text `json:"subscriptionBillingStatus"`
+			SubscriptionBillingType              wire.Text `json:"subscriptionBillingType"`
 			EnrollmentDetails                    *struct {
 				DepartmentID        string `json:"departmentId"`
 				EnrollmentAccountID string `json:"enrollmentAccountId"`
@@ -55,9 +57,9 @@ func (c *Client) SubscriptionBilling(ctx context.Context, subscriptionID string)
 	}
 	p := w.Properties
 	out := SubscriptionBilling{SubscriptionID: s.Subscription(), Agreement: Agreement(p.BillingAccountAgreementType),
-		BillingAccountID: p.BillingAccountID, BillingAccountName: p.BillingAccountDisplayName, BillingProfileID: p.BillingProfileID,
+		BillingAccountID: p.BillingAccountID, BillingAccountName: string(p.BillingAccountDisplayName), BillingProfileID: p.BillingProfileID,
 		InvoiceSectionID: p.InvoiceSectionID, AccountAdminEmail: p.AccountAdminNotificationEmailAddress, IsAccountAdmin: p.IsAccountAdmin,
-		BillingCurrency: p.BillingCurrency, SubscriptionStatus: p.SubscriptionBillingStatus, SubscriptionBillingType: p.SubscriptionBillingType}
+		BillingCurrency: string(p.BillingCurrency), SubscriptionStatus: string(p.SubscriptionBillingStatus), SubscriptionBillingType: string(p.SubscriptionBillingType)}
 	if e := p.EnrollmentDetails; e != nil {
 		out.DepartmentID, out.EnrollmentAccountID = e.DepartmentID, e.EnrollmentAccountID
 	}

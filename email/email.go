@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -511,27 +510,21 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header),
 			Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.arm().ResolveLink(loc)
 	if err != nil {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header),
 			Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		base, err := url.Parse(c.arm().Endpoint())
-		if err != nil {
-			return "", err
-		}
-		u = base.ResolveReference(u)
-	}
-	return u.String(), nil
+	return u, nil
 }
 
-// firstWait is how long to wait before the first poll: Retry-After (0 means at once), 5s when
-// the service says nothing, never more than a minute.
+// firstWait is how long to wait before the first poll: Retry-After (0 means at once),
+// arm.FirstPoll when the service says nothing (the later polls back off, see arm.PollWait),
+// never more than a minute.
 func firstWait(h http.Header) time.Duration {
 	d := arm.RetryAfter(h)
 	if d <= 0 && h.Get("Retry-After") == "" {
-		d = 5 * time.Second
+		d = arm.FirstPoll
 	}
 	return min(d, time.Minute)
 }

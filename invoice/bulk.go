@@ -142,6 +142,7 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 		return Summary{}, err
 	}
 	removeStaleParts(dir, ".*.pdf.*"+partSuffix) // ours (documents and sidecars), once for the batch
+	removeStaleParts(dir, ".*.csv.*"+partSuffix) // EA transactions
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 

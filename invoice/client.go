@@ -125,8 +125,12 @@ func (c *Client) Agreement() billing.Agreement { return c.agreement }
 
 // ListOptions select invoices.
 type ListOptions struct {
-	// Period selects the invoices of billing periods in that range (sent as periodStartDate and
-	// periodEndDate). The zero Period sends no range and the service chooses.
+	// Period selects the invoices whose invoice period overlaps it by at least one day (sent
+	// as periodStartDate and periodEndDate): Period: billing.Month(2026, time.October) returns
+	// the October invoice of a calendar-month profile and both pay-as-you-go invoices whose
+	// billing periods (say 3 September–2 October and 3 October–2 November) touch October. A
+	// Period that starts after today by the client's clock is a *billing.InputError, as it is for
+	// usage. The zero Period sends no range and the service chooses.
 	Period billing.Period
 }
 
@@ -172,7 +176,7 @@ func checkName(field, name string) error {
 	return nil
 }
 
-// List yields the invoices of the client's scope whose billing period lies in opts.Period.
+// List yields the invoices of the client's scope whose invoice period overlaps opts.Period.
 // Iteration stops at the first error, which is yielded once with a zero Invoice: a
 // *roles.PermissionError when the caller has no role that may view invoices there.
 func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Invoice, error] {
@@ -184,7 +188,7 @@ func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Invoice,
 		}
 		q := url.Values{}
 		if !o.Period.IsZero() {
-			if err := o.Period.Validate(); err != nil {
+			if err := o.Period.ValidateAt(billing.DateOf(c.cc.ARM.Now().UTC())); err != nil {
 				yield(Invoice{}, err)
 				return
 			}
@@ -195,18 +199,56 @@ func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Invoice,
 		}
 		req := arm.Request{Method: http.MethodGet, Path: c.scope.ID() + "/invoices", APIVersion: billing.APIVersion,
 			Query: q, Call: c.call(roles.ViewInvoices)}
+		n := 0
 		for page, err := range arm.Pages[wireInvoice](ctx, c.cc.ARM, req) {
 			if err != nil {
 				yield(Invoice{}, err)
 				return
 			}
 			for i := range page {
+				n++
 				if !yield(page[i].invoice(c.agreement), nil) {
 					return // the caller broke out: fetch no more pages
 				}
 			}
 		}
+		if n == 0 {
+			// The subscription route answers an empty list for a subscription billed through
+			// an MCA or EA agreement: its invoices live elsewhere, which the billing property says.
+			if err := c.billedElsewhere(ctx); err != nil {
+				yield(Invoice{}, err)
+			}
+		}
 	}
+}
+
+// billedElsewhere returns a *BilledElsewhereError when the client is a subscription client for a
+// subscription billed through an MCA/MPA billing profile or an EA enrollment. It asks the
+// service only then, and only once an empty answer makes it worth asking; when the billing
+// property cannot be read it says nothing.
+func (c *Client) billedElsewhere(ctx context.Context) error {
+	if c.scope.Kind() != billing.ScopeBillingSubscription {
+		return nil
+	}
+	sb, err := c.bc.SubscriptionBilling(ctx, c.scope.Subscription())
+	if err != nil {
+		return nil
+	}
+	id := sb.BillingProfileID
+	switch sb.Agreement {
+	case "", billing.AgreementMOSP:
+		return nil
+	case billing.AgreementEA:
+		id = sb.BillingAccountID
+	}
+	if id == "" {
+		id = sb.BillingAccountID
+	}
+	scope, err := billing.ParseScope(id)
+	if err != nil {
+		return nil
+	}
+	return &BilledElsewhereError{Subscription: sb.SubscriptionID, Agreement: sb.Agreement, Scope: scope}
 }
 
 // Get returns one invoice by name. A profile client also checks that the invoice belongs to

@@ -10,17 +10,30 @@
 //
 // where bc is a *billing.Client. Then:
 //
-//	for inv, err := range c.List(ctx, &invoice.ListOptions{Period: billing.LastMonths(6)}) {
+//	for inv, err := range c.List(ctx, &invoice.ListOptions{Period: bc.LastMonths(6)}) {
 //		if err != nil { ... }                                   // e.g. a *roles.PermissionError
+//		fmt.Println(inv.Name, inv.Period, inv.Charged())       // what the invoice charged
 //		path, err := c.DownloadFile(ctx, inv, invoice.KindInvoice, "./invoices")
 //	}
 //
+// bc.LastMonths reads the client's clock — the real one, or the emulator's world clock when bc
+// was made with billingtest's ClientOptions — so the period always agrees with the client that
+// checks it (see billing.Period for month to date, billing period and invoice period).
+// ListOptions.Period selects invoices whose invoice period overlaps it; a period that starts
+// after today is a *billing.InputError, as it is for usage.
+//
 // # Invoices
 //
-// Invoice holds the 2024-04-01 invoice model: status, type, dates, the billing period, exact
+// Invoice holds the 2024-04-01 invoice model: status, type, dates, the invoice period, exact
 // amounts (billing.Amount, never float64), documents, payments and the billing profile or
 // subscription. Enumerations keep values this package does not know, and fields the service
-// omits stay zero.
+// omits stay zero. The Invoice type documents what each amount means per agreement;
+// Invoice.Charged answers "what was I charged on this invoice". To check an invoice against the
+// usage it bills, see package reconcile.
+//
+// A subscription billed through an MCA/MPA billing profile or an EA enrollment has no invoices
+// of its own: List on a subscription client then yields a *BilledElsewhereError naming the
+// billing profile or billing account to list instead, and Explain gives ReasonBilledElsewhere.
 //
 // # Downloads
 //

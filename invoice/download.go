@@ -15,6 +15,7 @@ import (
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
 	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -30,6 +31,10 @@ type target struct {
 	document string // "" asks the service for its default, the invoice PDF
 	kind     DocumentKind
 	summary  bool // EA downloadSummary
+	// url is a document's own link, for a document listed without a name (see documentTarget):
+	// on the Resource Manager host it is that document's download operation, elsewhere the
+	// document itself.
+	url string
 }
 
 // wireDownload is DocumentDownloadResult: expiryTime is a plain string in 2024-04-01.
@@ -38,16 +43,11 @@ type wireDownload struct {
 	URL        string `json:"url"`
 }
 
-// parseExpiry reads expiryTime tolerantly; an unreadable value means "unknown" (the blob layer then
-// relies on the host's 403 to notice expiry).
+// parseExpiry reads expiryTime with the SDK's one date decoder (wire.ParseTime); an unreadable
+// value means "unknown" (the blob layer then relies on the host's 403 to notice expiry).
 func parseExpiry(s string) time.Time {
-	s = strings.TrimSpace(s)
-	for _, layout := range [...]string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
+	t, _ := wire.ParseTime(s)
+	return t.UTC()
 }
 
 // link runs the download operation (POST …/download, 200 or 202 + Location polling) and returns
@@ -55,6 +55,19 @@ func parseExpiry(s string) time.Time {
 func (c *Client) link(ctx context.Context, t target) (blob.Link, error) {
 	path := c.accountPath() + "/invoices/" + t.invoice + "/download"
 	q := url.Values{}
+	if t.url != "" {
+		u, err := url.Parse(t.url)
+		if err != nil {
+			return blob.Link{}, &billing.ProtocolError{StatusCode: http.StatusOK, Reason: "a document's url is not a URL", Err: err}
+		}
+		if u.IsAbs() && !strings.EqualFold(u.Host, c.cc.ARM.Host()) {
+			return blob.Link{URL: t.url}, nil // the document itself; its expiry is its SAS se=
+		}
+		// Its download operation, with its own token and api-version.
+		if path, err = c.cc.ARM.ResolveLink(t.url); err != nil {
+			return blob.Link{}, err
+		}
+	}
 	switch {
 	case t.summary:
 		path = c.accountPath() + "/invoices/" + t.invoice + "/downloadSummary"
@@ -172,15 +185,30 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 		if err := checkName("document name", d.Name); err != nil {
 			return target{}, err
 		}
+		return target{invoice: inv.Name, document: d.Name, kind: d.Kind}, nil
 	}
-	return target{invoice: inv.Name, document: d.Name, kind: d.Kind}, nil
+	// EA lists its documents without a name, only url and documentNumbers (source "Other"),
+	// and 2020-05-01 answers do the same with a management url. Without a name the download
+	// operation gives its default, the invoice PDF: right for an Invoice document only. An EA
+	// Summary has its own operation; any other kind is fetched through its own url, and without
+	// one it cannot be told apart from the invoice, so it is refused rather than mistaken.
+	switch {
+	case strings.EqualFold(string(d.Kind), string(KindInvoice)) || d.Kind == "":
+		return target{invoice: inv.Name, kind: KindInvoice}, nil
+	case strings.EqualFold(string(d.Kind), string(KindSummary)) && c.agreement == billing.AgreementEA:
+		return target{invoice: inv.Name, kind: KindSummary, summary: true}, nil
+	case d.URL != "":
+		return target{invoice: inv.Name, kind: d.Kind, url: d.URL}, nil
+	}
+	return target{}, &UnnamedDocumentError{Invoice: inv.Name, Kind: d.Kind}
 }
 
 // Download writes the invoice's first document of the given kind (KindInvoice for the invoice
 // PDF) to w and returns the number of bytes written. The document is streamed: memory use does
 // not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
 // the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
-// instead (an HTML page, say). A document whose bytes do not match the host's Content-Length or
+// instead (an HTML page, say). An EA invoice's Transactions document is a CSV file: it is checked
+// to be text rather than an error page or an archive. A document whose bytes do not match the host's Content-Length or
 // MD5, or that ends without the PDF's %%EOF trailer (cut short), gives a *billing.DownloadError
 // of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
 // Broken connections resume with Range requests and expired links are replaced, without the
@@ -237,6 +265,19 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return 0, err
 	}
+	if csvDocument(c.agreement, t.kind) && !bytes.HasPrefix(head[:n], pdfMagic) {
+		// EA transactions are a CSV file: text, with no header or trailer to check. (A PDF in
+		// their place is checked as a PDF below.)
+		if !looksLikeCSV(head[:n]) {
+			return 0, blob.ContentError(lastURL, "a CSV document", describeContent(head[:n], r.Size()))
+		}
+		m, err := w.Write(head[:n])
+		if err != nil {
+			return int64(m), err
+		}
+		rest, err := io.Copy(w, r)
+		return int64(m) + rest, err
+	}
 	if !bytes.HasPrefix(head[:n], pdfMagic) {
 		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
 	}
@@ -257,6 +298,23 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", int64(m)+rest, pdfTailLen)}
 	}
 	return int64(m) + rest, nil
+}
+
+// looksLikeCSV reports whether the first bytes of a body can start a CSV file: text that is not
+// an error page (HTML, XML, JSON) or an archive.
+func looksLikeCSV(head []byte) bool {
+	if len(head) == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) == 0 {
+		return false
+	}
+	switch trimmed[0] {
+	case '<', '{', '[':
+		return false
+	}
+	return !bytes.HasPrefix(head, []byte("PK\x03\x04"))
 }
 
 // pdfTailLen is how far from its end a PDF's %%EOF marker may be.

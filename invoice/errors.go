@@ -51,6 +51,23 @@ func (e *EmailedError) Unwrap() error { return e.Err }
 // Is reports whether target is billing.ErrUnsupported.
 func (e *EmailedError) Is(target error) bool { return target == billing.ErrUnsupported }
 
+// UnnamedDocumentError reports a document the service lists with neither a name nor a url, of
+// a kind that no download operation gives by default (only the invoice PDF and, on EA, the
+// summary can be had without a name). The SDK refuses it rather than download another document
+// under its name.
+type UnnamedDocumentError struct {
+	Invoice string       // the invoice
+	Kind    DocumentKind // the document's kind
+}
+
+// Error names the invoice and the kind.
+func (e *UnnamedDocumentError) Error() string {
+	return fmt.Sprintf("azbilling: the %s document of invoice %s is listed without a name or url, so it cannot be downloaded by itself", e.Kind, e.Invoice)
+}
+
+// Is reports whether target is billing.ErrUnsupported.
+func (e *UnnamedDocumentError) Is(target error) bool { return target == billing.ErrUnsupported }
+
 // MissingDocumentError reports that an invoice has no document of the kind asked for.
 type MissingDocumentError struct {
 	Invoice   string
@@ -97,3 +114,25 @@ func (e *BulkError) Unwrap() []error {
 	}
 	return out
 }
+
+// BilledElsewhereError reports that a subscription's invoices are not issued to the
+// subscription: it is billed through a Microsoft Customer or Partner Agreement billing profile, or
+// an Enterprise Agreement enrollment, and its charges appear on that scope's invoices together
+// with those of the other subscriptions billed there. List it with NewClient(bc, e.Scope). It
+// matches billing.ErrUnsupported with errors.Is.
+type BilledElsewhereError struct {
+	Subscription string            // the subscription id asked for
+	Agreement    billing.Agreement // the agreement its billing property names
+	// Scope is where its invoices are: the billing profile (MCA/MPA) or the billing account (EA)
+	// from the subscription's billing property.
+	Scope billing.Scope
+}
+
+// Error names the subscription, its agreement and the scope to list instead.
+func (e *BilledElsewhereError) Error() string {
+	return fmt.Sprintf("azbilling: subscription %s is billed through a %s %s: its invoices are that scope's; list invoices of %s",
+		e.Subscription, e.Agreement.String(), e.Scope.Kind().String(), e.Scope.ID())
+}
+
+// Is reports whether target is billing.ErrUnsupported.
+func (e *BilledElsewhereError) Is(target error) bool { return target == billing.ErrUnsupported }

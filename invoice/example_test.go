@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
@@ -17,8 +16,10 @@ import (
 
 // emulator starts the emulator and returns a billing client for principal p. Real programs use
 // billing.NewClient(cred, nil) with an azidentity credential instead.
+// emulator starts the emulator with its world clock pinned to billingtest.ReferenceNow, so that
+// the output below is the same on any date. Without WithNow the emulator follows today's date.
 func emulator(p billingtest.Principal) (*billingtest.Server, *billing.Client) {
-	srv, err := billingtest.Start()
+	srv, err := billingtest.Start(billingtest.WithNow(billingtest.ReferenceNow()))
 	if err != nil {
 		panic(err)
 	}
@@ -35,18 +36,18 @@ func ExampleClient_List() {
 	ctx := context.Background()
 
 	invoices := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
-	period := billing.Period{Start: billing.NewDate(2026, time.August, 1), End: billing.NewDate(2026, time.October, 31)}
-	for inv, err := range invoices.List(ctx, &invoice.ListOptions{Period: period}) {
+	// The last three calendar months by the client's clock (here the emulator's).
+	for inv, err := range invoices.List(ctx, &invoice.ListOptions{Period: bc.LastMonths(3)}) {
 		if err != nil {
 			fmt.Println("error:", err)
 			return
 		}
-		fmt.Println(inv.Name, inv.Period, inv.Status, inv.Billed, len(inv.Documents), "document(s)")
+		fmt.Println(inv.Name, inv.Period, inv.Status, inv.Charged(), len(inv.Documents), "document(s)")
 	}
 	// Output:
-	// G000000023 2026-08-01..2026-08-31 Paid 4390.42 USD 2 document(s)
-	// G000000024 2026-09-01..2026-09-30 Paid 459.31 USD 1 document(s)
-	// G000000025 2026-10-01..2026-10-31 Due 2735.46 USD 2 document(s)
+	// G000000023 2026-08-01..2026-08-31 Paid 100.33 USD 2 document(s)
+	// G000000024 2026-09-01..2026-09-30 Paid 194.76 USD 1 document(s)
+	// G000000025 2026-10-01..2026-10-31 Due 200.21 USD 2 document(s)
 }
 
 func ExampleClient_DownloadFile() {
@@ -81,7 +82,7 @@ func ExampleClient_DownloadAll() {
 	defer os.RemoveAll(dir)
 
 	invoices := invoice.NewProfileClient(bc, billingtest.MCAAccount, billingtest.MCAProfileUS)
-	lastSix := billing.LastMonthsAt(srv.Now(), 6)
+	lastSix := bc.LastMonths(6)
 	opts := &invoice.BulkOptions{Kinds: []invoice.DocumentKind{invoice.KindInvoice}}
 
 	sum, err := invoices.DownloadAll(ctx, invoices.List(ctx, &invoice.ListOptions{Period: lastSix}), dir, opts)
@@ -100,7 +101,7 @@ func ExampleClient_Explain() {
 	defer srv.Close()
 
 	invoices := invoice.NewSubscriptionClient(bc, billingtest.SubscriptionNew)
-	exp, err := invoices.Explain(context.Background(), billing.MonthToDate(srv.Now()))
+	exp, err := invoices.Explain(context.Background(), bc.MonthToDate())
 	if err != nil {
 		fmt.Println("error:", err)
 		return

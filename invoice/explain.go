@@ -11,6 +11,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -34,6 +35,9 @@ const (
 	// ReasonEmailed: Enterprise Agreement invoices are e-mailed to the enrollment's invoice
 	// recipient.
 	ReasonEmailed ReasonKind = "emailed"
+	// ReasonBilledElsewhere: the subscription is billed through an MCA/MPA billing profile or an
+	// EA enrollment, whose invoices carry its charges (Reason.Scope names it).
+	ReasonBilledElsewhere ReasonKind = "billed-elsewhere"
 	// ReasonUnexplained: the service lists no invoice and none of the known reasons applies.
 	ReasonUnexplained ReasonKind = "unexplained"
 )
@@ -43,13 +47,14 @@ type Reason struct {
 	Kind    ReasonKind
 	Message string // one sentence for a person
 
-	Required      []roles.Role // ReasonNoAccess: roles that would allow viewing invoices
-	Held          []roles.Role // ReasonNoAccess: billing roles the caller holds there, when readable
-	Created       billing.Date // ReasonTooNew, ReasonBeforeStart: when the subscription was created
-	ExpectedAfter billing.Date // ReasonTooNew, ReasonNotIssuedYet: the earliest day the invoice can appear
-	Offer         string       // ReasonWithinCredit: the offer, e.g. MS-AZR-0063P
-	Recipient     string       // ReasonEmailed: the enrollment's invoice recipient, when readable
-	Err           error        // ReasonNoAccess: the service's *roles.PermissionError
+	Required      []roles.Role  // ReasonNoAccess: roles that would allow viewing invoices
+	Held          []roles.Role  // ReasonNoAccess: billing roles the caller holds there, when readable
+	Created       billing.Date  // ReasonTooNew, ReasonBeforeStart: when the subscription was created
+	ExpectedAfter billing.Date  // ReasonTooNew, ReasonNotIssuedYet: the earliest day the invoice can appear
+	Offer         string        // ReasonWithinCredit: the offer, e.g. MS-AZR-0063P
+	Recipient     string        // ReasonEmailed: the enrollment's invoice recipient, when readable
+	Scope         billing.Scope // ReasonBilledElsewhere: the billing profile or account whose invoices to list
+	Err           error         // ReasonNoAccess: the service's *roles.PermissionError; ReasonBilledElsewhere: the *BilledElsewhereError
 }
 
 // String returns the reason's message.
@@ -117,8 +122,19 @@ func (c *Client) Explain(ctx context.Context, period billing.Period) (Explanatio
 	today := billing.DateOf(c.cc.ARM.Now().UTC())
 
 	denied := false
+	future := period.Start.After(today) // nothing can be listed yet; the reasons below say when
 	for inv, err := range c.List(ctx, &ListOptions{Period: period}) {
+		if future {
+			break
+		}
 		if err != nil {
+			var elsewhere *BilledElsewhereError
+			if errors.As(err, &elsewhere) {
+				exp.Reasons = append(exp.Reasons, Reason{Kind: ReasonBilledElsewhere, Scope: elsewhere.Scope, Err: err, Message: fmt.Sprintf(
+					"The subscription is billed through a %s %s: its charges are on the invoices of %s, not on invoices of its own.",
+					elsewhere.Agreement.String(), elsewhere.Scope.Kind().String(), elsewhere.Scope.ID())})
+				return exp, nil
+			}
 			var perr *roles.PermissionError
 			if !errors.As(err, &perr) {
 				return exp, err
@@ -245,9 +261,9 @@ func (c *Client) subscriptionFacts(ctx context.Context) subscriptionFacts {
 	req := arm.Request{Method: http.MethodGet, Path: c.scope.ID(), APIVersion: billing.APIVersion,
 		Call: arm.Call{Action: roles.ViewBillingAccount, Scope: c.scope.ID(), Agreement: c.agreement}}
 	if _, _, err := c.cc.ARM.DoJSON(ctx, req, &w); err == nil {
-		f.created = parseExpiry(w.Properties.PurchaseDate)
+		f.created, _ = wire.ParseTime(w.Properties.PurchaseDate)
 		if f.created.IsZero() {
-			f.created = parseExpiry(w.Properties.CreatedOn)
+			f.created, _ = wire.ParseTime(w.Properties.CreatedOn)
 		}
 		f.offer = w.Properties.OfferID
 	}

@@ -78,7 +78,8 @@ func isReservedName(name string) bool {
 }
 
 // FileName is the file name DownloadFile and DownloadAll give a document of an invoice:
-// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf, with the
+// "{invoice}-{kind}.pdf" such as G123456789-invoice.pdf or G123456789-credit-note.pdf
+// ("{invoice}-transactions.csv" for an EA invoice's Transactions, which are a CSV file), with the
 // document number appended for the second and later documents of one kind. It depends only on
 // the invoice and document names and kind, sanitized with SafeFileName.
 func FileName(inv Invoice, doc Document) string {
@@ -95,6 +96,9 @@ func FileName(inv Invoice, doc Document) string {
 	}
 	if seen > 0 && doc.Name != "" {
 		base += "-" + doc.Name
+	}
+	if csvDocument(inv.Agreement, doc.Kind) {
+		return SafeFileName(base) + ".csv"
 	}
 	return SafeFileName(base) + ".pdf"
 }
@@ -249,12 +253,18 @@ func writeSidecar(dir, name string, sc sidecar) error {
 
 // complete reports whether dir/name holds a finished download, and its size. Files only appear
 // at their final name once complete (see writeAtomically), so this guards against files changed
-// or truncated by something else: the file must start with "%PDF-" and end with "%%EOF", and
-// match its sidecar's size and SHA-256 when there is one.
+// or truncated by something else: a PDF must start with "%PDF-" and end with "%%EOF", a CSV
+// (.csv, EA transactions) must not be empty, and either must match its sidecar's size and SHA-256
+// when there is one.
 func complete(dir, name string) (int64, bool) {
 	path := filepath.Join(dir, name)
+	isCSV := strings.EqualFold(filepath.Ext(name), ".csv")
+	minSize := int64(len(pdfMagic) + len(pdfEOF))
+	if isCSV {
+		minSize = 1
+	}
 	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() < int64(len(pdfMagic)+len(pdfEOF)) {
+	if err != nil || !st.Mode().IsRegular() || st.Size() < minSize {
 		return 0, false
 	}
 	f, err := os.Open(path)
@@ -262,17 +272,19 @@ func complete(dir, name string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	head := make([]byte, len(pdfMagic))
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
-		return 0, false
-	}
-	tailLen := min(st.Size(), pdfTailLen)
-	tail := make([]byte, tailLen)
-	if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
-		return 0, false
-	}
-	if !bytes.Contains(tail, pdfEOF) {
-		return 0, false
+	if !isCSV {
+		head := make([]byte, len(pdfMagic))
+		if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
+			return 0, false
+		}
+		tailLen := min(st.Size(), pdfTailLen)
+		tail := make([]byte, tailLen)
+		if _, err := f.ReadAt(tail, st.Size()-tailLen); err != nil && !errors.Is(err, io.EOF) {
+			return 0, false
+		}
+		if !bytes.Contains(tail, pdfEOF) {
+			return 0, false
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, sidecarName(name)))
 	if errors.Is(err, os.ErrNotExist) {

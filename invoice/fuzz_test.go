@@ -51,6 +51,34 @@ func TestDecodeInvoiceKeepsUnknownValuesAndExactDecimals(t *testing.T) {
 	assert.Equal(t, "https://management.azure.com/x", inv.Documents[2].URL)
 }
 
+func TestDecodeInvoiceReadsEveryDateFormAndKeepsUnreadText(t *testing.T) {
+	inv, err := invoice.DecodeInvoice([]byte(`{"name":"E1","properties":{"invoiceDate":"6/1/2020 12:00:00 AM +00:00",
+		"dueDate":"2020-06-30T23:59:59.9999999","invoicePeriodStartDate":"2020-05-01T00:00:00","invoicePeriodEndDate":"31.05.2020",
+		"payments":[{"date":"0001-01-01T00:00:00.0000000Z"},{"date":"2020-06-10T00:00:00+00:00"},{"date":"soon"}]}}`))
+	require.NoError(t, err, "an unreadable date never fails the invoice")
+	assert.Equal(t, billing.NewDate(2020, 6, 1), inv.Date)
+	assert.Equal(t, billing.NewDate(2020, 6, 30), inv.DueDate)
+	assert.Equal(t, billing.Period{Start: billing.NewDate(2020, 5, 1)}, inv.Period, "the unreadable end is left zero")
+	require.Len(t, inv.Payments, 3)
+	assert.True(t, inv.Payments[0].Date.IsZero(), "0001-01-01 means none")
+	assert.Equal(t, billing.NewDate(2020, 6, 10), inv.Payments[1].Date)
+	assert.True(t, inv.Payments[2].Date.IsZero())
+	assert.Equal(t, map[string]string{"invoicePeriodEndDate": "31.05.2020", "payments[2].date": "soon"}, inv.UnreadDates)
+
+	inv, err = invoice.DecodeInvoice([]byte(invoiceSeeds[0]))
+	require.NoError(t, err)
+	assert.Nil(t, inv.UnreadDates, "no map while every date reads")
+
+	inv, err = invoice.DecodeInvoice([]byte(`{"name":"E2","properties":{"status":"Paid ","invoiceType":" AzureServices",
+		"documents":[{"kind":"Invoice ","source":"Other ","url":"https://x/y"}],"amountDue":{"currency":"USD ","value":1}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, invoice.StatusPaid, inv.Status, "padded text is trimmed")
+	assert.Equal(t, invoice.TypeAzureServices, inv.Type)
+	assert.Equal(t, invoice.KindInvoice, inv.Documents[0].Kind)
+	assert.Equal(t, "Other", inv.Documents[0].Source)
+	assert.Equal(t, "1 USD", inv.AmountDue.String())
+}
+
 func TestDecodeInvoiceRejectsBadAmounts(t *testing.T) {
 	_, err := invoice.DecodeInvoice([]byte(invoiceSeeds[3]))
 	assert.ErrorIs(t, err, billing.ErrInvalidInput)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
+	"github.com/azbilling/azbilling/internal/wire"
 )
 
 // Status is an invoice's payment status as the service sends it. Values this package does not
@@ -51,6 +52,13 @@ const (
 	KindOther        DocumentKind = "Other"
 )
 
+// csvDocument reports whether a document of kind k of an invoice of agreement ag is a CSV file
+// rather than a PDF: an EA invoice's Transactions document is handed out as a .csv blob
+// (recorded at api-version 2024-04-01). Nothing is recorded for other agreements' transactions.
+func csvDocument(ag billing.Agreement, k DocumentKind) bool {
+	return ag == billing.AgreementEA && strings.EqualFold(string(k), string(KindTransactions))
+}
+
 // slug is the kind as it appears in file names: lower case with dashes ("credit-note").
 func (k DocumentKind) slug() string {
 	switch k {
@@ -73,7 +81,9 @@ func (k DocumentKind) slug() string {
 }
 
 // Invoice is an invoice, or a credit note, of any agreement type. Amounts are exact decimals;
-// fields the service did not send are zero. Documents lists what can be downloaded.
+// fields the service did not send are zero. Text fields other than ids and names (statuses,
+// types, kinds, currencies, display names, the purchase order) are trimmed of surrounding
+// blanks. Documents lists what can be downloaded.
 type Invoice struct {
 	ID   string // ARM id, as the service sent it
 	Name string // the invoice number, e.g. G123456789: pass it to Get
@@ -88,16 +98,43 @@ type Invoice struct {
 
 	Date    billing.Date   // invoice date
 	DueDate billing.Date   // due date
-	Period  billing.Period // the billing period the invoice covers
+	Period  billing.Period // the invoice period: the billing period the invoice covers
 
-	AmountDue  billing.Amount // what is still to be paid
-	Billed     billing.Amount // billedAmount
-	Total      billing.Amount // totalAmount (MCA/MPA)
-	Tax        billing.Amount // taxAmount (MCA/MPA)
-	SubTotal   billing.Amount // subTotal (MCA/MPA)
-	Credit     billing.Amount // creditAmount (MCA/MPA)
-	FreeCredit billing.Amount // freeAzureCreditApplied (MCA/MPA)
-	Prepayment billing.Amount // azurePrepaymentApplied (MCA/MPA)
+	// The amounts, as the service fills them. An invoice's charges (its usage and purchases,
+	// each line rounded to the cent; not a field of its own) become what it bills this way:
+	//
+	//	SubTotal = charges − Credit − Prepayment − FreeCredit   (before tax)
+	//	Total    = SubTotal + Tax
+	//	Billed   = Total                                        (Charged returns it)
+	//	AmountDue = what of Billed is still unpaid: Billed while Due or OverDue, 0 once Paid or Void
+	//
+	// MCA/MPA invoices carry every field. EA invoices carry them too, Prepayment being the
+	// enrollment's Azure Prepayment (monetary commitment) used; Credit and FreeCredit are rarer.
+	// Individual pay-as-you-go (MOSP) invoices are documented with AmountDue and Billed only;
+	// SubTotal, Tax and Total are kept when the service sends them. A credit note has negative
+	// SubTotal, Tax, Total and Billed. Fields the service leaves out are the zero Amount.
+
+	// AmountDue (amountDue) is what is still to be paid on the invoice.
+	AmountDue billing.Amount
+	// Billed (billedAmount) is what the invoice bills: charges after credits, prepayment and free
+	// credit, tax included. Every agreement sends it.
+	Billed billing.Amount
+	// Total (totalAmount) is SubTotal plus Tax; equal to Billed where both are sent (MCA/MPA,
+	// EA). Zero for MOSP invoices unless the service sends it.
+	Total billing.Amount
+	// Tax (taxAmount) is the tax charged on SubTotal.
+	Tax billing.Amount
+	// SubTotal (subTotal) is the charges less Credit, Prepayment and FreeCredit, before tax.
+	SubTotal billing.Amount
+	// Credit (creditAmount) is the credits applied to the charges (service or goodwill credits),
+	// as a positive amount that reduces SubTotal.
+	Credit billing.Amount
+	// FreeCredit (freeAzureCreditApplied) is the free Azure credit (e.g. a sign-up credit)
+	// applied, as a positive amount that reduces SubTotal.
+	FreeCredit billing.Amount
+	// Prepayment (azurePrepaymentApplied) is the Azure Prepayment (formerly monetary
+	// commitment) applied, as a positive amount that reduces SubTotal.
+	Prepayment billing.Amount
 
 	Documents []Document
 
@@ -110,6 +147,24 @@ type Invoice struct {
 
 	CreditFor      string // creditForDocumentId: the invoice a credit note credits
 	BilledDocument string // billedDocumentId: set on void invoices
+
+	// UnreadDates holds the text of each date the SDK could not read, keyed by its JSON name
+	// ("invoiceDate", "dueDate", "invoicePeriodStartDate", "invoicePeriodEndDate",
+	// "payments[2].date"); that field is left zero. Nil when every date was read: one odd date
+	// never fails a list.
+	UnreadDates map[string]string
+}
+
+// Charged answers "what was I charged on this invoice": the amount it bills, tax included,
+// after credits, prepayment and free credit — Billed, or Total when the service did not send
+// billedAmount. It is negative for a credit note. Payments do not change it (see AmountDue). A
+// Void invoice keeps what it billed; its charges are billed again on the invoice that replaces
+// it, so check Status before adding invoices up.
+func (inv Invoice) Charged() billing.Amount {
+	if inv.Billed.Currency != "" || !inv.Billed.Value.IsZero() {
+		return inv.Billed
+	}
+	return inv.Total
 }
 
 // Document returns the first document of the given kind.
@@ -124,12 +179,19 @@ func (inv Invoice) Document(kind DocumentKind) (Document, bool) {
 
 // Document is one downloadable document of an invoice: the invoice PDF itself, a void note, a tax
 // receipt, a credit note, a summary or a transactions list.
+//
+// EA invoices list their documents (kinds Invoice, Summary, Transactions; source "Other")
+// without a Name, with a URL and Numbers only; so do 2020-05-01 answers. Such documents are
+// downloaded by kind: an Invoice through the download operation's default document, an EA
+// Summary through downloadSummary, anything else through its URL.
 type Document struct {
-	Name    string       // the documentName to download it by, e.g. 12345678
+	Name    string       // the documentName to download it by, e.g. 12345678; "" on EA
 	Kind    DocumentKind // Invoice, CreditNote, ...; unknown kinds are kept
-	Source  string       // DRS, or ENF (Brazil); verbatim
+	Source  string       // DRS, ENF (Brazil), Other (EA); verbatim
 	Numbers []string     // documentNumbers
-	URL     string       // 2020-05-01 only: a management URL; the SDK downloads by Name
+	// URL is the document's url (or externalUrl): a download operation on the Resource Manager
+	// host (2020-05-01, EA) or a link to the document. The SDK downloads by Name when there is one.
+	URL string
 }
 
 // Format prints the document with its URL's query string redacted, whatever the verb (%v,
@@ -155,11 +217,13 @@ type Payment struct {
 	Type       string // paymentType, e.g. credited or debited
 }
 
-// Wire shapes (2024-04-01 names). Dates are decoded by billing.Date, which takes the date part of
-// a timestamp as written; amounts by billing.Decimal, which never goes through float64.
+// Wire shapes (2024-04-01 names). Text values are wire.Text, trimmed of the blanks the service
+// pads some values with, so that "Paid " still compares equal to StatusPaid. Dates are decoded
+// by wire.Time (billing.ParseTime's forms, the date taken as written, never failing); amounts by
+// billing.Decimal, which never goes through float64.
 
 type wireAmount struct {
-	Currency string          `json:"currency"`
+	Currency wire.Text       `json:"currency"`
 	Value    billing.Decimal `json:"value"`
 }
 
@@ -167,24 +231,24 @@ func (w *wireAmount) amount() billing.Amount {
 	if w == nil {
 		return billing.Amount{}
 	}
-	return billing.Amount{Value: w.Value, Currency: w.Currency}
+	return billing.Amount{Value: w.Value, Currency: string(w.Currency)}
 }
 
 type wireDocument struct {
-	DocumentNumbers []string `json:"documentNumbers"`
-	ExternalURL     string   `json:"externalUrl"`
-	Kind            string   `json:"kind"`
-	Name            string   `json:"name"`
-	URL             string   `json:"url"`
-	Source          string   `json:"source"`
+	DocumentNumbers []string  `json:"documentNumbers"`
+	ExternalURL     string    `json:"externalUrl"`
+	Kind            wire.Text `json:"kind"`
+	Name            string    `json:"name"`
+	URL             string    `json:"url"`
+	Source          wire.Text `json:"source"`
 }
 
 type wirePayment struct {
-	Amount              *wireAmount  `json:"amount"`
-	Date                billing.Date `json:"date"`
-	PaymentMethodFamily string       `json:"paymentMethodFamily"`
-	PaymentMethodType   string       `json:"paymentMethodType"`
-	PaymentType         string       `json:"paymentType"`
+	Amount              *wireAmount `json:"amount"`
+	Date                wire.Time   `json:"date"`
+	PaymentMethodFamily wire.Text   `json:"paymentMethodFamily"`
+	PaymentMethodType   wire.Text   `json:"paymentMethodType"`
+	PaymentType         wire.Text   `json:"paymentType"`
 }
 
 type wireInvoice struct {
@@ -201,21 +265,21 @@ type wireInvoice struct {
 		TaxAmount                 *wireAmount    `json:"taxAmount"`
 		TotalAmount               *wireAmount    `json:"totalAmount"`
 		BilledDocumentID          string         `json:"billedDocumentId"`
-		BillingProfileDisplayName string         `json:"billingProfileDisplayName"`
+		BillingProfileDisplayName wire.Text      `json:"billingProfileDisplayName"`
 		BillingProfileID          string         `json:"billingProfileId"`
 		CreditForDocumentID       string         `json:"creditForDocumentId"`
 		Documents                 []wireDocument `json:"documents"`
-		DocumentType              string         `json:"documentType"`
-		DueDate                   billing.Date   `json:"dueDate"`
-		InvoiceDate               billing.Date   `json:"invoiceDate"`
-		InvoicePeriodStartDate    billing.Date   `json:"invoicePeriodStartDate"`
-		InvoicePeriodEndDate      billing.Date   `json:"invoicePeriodEndDate"`
-		InvoiceType               string         `json:"invoiceType"`
+		DocumentType              wire.Text      `json:"documentType"`
+		DueDate                   wire.Time      `json:"dueDate"`
+		InvoiceDate               wire.Time      `json:"invoiceDate"`
+		InvoicePeriodStartDate    wire.Time      `json:"invoicePeriodStartDate"`
+		InvoicePeriodEndDate      wire.Time      `json:"invoicePeriodEndDate"`
+		InvoiceType               wire.Text      `json:"invoiceType"`
 		IsMonthlyInvoice          bool           `json:"isMonthlyInvoice"`
 		Payments                  []wirePayment  `json:"payments"`
-		PurchaseOrderNumber       string         `json:"purchaseOrderNumber"`
-		Status                    string         `json:"status"`
-		SubscriptionDisplayName   string         `json:"subscriptionDisplayName"`
+		PurchaseOrderNumber       wire.Text      `json:"purchaseOrderNumber"`
+		Status                    wire.Text      `json:"status"`
+		SubscriptionDisplayName   wire.Text      `json:"subscriptionDisplayName"`
 		SubscriptionID            string         `json:"subscriptionId"`
 	} `json:"properties"`
 }
@@ -227,24 +291,26 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	inv := Invoice{
 		ID: w.ID, Name: w.Name, Agreement: ag,
 		Status: Status(p.Status), Type: Type(p.InvoiceType), DocumentType: DocumentKind(p.DocumentType),
-		Monthly: p.IsMonthlyInvoice,
-		Date:    p.InvoiceDate, DueDate: p.DueDate,
-		Period:    billing.Period{Start: p.InvoicePeriodStartDate, End: p.InvoicePeriodEndDate},
+		Monthly:   p.IsMonthlyInvoice,
 		AmountDue: p.AmountDue.amount(), Billed: p.BilledAmount.amount(), Total: p.TotalAmount.amount(),
 		Tax: p.TaxAmount.amount(), SubTotal: p.SubTotal.amount(), Credit: p.CreditAmount.amount(),
 		FreeCredit: p.FreeAzureCreditApplied.amount(), Prepayment: p.AzurePrepaymentApplied.amount(),
-		BillingProfileID: p.BillingProfileID, BillingProfileName: p.BillingProfileDisplayName,
-		SubscriptionID: p.SubscriptionID, SubscriptionName: p.SubscriptionDisplayName,
-		PurchaseOrder: p.PurchaseOrderNumber,
+		BillingProfileID: p.BillingProfileID, BillingProfileName: string(p.BillingProfileDisplayName),
+		SubscriptionID: p.SubscriptionID, SubscriptionName: string(p.SubscriptionDisplayName),
+		PurchaseOrder: string(p.PurchaseOrderNumber),
 		CreditFor:     p.CreditForDocumentID, BilledDocument: p.BilledDocumentID,
 	}
+	inv.Date = billing.DateOf(wire.Note(&inv.UnreadDates, "invoiceDate", p.InvoiceDate))
+	inv.DueDate = billing.DateOf(wire.Note(&inv.UnreadDates, "dueDate", p.DueDate))
+	inv.Period.Start = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodStartDate", p.InvoicePeriodStartDate))
+	inv.Period.End = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodEndDate", p.InvoicePeriodEndDate))
 	if inv.Name == "" {
 		inv.Name = lastSegment(w.ID)
 	}
 	if len(p.Documents) > 0 {
 		inv.Documents = make([]Document, 0, len(p.Documents))
 		for _, d := range p.Documents {
-			doc := Document{Name: d.Name, Kind: DocumentKind(d.Kind), Source: d.Source, Numbers: d.DocumentNumbers, URL: d.URL}
+			doc := Document{Name: d.Name, Kind: DocumentKind(d.Kind), Source: string(d.Source), Numbers: d.DocumentNumbers, URL: d.URL}
 			if doc.URL == "" {
 				doc.URL = d.ExternalURL
 			}
@@ -253,9 +319,10 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	}
 	if len(p.Payments) > 0 {
 		inv.Payments = make([]Payment, 0, len(p.Payments))
-		for _, pm := range p.Payments {
-			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: pm.Date,
-				Family: pm.PaymentMethodFamily, MethodType: pm.PaymentMethodType, Type: pm.PaymentType})
+		for i, pm := range p.Payments {
+			date := billing.DateOf(wire.Note(&inv.UnreadDates, fmt.Sprintf("payments[%d].date", i), pm.Date))
+			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: date,
+				Family: string(pm.PaymentMethodFamily), MethodType: string(pm.PaymentMethodType), Type: string(pm.PaymentType)})
 		}
 	}
 	return inv

@@ -11,8 +11,12 @@
 // "mca-billing-profile-owner") and carries the service's facts: DisplayName ("Billing profile
 // owner"), DefinitionID (the role definition GUID), Agreement and Level (the kind of scope it is
 // assigned at). Turn what the service returns into a Role with RoleByDefinitionID (a role
-// assignment's roleDefinitionId, bare GUID or full id) or RoleByName (case-insensitive, with the
-// names the docs and the portal use as aliases).
+// assignment's roleDefinitionId, bare GUID or full id), RoleOfDefinition (a role definition
+// listed at a scope: its full id and roleName, checked against the scope's agreement and level)
+// or RoleByName (case-insensitive, with the names the docs and the portal use as aliases). The
+// live service reuses the MCA GUIDs on EA departments ("Department Admin") and MPA customers,
+// and names some EA definitions "EaRoleId_{guid}": prefer full ids, and expect no role rather
+// than a wrong one for definitions the SDK does not know at a scope (the MPA customer roles).
 //
 // Per agreement:
 //   - MOSP (pay-as-you-go): the account administrator, plus the Azure RBAC subscription roles

@@ -101,3 +101,23 @@ func FuzzPermissionErrorText(f *testing.F) {
 		assert.NotContains(t, msg, secret)
 	})
 }
+
+func FuzzRoleOfDefinition(f *testing.F) {
+	const dept = "/providers/Microsoft.Billing/billingAccounts/7654321/departments/77/billingRoleDefinitions/"
+	f.Add(dept+"50000000-aaaa-bbbb-cccc-100000000000", "Department Admin")
+	f.Add("/providers/Microsoft.Billing/billingAccounts/1/billingRoleDefinitions/da6647fb-7651-49ee-be91-c43c4877f0c4", "EaRoleId_da6647fb-7651-49ee-be91-c43c4877f0c4")
+	f.Add("/providers/Microsoft.Billing/billingAccounts/a:b_2019-05-31/customers/c/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000", "Customer owner")
+	f.Add("/billingRoleDefinitions/", "EaRoleId_")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, id, name string) {
+		r, ok := RoleOfDefinition(id, name)
+		if !ok {
+			assert.Empty(t, r)
+			return
+		}
+		require.True(t, r.Known())
+		if byID, ok := RoleByDefinitionID(id); ok {
+			assert.Equal(t, byID, r, "the id decides when it names a role")
+		}
+	})
+}

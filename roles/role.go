@@ -66,6 +66,9 @@ const (
 	LevelDepartment        Level = "department"
 	LevelEnrollmentAccount Level = "enrollment account"
 	LevelSubscription      Level = "subscription"
+	// LevelCustomer is an MPA partner's customer. The SDK knows no role of this level: the
+	// customer roles reuse invoice section GUIDs but are not invoice section roles.
+	LevelCustomer Level = "customer"
 )
 
 // roleInfo is one row of the role table.
@@ -355,8 +358,10 @@ func nameKey(s string) string {
 //
 // A full id must agree with the role it names: a billing role GUID under an EA scope (an
 // enrollment number as billing account name, or a department or enrollment account) never
-// resolves to an MCA role, and the other way round. The service's own examples reuse MCA GUIDs
-// on EA scopes, and a wrong role is worse than none.
+// resolves to an MCA role, and the other way round; and an MCA GUID must hang under a scope of
+// its role's level (a definition under an MPA customer is no invoice section role). The live
+// service reuses MCA GUIDs on EA department scopes and invoice section GUIDs on MPA customers,
+// and a wrong role is worse than none.
 func RoleByDefinitionID(id string) (Role, bool) {
 	id = strings.TrimRight(strings.TrimSpace(id), "/")
 	guid, parent := id, ""
@@ -383,6 +388,10 @@ func RoleByDefinitionID(id string) (Role, bool) {
 	if !ok {
 		return "", false
 	}
+	level := Level("")
+	if !anyKind && !wantRBAC {
+		level = scopeLevel(parent)
+	}
 	for _, info := range roleInfos() {
 		if info.id == "" || !strings.EqualFold(info.id, guid) {
 			continue
@@ -393,9 +402,90 @@ func RoleByDefinitionID(id string) (Role, bool) {
 		if hint != "" && hint != info.agreement {
 			continue
 		}
+		// MCA GUIDs ({10,30,40,50}000000-aaaa-bbbb-cccc-…) repeat at every level (and on MPA
+		// customers), so only the level tells them apart; EA GUIDs are distinct, and the docs
+		// assign department and account roles by ids under the billing account.
+		if level != "" && info.agreement == AgreementMCA && level != info.level {
+			continue
+		}
 		return info.role, true
 	}
 	return "", false
+}
+
+// scopeLevel is the level of the scope a billing role definition id hangs under (the path before
+// /billingRoleDefinitions), or "" when the path names none.
+func scopeLevel(path string) Level {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	level := Level("")
+	for i := 0; i+1 < len(segs); i++ {
+		switch strings.ToLower(segs[i]) {
+		case "billingaccounts":
+			level = LevelAccount
+		case "billingprofiles":
+			level = LevelProfile
+		case "invoicesections":
+			level = LevelInvoiceSection
+		case "departments":
+			level = LevelDepartment
+		case "enrollmentaccounts":
+			level = LevelEnrollmentAccount
+		case "customers":
+			level = LevelCustomer
+		default:
+			continue
+		}
+		i++ // skip the name
+	}
+	return level
+}
+
+// RoleOfDefinition finds the role of a billing role definition listed at a scope: id is its
+// full id ({scope}/billingRoleDefinitions/{guid}) and name its roleName. The id decides when
+// it names a known role of the scope's agreement and level (see RoleByDefinitionID). Otherwise
+// the name is tried, and accepted only for a role of that same agreement and level: on an EA
+// department "Department Admin" is the department administrator even though its GUID is the MCA
+// billing account owner's. An unlocalized name "EaRoleId_{guid}", as EA sends for some
+// definitions (with or without the GUID's dashes), is looked up by that GUID at the scope. No role is better than a wrong one: a
+// definition that fits no role of the scope's level (the MPA customer roles, say) gives false.
+func RoleOfDefinition(id, name string) (Role, bool) {
+	id = strings.TrimRight(strings.TrimSpace(id), "/")
+	if r, ok := RoleByDefinitionID(id); ok {
+		return r, true
+	}
+	parent := id
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		parent = id[:i]
+	}
+	if j := strings.LastIndexByte(parent, '/'); j < 0 || !strings.EqualFold(parent[j+1:], "billingRoleDefinitions") {
+		return "", false // not a billing role definition id: nothing to check a name against
+	}
+	name = strings.TrimSpace(name)
+	if len(name) > len("EaRoleId_") && strings.EqualFold(name[:len("EaRoleId_")], "EaRoleId_") {
+		g := name[len("EaRoleId_"):]
+		if len(g) == 32 && isGUID(g[:8]+"-"+g[8:12]+"-"+g[12:16]+"-"+g[16:20]+"-"+g[20:]) {
+			// As recorded: "EaRoleId_da6647fb765149eebe91c43c4877f0c4", the GUID without dashes.
+			g = g[:8] + "-" + g[8:12] + "-" + g[12:16] + "-" + g[16:20] + "-" + g[20:]
+		}
+		r, ok := RoleByDefinitionID(parent + "/" + g)
+		if !ok {
+			return "", false
+		}
+		name = r.DisplayName() // and checked against the scope like a name
+	}
+	r, ok := RoleByName(name)
+	if !ok {
+		return "", false
+	}
+	scope := strings.TrimSuffix(parent, parent[strings.LastIndexByte(parent, '/'):])
+	hint, ok := agreementHint(scope)
+	if !ok || (hint != "" && hint != r.Agreement()) {
+		return "", false
+	}
+	if level := scopeLevel(scope); level != "" && level != r.Level() {
+		return "", false // listed at a scope, a definition is a role of that scope's level
+	}
+	return r, true
 }
 
 // agreementHint infers the agreement from the scope part of a role definition id: EA billing

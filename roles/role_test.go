@@ -225,3 +225,40 @@ func TestRoleLevels(t *testing.T) {
 	assert.Equal(t, LevelSubscription, MOSPBillingReader.Level())
 	assert.Equal(t, LevelAccount, MOSPAccountAdmin.Level())
 }
+
+// Role definitions as the live service lists them at 2024-04-01: EA departments reuse the MCA
+// billing account GUIDs under the names "Department Admin" / "Department Reader", MPA customers
+// reuse the invoice section GUIDs, and some EA definitions are named "EaRoleId_{guid}".
+func TestRoleOfDefinitionByFullIDAndScopeLevel(t *testing.T) {
+	const ea = "/providers/Microsoft.Billing/billingAccounts/7654321"
+	const mca = "/providers/Microsoft.Billing/billingAccounts/a1:b2_2019-05-31"
+	for _, tc := range []struct {
+		id, name string
+		want     Role
+	}{
+		{ea + "/departments/77/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000000", "Department Admin", EADepartmentAdmin},
+		{ea + "/departments/77/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000001", "Department Reader", EADepartmentReader},
+		{ea + "/departments/77/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000002", "Billing account reader", ""},
+		{ea + "/billingRoleDefinitions/da6647fb-7651-49ee-be91-c43c4877f0c4", "EaRoleId_da6647fb-7651-49ee-be91-c43c4877f0c4", EAPurchaser},
+		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_11111111-2222-3333-4444-555555555555", ""},
+		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_da6647fb765149eebe91c43c4877f0c4", EAPurchaser},
+		{ea + "/departments/77/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "EaRoleId_da6647fb765149eebe91c43c4877f0c4", ""},
+		{ea + "/billingRoleDefinitions/9f1983cb-2574-400c-87e9-34cf8e2280db", "Enrollment Administrator", EAEnterpriseAdmin},
+		{ea + "/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "Department Admin", ""},
+		{ea + "/enrollmentAccounts/88/billingRoleDefinitions/11111111-2222-3333-4444-555555555555", "Account Owner", EAAccountOwner},
+		{mca + "/customers/c1/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000", "Customer owner", ""},
+		{mca + "/customers/c1/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000002", "Invoice section reader", ""},
+		{mca + "/billingProfiles/P1/invoiceSections/S1/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000", "Invoice section owner", MCAInvoiceSectionOwner},
+		{mca + "/billingProfiles/P1/billingRoleDefinitions/40000000-aaaa-bbbb-cccc-100000000004", "Invoice manager", MCAInvoiceManager},
+		{mca + "/billingProfiles/P1/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000", "Invoice section owner", ""},
+		{mca + "/billingRoleDefinitions/50000000-aaaa-bbbb-cccc-100000000000", "Billing account owner", MCABillingAccountOwner},
+		{"50000000-aaaa-bbbb-cccc-100000000000", "Department Admin", MCABillingAccountOwner}, // a bare GUID says nothing more
+		{"not-an-id", "Department Admin", ""},
+	} {
+		got, ok := RoleOfDefinition(tc.id, tc.name)
+		assert.Equal(t, tc.want != "", ok, "%s %q", tc.id, tc.name)
+		assert.Equal(t, tc.want, got, "%s %q", tc.id, tc.name)
+	}
+	_, ok := RoleByDefinitionID(mca + "/customers/c1/billingRoleDefinitions/30000000-aaaa-bbbb-cccc-100000000000")
+	assert.False(t, ok, "an invoice section GUID under an MPA customer is no invoice section role")
+}

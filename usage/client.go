@@ -54,8 +54,14 @@ func (s Source) String() string {
 	return "unknown"
 }
 
-// Options select the usage to fetch. The zero value (or nil) means the actual cost of the open
-// month, month to date. At most one of Period, BillingPeriod and InvoiceID may be set.
+// Options select the usage to fetch. At most one of Period, BillingPeriod and InvoiceID may be
+// set. The zero value (or nil) means the actual cost of the open billing period up to today (see
+// billing.Period for the words): month to date for EA and MCA/MPA scopes, and for a pay-as-you-go
+// subscription its current billing cycle, which starts on the day of the month it was created —
+// so for such a subscription nil options and Period: bc.MonthToDate() cover different days.
+// A Period (or BillingPeriod) that starts after today by the client's clock is a
+// *billing.InputError, as it is for invoice.ListOptions; one that ends after today is cut at today
+// by the service.
 type Options struct {
 	// Metric is ActualCost (the default when empty) or AmortizedCost.
 	Metric Metric
@@ -81,7 +87,15 @@ type Options struct {
 	// Reader configures how the usage CSV is parsed (SkipBadRows, CostColumn, ...). Its File is
 	// set per blob. Nil means the Reader's defaults.
 	Reader *ReaderOptions
+
+	// BlobConcurrency is how many blobs of a Cost Details report are downloaded at once
+	// (default 4; 1 downloads them one after the other). Records still come out in blob
+	// order: the blobs after the one being read are fetched ahead into bounded buffers
+	// (at most 1 MiB each), so memory stays flat whatever the report's size.
+	BlobConcurrency int
 }
+
+const defaultBlobConcurrency = 4
 
 // Client fetches usage records for billing scopes and subscriptions: Cost Details reports for
 // EA, MCA and MPA scopes, Consumption usage details for pay-as-you-go (MOSP) subscriptions. It is
@@ -100,6 +114,10 @@ func NewClient(bc *billing.Client) *Client {
 // from the report blobs (or Consumption pages) straight into the CSV reader: nothing is buffered
 // on disk and memory stays flat whatever the size. A report split over several blobs reads as
 // one stream. A period longer than a month is fetched as one report per calendar month.
+// A report the service refuses as too large (413, its 2 GB limit) is requested again as two
+// halves of its date range, and so on down to single days; the parts are read in date order,
+// so the records come out as one report's would. A selection that has no date range to split
+// (BillingPeriod, InvoiceID) or a single day still too large is a *ReportError with TooLarge set.
 //
 // Validation errors (*billing.InputError, *billing.UnsupportedError) come before any request.
 // Iteration stops at the first error, which is yielded once with a zero Record. Records with no
@@ -112,17 +130,16 @@ func (c *Client) Records(ctx context.Context, scope billing.Scope, opts *Options
 			yield(Record{}, err)
 			return
 		}
-		for _, pt := range p.parts {
-			rep, err := c.open(ctx, p, pt)
-			if err != nil {
-				yield(Record{}, err)
-				return
-			}
+		err = c.eachReport(ctx, p, func(rep *Report) bool {
 			for rec, err := range rep.Records(ctx) {
 				if !yield(rec, err) || err != nil {
-					return
+					return false
 				}
 			}
+			return true
+		})
+		if err != nil {
+			yield(Record{}, err)
 		}
 	}
 }
@@ -133,7 +150,10 @@ func (c *Client) Records(ctx context.Context, scope billing.Scope, opts *Options
 // (Source SourceConsumption) lists the Consumption API when read.
 //
 // A report covers at most one month: a longer opts.Period is an *billing.InputError here (use
-// Records or SaveCSV, which split it, or call Report per month with Period.Months).
+// Records or SaveCSV, which split it, or call Report per month with Period.Months). A Report
+// is one operation with one manifest, so a report the service refuses as too large is not
+// split here: the answer is a *ReportError with TooLarge set (Records, SaveCSV and
+// Scopes split it by date; or call Report for shorter periods).
 func (c *Client) Report(ctx context.Context, scope billing.Scope, opts *Options) (*Report, error) {
 	o := copyOptions(opts)
 	p, err := c.prepare(ctx, scope, &o)
@@ -144,14 +164,20 @@ func (c *Client) Report(ctx context.Context, scope billing.Scope, opts *Options)
 		return nil, &billing.InputError{Field: "period", Value: o.Period.String(),
 			Reason: "a Cost Details report covers at most one month; use Records or SaveCSV, which fetch one report per month, or call Report for each of Period.Months()"}
 	}
-	return c.open(ctx, p, p.parts[0])
+	rep, err := c.open(ctx, p, p.parts[0])
+	if err != nil && isTooLarge(err) {
+		return nil, tooLargeError(p, p.parts[0], err,
+			"is larger than the service's report size limit; Records and SaveCSV split it by date, or request shorter periods")
+	}
+	return rep, err
 }
 
 // SaveCSV saves the usage of scope selected by opts as one CSV file at path and returns the
 // number of bytes written. The file holds the report's blobs in order under one header row:
 // the first blob as the service wrote it (byte order mark included), every later blob without
 // its own header row. A period longer than a month is saved as its months' reports, likewise
-// under one header. Pay-as-you-go usage, which comes as JSON, is written in the pay-as-you-go
+// under one header, and so is a report split by date because the service refused it as too
+// large (see Records). Pay-as-you-go usage, which comes as JSON, is written in the pay-as-you-go
 // "usage only" CSV layout. When there is no usage the file is empty (0 bytes).
 //
 // The file is written atomically: to a temporary file in the same directory, synced, then
@@ -163,16 +189,15 @@ func (c *Client) SaveCSV(ctx context.Context, scope billing.Scope, opts *Options
 		return 0, err
 	}
 	return writeFileAtomic(path, func(cw *csvConcat) error {
-		for _, pt := range p.parts {
-			rep, err := c.open(ctx, p, pt)
-			if err != nil {
-				return err
-			}
-			if err := rep.writeCSV(ctx, cw); err != nil {
-				return err
-			}
+		var werr error
+		err := c.eachReport(ctx, p, func(rep *Report) bool {
+			werr = rep.writeCSV(ctx, cw)
+			return werr == nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
+		return werr
 	})
 }
 
@@ -192,7 +217,8 @@ func copyOptions(opts *Options) Options {
 var ErrReportFailed = errors.New("usage report failed")
 
 // ReportError reports a Cost Details report that the service could not produce (status
-// Failed), or one that changed when it was requested again for fresh download links.
+// Failed), one that changed when it was requested again for fresh download links, or one the
+// service refused as too large where the SDK could not split it further (TooLarge).
 type ReportError struct {
 	Scope     string // ARM id of the scope
 	Status    string // the operation's status, e.g. "Failed"
@@ -200,6 +226,15 @@ type ReportError struct {
 	Message   string // error.message of the operation, verbatim
 	Reason    string // what the SDK concluded, when it is not the service's own failure
 	RequestID string
+	// TooLarge is set when the service refused the report as larger than its size limit (413,
+	// "2Gb") and the selection could not be split further: a single day, an EA billing period,
+	// an MCA invoice, or a Report handle. Cost Management exports have no such limit.
+	TooLarge bool
+	// Period is the date range that was refused, when TooLarge is set and the request had one.
+	Period billing.Period
+	// Err is the service's answer that the SDK concluded from (e.g. the 413 *billing.ServiceError),
+	// or nil.
+	Err error
 }
 
 // Error says which report failed and why, in one sentence.
@@ -227,3 +262,6 @@ func (e *ReportError) Error() string {
 
 // Is reports whether target is ErrReportFailed.
 func (e *ReportError) Is(target error) bool { return target == ErrReportFailed }
+
+// Unwrap returns Err.
+func (e *ReportError) Unwrap() error { return e.Err }

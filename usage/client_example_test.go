@@ -108,3 +108,49 @@ func ExampleClient_SaveCSV() {
 	// Output:
 	// 61362 bytes, payg 2019-11-01 124 rows
 }
+
+// Read the usage of many subscriptions at once, paced to the Cost Details rate limits (here
+// the emulator enforces the published limits with one-minute windows scaled down to 60 ms,
+// and the client paces to the same), into one CSV file per subscription. Running it again
+// skips the files already there.
+func ExampleClient_FanOut() {
+	limits := billingtest.PublishedCostDetailsLimits().Scaled(0.001)
+	c, srv := exampleClient(billingtest.EAEnterpriseAdmin, billingtest.WithEASubscriptions(25),
+		billingtest.WithCostDetailsRateLimits(limits))
+	defer srv.Close()
+	ctx := context.Background()
+
+	var scopes []billing.Scope
+	for i := 1; i <= 25; i++ {
+		s, _ := billing.SubscriptionScope(billingtest.FanOutSubscription(i))
+		scopes = append(scopes, s)
+	}
+	dir, _ := os.MkdirTemp("", "usage-fanout")
+	defer os.RemoveAll(dir)
+	paced := usage.PublishedLimits().Scaled(0.001)
+	opts := &usage.FanOutOptions{
+		Usage:  &usage.Options{BillingPeriod: "202610", Agreement: billing.AgreementEA},
+		Dir:    dir,
+		Limits: &paced,
+		Progress: func(p usage.FanOutProgress) {
+			if p.Done%10 == 0 {
+				fmt.Printf("%d/%d scopes\n", p.Done, p.Total)
+			}
+		},
+	}
+	sum, err := c.FanOut(ctx, scopes, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sum.Done, "done,", sum.Failed, "failed:", filepath.Base(sum.Scopes[0].Path), "...")
+
+	opts.Progress = nil
+	sum, _ = c.FanOut(ctx, scopes, opts) // a second run finds every file complete
+	fmt.Println(sum.Done, "done,", sum.Skipped, "skipped")
+	// Output:
+	// 10/25 scopes
+	// 20/25 scopes
+	// 25 done, 0 failed: subscriptions_eeeeeeee-0000-4000-8000-000000000001.csv ...
+	// 0 done, 25 skipped
+}

@@ -523,11 +523,21 @@ func TestRecordsStopsWhenTheCallerBreaks(t *testing.T) {
 	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10))
 	c := newClient(t, srv, billingtest.EAEnterpriseAdmin)
 
-	for _, err := range c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610"}) {
+	rep, err := c.Report(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610"})
+	require.NoError(t, err)
+	require.Greater(t, rep.Manifest.BlobCount, 5)
+	for _, err := range c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610", BlobConcurrency: 1}) {
 		require.NoError(t, err)
 		break
 	}
-	assert.Equal(t, 1, len(srv.BlobRequests()), "no further blob is fetched")
+	assert.Equal(t, 1, len(srv.BlobRequests()), "one at a time: no further blob is fetched")
+
+	// With blobs fetched ahead, no more than the window is requested.
+	for _, err := range c.Records(context.Background(), scope(t, eaAccountID), &usage.Options{BillingPeriod: "202610", BlobConcurrency: 3}) {
+		require.NoError(t, err)
+		break
+	}
+	assert.LessOrEqual(t, len(srv.BlobRequests()), 1+3, "only the read-ahead window is fetched")
 }
 
 func TestCancelledContextStopsPolling(t *testing.T) {

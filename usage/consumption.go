@@ -11,6 +11,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/wire"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -31,7 +32,7 @@ const consumptionHeader = "SubscriptionGuid,ResourceGroup,ResourceLocation,Usage
 	"OfferId,AdditionalInfo,ServiceInfo1,ServiceInfo2,ServiceName,ServiceTier,Currency,UnitOfMeasure"
 
 // usageDetails walks the Consumption usage details of the plan's subscription, page by page,
-// following nextLink verbatim. item gets each usage detail (reused between calls) and its
+// following nextLink (resolved and made valid by arm.ResolveLink). item gets each usage detail (reused between calls) and its
 // 1-based position; it returns false to stop. A 204 answer is an empty list.
 func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(it *usageItem, n int) (bool, error)) error {
 	q := url.Values{}
@@ -84,6 +85,9 @@ func (c *Client) usageDetails(ctx context.Context, p *plan, pt part, item func(i
 		if err != nil || stopped || next == "" {
 			return err
 		}
+		if next, err = c.cc.ARM.ResolveLink(next); err != nil {
+			return err
+		}
 		if seen[next] {
 			return &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "the service returned the same nextLink twice"}
 		}
@@ -107,9 +111,53 @@ func (c *Client) consumptionRecords(ctx context.Context, p *plan, pt part, yield
 	}
 }
 
+// check refuses an item that lacks a date or a cost under every name the SDK knows: read as
+// it is, it would be a row of zeros.
+func (it *usageItem) check(n int) error {
+	for _, c := range [...]struct {
+		f    itemField
+		what string
+	}{{ciDate, "date (date, usageStart)"}, {ciCost, "cost (cost, costInBillingCurrency, pretaxCost)"}} {
+		if it.f[c.f] == "" {
+			name := it.name
+			if name == "" {
+				name = "without a name"
+			}
+			return &ParseError{File: "usage details", Line: n, Header: c.f.jsonName(), Text: truncateText([]byte(it.name)),
+				Err: fmt.Errorf("%w: usage detail %s (kind %q) has no %s", ErrMissingField, name, it.kind, c.what)}
+		}
+	}
+	return nil
+}
+
+// resource returns the item's resource id and name. instanceId is an ARM id; instanceName is
+// the short name in the older item shape (next to instanceId) and the ARM id in the modern one.
+func (it *usageItem) resource() (id, name string) {
+	id, name = it.f[ciResourceID], it.f[ciResourceName]
+	inst := it.f[ciInstanceName]
+	switch {
+	case inst == "":
+	case id == "" && isARMID(inst):
+		id = inst
+	case name == "" && !isARMID(inst):
+		name = inst
+	}
+	return id, name
+}
+
+// isARMID reports whether s looks like an Azure Resource Manager id.
+func isARMID(s string) bool {
+	s = strings.TrimPrefix(s, "/")
+	return len(s) > 14 && (strings.EqualFold(s[:14], "subscriptions/") || strings.HasPrefix(strings.ToLower(s), "providers/"))
+}
+
 // record fills rec from the item; n is the item's position, used in errors.
 func (it *usageItem) record(rec *Record, n int) error {
+	if err := it.check(n); err != nil {
+		return err
+	}
 	f := &it.f
+	resourceID, resourceName := it.resource()
 	*rec = Record{
 		Layout:             consumptionRecordLayout(),
 		BillingAccountID:   f[ciBillingAccountID],
@@ -125,8 +173,8 @@ func (it *usageItem) record(rec *Record, n int) error {
 		SubscriptionID:     f[ciSubscriptionID],
 		SubscriptionName:   f[ciSubscriptionName],
 		ResourceGroup:      f[ciResourceGroup],
-		ResourceID:         f[ciResourceID],
-		ResourceName:       f[ciResourceName],
+		ResourceID:         resourceID,
+		ResourceName:       resourceName,
 		ResourceLocation:   f[ciResourceLocation],
 		MeterID:            f[ciMeterID],
 		MeterName:          f[ciMeterName],
@@ -168,11 +216,11 @@ func (it *usageItem) record(rec *Record, n int) error {
 		if v == "" {
 			continue
 		}
-		day, err := billing.ParseDate(v[:min(len(v), 10)]) // 2019-04-09T00:00:00.0000000Z
-		if err != nil {
-			return itemError(n, d.f, v, ErrBadDate, err)
+		t, ok := wire.ParseTime(v) // 2019-04-09T00:00:00.0000000Z, 2017-10-01T00:00:00Z, ...
+		if !ok {
+			return itemError(n, d.f, v, ErrBadDate, billing.ErrInvalidDate)
 		}
-		*d.dst = day
+		*d.dst = billing.DateOf(t)
 	}
 	for _, d := range [...]struct {
 		f   itemField
@@ -240,14 +288,22 @@ func (c *Client) consumptionCSV(ctx context.Context, p *plan, pt part, cw *csvCo
 			}
 			started = true
 		}
+		if err := it.check(n); err != nil {
+			return false, err
+		}
 		f := &it.f
-		date := f[ciDate]
+		t, ok := wire.ParseTime(f[ciDate])
+		if !ok {
+			return false, itemError(n, ciDate, f[ciDate], ErrBadDate, billing.ErrInvalidDate)
+		}
+		date := billing.DateOf(t).String()
+		resourceID, _ := it.resource()
 		buf = buf[:0]
 		for i, v := range [...]string{
-			f[ciSubscriptionID], f[ciResourceGroup], f[ciResourceLocation], date[:min(len(date), 10)],
+			f[ciSubscriptionID], f[ciResourceGroup], f[ciResourceLocation], date,
 			f[ciMeterCategory], f[ciMeterSubcategory], f[ciMeterID], f[ciMeterName], f[ciMeterRegion],
-			f[ciQuantity], f[ciEffectivePrice], f[ciCost], f[ciConsumedService], resourceType(f[ciResourceID]),
-			f[ciResourceID], it.tags, f[ciOfferID], f[ciAdditionalInfo], f[ciServiceInfo1], f[ciServiceInfo2],
+			f[ciQuantity], f[ciEffectivePrice], f[ciCost], f[ciConsumedService], resourceType(resourceID),
+			resourceID, it.tags, f[ciOfferID], f[ciAdditionalInfo], f[ciServiceInfo1], f[ciServiceInfo2],
 			f[ciServiceName], f[ciServiceTier], f[ciCurrency], f[ciUnitOfMeasure],
 		} {
 			if i > 0 {

@@ -77,13 +77,16 @@ const (
 	ciServiceInfo2
 	ciAdditionalInfo
 	ciCreditEligible
+	// ciInstanceName is instanceName, which is a resource's short name in the older item shape
+	// and an ARM id in the modern one: record decides which (see resourceFields).
+	ciInstanceName
 	numItemFields
 )
 
 // propertyField maps a key of "properties" to its field.
 func propertyField(key string) (itemField, bool) {
 	switch key {
-	case "date":
+	case "date", "usageStart": // usageStart: the older item shape (no kind), a day's start
 		return ciDate, true
 	case "billingPeriodStartDate":
 		return ciBillingPeriodStart, true
@@ -103,7 +106,7 @@ func propertyField(key string) (itemField, bool) {
 		return ciBillingProfileName, true
 	case "invoiceSectionId":
 		return ciInvoiceSectionID, true
-	case "invoiceSection", "invoiceSectionName":
+	case "invoiceSection", "invoiceSectionName", "departmentName":
 		return ciInvoiceSectionName, true
 	case "invoiceId":
 		return ciInvoiceID, true
@@ -119,11 +122,13 @@ func propertyField(key string) (itemField, bool) {
 		return ciSubscriptionName, true
 	case "resourceGroup":
 		return ciResourceGroup, true
-	case "resourceId", "instanceName":
+	case "resourceId", "instanceId":
 		return ciResourceID, true
+	case "instanceName":
+		return ciInstanceName, true
 	case "resourceName":
 		return ciResourceName, true
-	case "resourceLocation":
+	case "resourceLocation", "instanceLocation":
 		return ciResourceLocation, true
 	case "meterId":
 		return ciMeterID, true
@@ -147,17 +152,17 @@ func propertyField(key string) (itemField, bool) {
 		return ciPartNumber, true
 	case "consumedService":
 		return ciConsumedService, true
-	case "quantity":
+	case "quantity", "usageQuantity":
 		return ciQuantity, true
 	case "effectivePrice":
 		return ciEffectivePrice, true
-	case "cost", "costInBillingCurrency":
+	case "cost", "costInBillingCurrency", "pretaxCost":
 		return ciCost, true
 	case "unitPrice":
 		return ciUnitPrice, true
 	case "payGPrice":
 		return ciPayGPrice, true
-	case "billingCurrency", "billingCurrencyCode":
+	case "billingCurrency", "billingCurrencyCode", "currency":
 		return ciCurrency, true
 	case "chargeType":
 		return ciChargeType, true
@@ -189,7 +194,7 @@ func propertyField(key string) (itemField, bool) {
 		return ciServiceInfo1, true
 	case "serviceInfo2":
 		return ciServiceInfo2, true
-	case "additionalInfo":
+	case "additionalInfo", "additionalProperties":
 		return ciAdditionalInfo, true
 	case "isAzureCreditEligible":
 		return ciCreditEligible, true
@@ -224,6 +229,7 @@ func meterField(key string) (itemField, bool) {
 // booleans are "true"/"false"; a field absent or null is "".
 type usageItem struct {
 	kind string
+	name string // the item's top-level name (a GUID), for errors
 	tags string // the top-level "tags" object's JSON text
 	f    [numItemFields]string
 }
@@ -240,6 +246,13 @@ func parseUsageDetail(s string, it *usageItem) error {
 		case "kind":
 			v, _, err := j.scalar()
 			it.kind = v
+			return err
+		case "name":
+			if j.peek() != '"' {
+				return j.skip()
+			}
+			v, _, err := j.scalar()
+			it.name = v
 			return err
 		case "tags":
 			raw, err := j.raw()

@@ -75,9 +75,67 @@ func TestParseUsageDetailModernSynonyms(t *testing.T) {
 	assert.Equal(t, "m", rec.MeterName)
 }
 
+// olderItem has the shape of usage details from api-version 2018-01-31 as recorded from live
+// Azure (azure-cli consumption recordings): no kind, usageStart/usageEnd, instanceId with the ARM
+// id and instanceName with the short name, usageQuantity, pretaxCost, currency, meterDetails with
+// unit and meterLocation, additionalProperties as a JSON string. Values are made up.
+const olderItem = `{"id":"subscriptions/s1/providers/Microsoft.Billing/billingPeriods/20180201/providers/Microsoft.Consumption/usageDetails/9d1c",
+ "name":"9d1c","type":"Microsoft.Consumption/usageDetails","tags":{"env":"test"},"properties":{
+ "billingPeriodId":"subscriptions/s1/providers/Microsoft.Billing/billingPeriods/20180201",
+ "usageStart":"2018-02-01T00:00:00.0000000Z","usageEnd":"2018-02-01T23:59:59.0000000Z",
+ "instanceId":"/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1",
+ "instanceName":"vm1","instanceLocation":"ukwest","meterId":"m-1","usageQuantity":24,"pretaxCost":7.62599211747605,
+ "currency":"USD","additionalProperties":"{\"ServiceType\":\"Standard_DS2_v2\",\"UsageType\":\"ComputeHR\"}",
+ "isEstimated":true,"subscriptionGuid":"s1","subscriptionName":"Sub one","accountName":"Acct","departmentName":"Unassigned",
+ "product":"Standard_D2_v2 VM (Windows) - UK West","consumedService":"Microsoft.Compute","costCenter":"",
+ "meterDetails":{"meterName":"Compute Hours","meterCategory":"Virtual Machines","unit":"Hours","meterLocation":"ukwest","meterSubCategory":"Standard_D2_v2 VM (Windows)"}}}`
+
+func TestOlderItemShapeDecodesIntoTheSameRecord(t *testing.T) {
+	var it usageItem
+	require.NoError(t, parseUsageDetail(olderItem, &it))
+	var rec Record
+	require.NoError(t, it.record(&rec, 1))
+	assert.Equal(t, billing.NewDate(2018, 2, 1), rec.Date)
+	assert.Equal(t, "24", rec.Quantity.String())
+	assert.Equal(t, "7.62599211747605", rec.Cost.String(), "pretaxCost, exact")
+	assert.Equal(t, "USD", rec.Currency)
+	assert.Equal(t, "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1", rec.ResourceID, "from instanceId")
+	assert.Equal(t, "vm1", rec.ResourceName, "instanceName is the short name")
+	assert.Equal(t, "ukwest", rec.ResourceLocation)
+	assert.Equal(t, "s1", rec.SubscriptionID)
+	assert.Equal(t, "Compute Hours", rec.MeterName)
+	assert.Equal(t, "ukwest", rec.MeterRegion)
+	assert.Equal(t, "Hours", rec.UnitOfMeasure)
+	assert.Equal(t, "Unassigned", rec.InvoiceSectionName)
+	st, ok := rec.AdditionalInfo.Get("ServiceType")
+	require.True(t, ok)
+	assert.Equal(t, "Standard_DS2_v2", st)
+	env, ok := rec.Tags.Get("env")
+	require.True(t, ok)
+	assert.Equal(t, "test", env)
+}
+
+func TestItemWithoutDateOrCostIsATypedErrorNamingIt(t *testing.T) {
+	for _, tc := range []struct{ item, header string }{
+		{`{"name":"a1b2","kind":"unknownShape","properties":{"amount":3,"day":"2026-10-01"}}`, "properties.date"},
+		{`{"name":"a1b2","properties":{"date":"2026-10-01","quantity":3}}`, "properties.cost"},
+	} {
+		var it usageItem
+		require.NoError(t, parseUsageDetail(tc.item, &it))
+		var rec Record
+		err := it.record(&rec, 4)
+		var perr *ParseError
+		require.ErrorAs(t, err, &perr, tc.item)
+		assert.ErrorIs(t, err, ErrMissingField)
+		assert.Equal(t, 4, perr.Line)
+		assert.Equal(t, tc.header, perr.Header)
+		assert.Contains(t, err.Error(), "a1b2", "the item is named")
+	}
+}
+
 func TestUsageDetailBadNumberIsParseError(t *testing.T) {
 	var it usageItem
-	require.NoError(t, parseUsageDetail(`{"properties":{"cost":"12,5"}}`, &it))
+	require.NoError(t, parseUsageDetail(`{"properties":{"date":"2026-10-01","cost":"12,5"}}`, &it))
 	var rec Record
 	err := it.record(&rec, 7)
 	var perr *ParseError
@@ -136,9 +194,8 @@ func TestParseCostDetailsResult(t *testing.T) {
 	r, err := parseCostDetailsResult([]byte(ok))
 	require.NoError(t, err)
 	assert.Len(t, r.Manifest.Blobs, 2)
-	vt, err := parseValidTill(r.ValidTill)
-	require.NoError(t, err)
-	assert.Equal(t, 123456700, vt.Nanosecond())
+	_, err = parseCostDetailsResult([]byte(`{"status":"Completed","manifest":{"blobs":[]},"validTill":"tomorrow"}`))
+	require.NoError(t, err, "an unreadable validTill is an unknown expiry (Manifest.UnreadDates), not a failure")
 
 	for _, bad := range []string{
 		`{"status":"Completed"}`,
@@ -146,7 +203,6 @@ func TestParseCostDetailsResult(t *testing.T) {
 		`{"status":"Completed","manifest":{"blobs":[{"blobLink":"","byteCount":1}]}}`,
 		`{"status":"Completed","manifest":{"byteCount":5,"blobs":[{"blobLink":"https://h/a","byteCount":1}]}}`,
 		`{"status":"Completed","manifest":{"dataFormat":"Parquet","blobs":[]}}`,
-		`{"status":"Completed","manifest":{"blobs":[]},"validTill":"tomorrow"}`,
 		`not json`,
 	} {
 		_, err := parseCostDetailsResult([]byte(bad))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -109,21 +108,7 @@ func parseCostDetailsResult(b []byte) (*cdResult, error) {
 	if m.ByteCount < 0 || (m.ByteCount > 0 && total > 0 && total != m.ByteCount) {
 		return bad(fmt.Sprintf("says byteCount %d but its blobs add up to %d", m.ByteCount, total))
 	}
-	if r.ValidTill != "" {
-		if _, err := parseValidTill(r.ValidTill); err != nil {
-			return bad(fmt.Sprintf("has an unreadable validTill %q", r.ValidTill))
-		}
-	}
 	return &r, nil
-}
-
-// parseValidTill reads the manifest's expiry: RFC 3339 with up to 7 fractional digits, with or
-// without a zone (UTC is documented).
-func parseValidTill(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
 }
 
 // costDetailsCall is the permission context of a Cost Details request. On EA the view-charges
@@ -158,11 +143,20 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 	call := costDetailsCall(p)
 	req := arm.Request{Method: http.MethodPost, Path: p.scope.ID() + "/providers/Microsoft.CostManagement/generateCostDetailsReport",
 		APIVersion: CostDetailsAPIVersion, Body: body, Call: call}
-	resp, err := c.cc.ARM.Do(ctx, req)
+	resp, err := c.pacedDo(ctx, p, req)
+	// azcore does not retry a POST whose answer broke off (it is not idempotent in general);
+	// requesting a Cost Details report again is harmless — at worst the service generates one
+	// report nobody reads — so the SDK does, as it promises for every ARM call.
+	for tries := 0; tries < maxPostRetries && isNetworkError(err) && ctx.Err() == nil; tries++ {
+		resp, err = c.pacedDo(ctx, p, req)
+	}
+	if pc := pacerFrom(ctx); pc != nil {
+		ctx = arm.WithObserver(ctx, pc.observer(p.scope))
+	}
 	for polls := 0; err == nil && resp.StatusCode == http.StatusAccepted; polls++ {
 		var loc string
 		loc, err = c.pollURL(resp)
-		wait := pollWait(resp.Header)
+		wait := pollWait(resp.Header, polls)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		if err != nil {
@@ -191,32 +185,64 @@ func (c *Client) generate(ctx context.Context, p *plan, pt part) (int, []byte, s
 	return resp.StatusCode, b, reqID, nil
 }
 
+// maxPostRetries is how often a report request whose answer broke off is sent again.
+const maxPostRetries = 3
+
+func isNetworkError(err error) bool {
+	var ne *billing.NetworkError
+	return errors.As(err, &ne)
+}
+
+// maxPacedRetries bounds how often a paced report request (Client.FanOut) is sent again after
+// the service still throttled it once azcore's own retries were spent.
+const maxPacedRetries = 8
+
+// pacedDo sends the report request. In a fan-out (a pacer in ctx) it first waits for a slot
+// within the rate limits, lets the pacer see every answer (so a 429 pauses the other scopes'
+// requests too), and sends the request again when it was throttled after all.
+func (c *Client) pacedDo(ctx context.Context, p *plan, req arm.Request) (*http.Response, error) {
+	pc := pacerFrom(ctx)
+	if pc == nil {
+		return c.cc.ARM.Do(ctx, req)
+	}
+	octx := arm.WithObserver(ctx, pc.observer(p.scope))
+	for attempt := 0; ; attempt++ {
+		if err := pc.acquire(ctx, p.scope); err != nil {
+			return nil, err
+		}
+		resp, err := c.cc.ARM.Do(octx, req)
+		var te *billing.ThrottledError
+		if err == nil || !errors.As(err, &te) || attempt >= maxPacedRetries {
+			return resp, err
+		}
+		_, shared := pacerKeys(p.scope)
+		pc.pause(shared, te.RetryAfter)
+	}
+}
+
 // pollURL is the 202's Location, resolved against the ARM endpoint when relative.
 func (c *Client) pollURL(resp *http.Response) (string, error) {
 	loc := strings.TrimSpace(resp.Header.Get("Location"))
 	if loc == "" {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.cc.ARM.ResolveLink(loc)
 	if err != nil {
 		return "", &billing.ProtocolError{StatusCode: resp.StatusCode, RequestID: arm.RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		base, _ := url.Parse(c.cc.ARM.Endpoint())
-		u = base.ResolveReference(u)
-	}
-	return u.String(), nil
+	return u, nil
 }
 
-// pollWait is how long to wait before polling: the Retry-After family of headers (0 means now),
-// defaultPollWait without any, at most maxPollWait.
-func pollWait(h http.Header) time.Duration {
+// pollWait is how long to wait before poll n (0 for the first): the Retry-After family of
+// headers (0 means now); without any, arm.PollWait, backing off to defaultPollWait; never more
+// than maxPollWait.
+func pollWait(h http.Header, n int) time.Duration {
 	d := arm.RetryAfter(h)
 	if d <= 0 {
 		if h.Get("Retry-After") != "" {
 			return 0
 		}
-		d = defaultPollWait
+		d = arm.PollWait(n, defaultPollWait)
 	}
 	return min(d, maxPollWait)
 }

@@ -47,6 +47,17 @@
 // it, and a few megabytes of read-ahead (see BENCHMARKS.md in this
 // directory).
 //
+// [Client] fetches usage from Azure: Cost Details reports for EA and MCA
+// scopes, Consumption usage details for pay-as-you-go subscriptions. A
+// report the service refuses as larger than its limit (413, "2Gb") is
+// requested again by halves of its date range, down to single days, and the
+// parts read as one stream ([Client.Records], [Client.SaveCSV]); a report's
+// blobs download several at once ([Options.BlobConcurrency]) in bounded
+// memory, records still in order. [Client.FanOut] reads many scopes at once,
+// paced to the published Cost Details rate limits ([PublishedLimits]) and to
+// the service's throttle headers, into a folder of per-scope CSV files
+// (resumable) or a callback, with a per-scope outcome ([FanOutSummary]).
+//
 // [DailyBreakdown] aggregates records by day — and optionally meter,
 // resource group, subscription or tag — into exact per-currency totals.
 package usage

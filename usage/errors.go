@@ -39,6 +39,10 @@ var (
 	// ErrTooLarge means gzip input decompressed to more than
 	// ReaderOptions.MaxDecompressedBytes (or looked like a decompression bomb).
 	ErrTooLarge = errors.New("decompressed input too large")
+	// ErrMissingField means a Consumption usage detail has no date or no cost under any name
+	// the SDK knows (date/usageStart; cost/costInBillingCurrency/pretaxCost): an item shape it
+	// cannot read, which must not become a row of zeros.
+	ErrMissingField = errors.New("usage detail without a date or a cost")
 )
 
 // ParseError describes a row or header that could not be read or typed.

@@ -17,6 +17,7 @@ type plan struct {
 	metric    Metric
 	parts     []part
 	reader    ReaderOptions
+	blobs     int // blobs of a report downloaded at once (Options.BlobConcurrency)
 }
 
 // part is one report request: at most one field is set; none means the open month.
@@ -41,6 +42,10 @@ func (c *Client) prepare(ctx context.Context, scope billing.Scope, o *Options) (
 	p := &plan{scope: scope}
 	if o.Reader != nil {
 		p.reader = *o.Reader
+	}
+	p.blobs = o.BlobConcurrency
+	if p.blobs <= 0 {
+		p.blobs = defaultBlobConcurrency
 	}
 	switch strings.ToLower(string(o.Metric)) {
 	case "", "actualcost":
@@ -187,7 +192,8 @@ func planParts(p *plan, o *Options, today billing.Date) ([]part, error) {
 				Reason: "Cost Details keeps 13 months of data (from " + cutoff.String() + "); use Cost Management exports for older usage"}
 		}
 		if m.Start.After(today) {
-			return nil, &billing.InputError{Field: "billing period", Value: o.BillingPeriod, Reason: "the billing period has not started yet"}
+			return nil, &billing.InputError{Field: "billing period", Value: o.BillingPeriod,
+				Reason: "the billing period starts after today (" + today.String() + " by the client's clock)"}
 		}
 		return []part{{billingPeriod: o.BillingPeriod}}, nil
 	case o.InvoiceID != "":
@@ -199,8 +205,8 @@ func planParts(p *plan, o *Options, today billing.Date) ([]part, error) {
 		return []part{{}}, nil // the open month
 	}
 	per := o.Period
-	if per.Start.After(today) {
-		return nil, &billing.InputError{Field: "period", Value: per.String(), Reason: "the period starts in the future (today is " + today.String() + ")"}
+	if err := per.ValidateAt(today); err != nil {
+		return nil, err // a future period fails here as it does for invoice lists
 	}
 	if p.source == SourceConsumption {
 		if per.End.Before(consumptionFirstDay()) {

@@ -17,8 +17,29 @@
 // # World
 //
 // The fixed names below never depend on the seed (WithSeed changes generated values only:
-// amounts, system ids, operation ids). Dates are relative to the world clock, whose anchor is
-// DefaultNow (2026-11-25T12:00:00Z) unless WithNow says otherwise; Now adds the real time elapsed.
+// amounts, system ids, operation ids). The world follows today's date: the world clock is the
+// real clock and the world (subscription ages, invoice periods, usage, the open month) is laid
+// out as of noon UTC of the date the server starts, so it is the same for a given date and seed.
+// WithNow pins the clock and the layout to an instant (WithNow(ReferenceNow()) for output that
+// never changes); Now adds the real time elapsed since the start, AdvanceClock moves it on.
+//
+// Invoices bill the emulator's own usage (invoice_amounts.go): an MCA invoice the rows of its
+// billing profile's month (the rows carrying its invoiceId, reservation purchases included), an EA
+// invoice the enrollment's calendar month, a pay-as-you-go invoice its subscription's billing
+// period. Charges are the rows' costs each rounded to the cent; subTotal is charges less
+// creditAmount, azurePrepaymentApplied and freeAzureCreditApplied; taxAmount is subTotal times the
+// rate of the sold-to country (the billing profile's bill-to for MCA: US 8%, DE 19%, invented
+// rates); totalAmount = billedAmount = subTotal + taxAmount; amountDue is billedAmount until paid.
+// Credits (a 10% service credit every fifth US-profile invoice, 25.00 every fourth EU-profile and
+// 20.00 every sixth EA invoice), prepayment (up to 100.00 every third US-profile invoice, up to
+// 150.00 on three EA invoices in four) and free credit (one US-profile invoice) fall by position.
+// The credit note credits a tenth of the invoice it names and bills no usage. Pay-as-you-go
+// invoices show only amountDue and billedAmount (the spec's example; no recorded answer was
+// found), so there is no field a tax could be read from: the emulator does not tax them, and
+// their billedAmount is the rounded charges. (On Azure a taxed pay-as-you-go invoice reconciles
+// with its tax unexplained, and package reconcile says the invoice does not itemise it.) InvoiceTruth gives
+// the ground truth of each; AlterInvoiceAmount and DropUsageRow are fault hooks that make a
+// reconciliation find exactly that amount unexplained.
 //
 //	Agreement  Kind                 Name (constant)                                   Facts
 //	MOSP       billing account      20000000-0000-0000-0000-000000000001 (MOSPAccount)  Individual/Individual, notificationEmailAddress alex@contoso.example
@@ -103,6 +124,24 @@
 // client's, if sent) and an x-ms-ratelimit-remaining-{tenant,subscription}-{reads,writes} header.
 // Blob URLs carry a SAS (sv, sr=b, sp=r, st, se, sig) checked against the world clock
 // (AdvanceClock expires them without waiting); Range requests get 206 with Content-Range.
+//
+// # Cost Details limits
+//
+// A generateCostDetailsReport request whose report would exceed WithUsageReportLimit bytes of
+// CSV (default 2 GiB; SetUsageReportLimit changes it while running) is answered 413 with
+// {"error":{"code":"413","message":"The amount of data required to fulfill the request exceeds
+// the maximum size permitted of 2Gb. Please utilize our Exports feature instead."}} — the
+// message the predecessor API documents; the code and the answer on the POST (not on a poll)
+// are inferred (usage_limits.go). WithCostDetailsRateLimits (PublishedCostDetailsLimits, Scaled
+// for fast tests) counts admitted requests in sliding windows per scope and for the whole
+// emulator (its one tenant) and answers 429 {"error":{"code":"429","message":"Too many
+// requests. Please retry."}} with x-ms-ratelimit-microsoft.costmanagement-entity-retry-after or
+// -tenant-retry-after (seconds; with a fraction when the windows are scaled below a second);
+// admitted answers carry x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests and
+// -tenant-requests ("DefaultQuota:N"). Polls, the per-billing-account and per-application
+// limits are not enforced. Throttled and TooLarge count the 429 and 413 answers.
+// WithEASubscriptions adds many EA subscriptions for fan-out tests; WithUsageBlobsInMemory
+// serves report blobs from memory (benchmarks).
 //
 // # Faults
 //

@@ -30,10 +30,23 @@ func invoicePDF(inv *Invoice, d InvoiceDocument, pad int) []byte {
 		"Invoice date: " + inv.Date.Format("2006-01-02"),
 		"Due date: " + inv.DueDate.Format("2006-01-02"),
 		"Billed to: " + billedTo,
-		"Billed amount: " + inv.Billed + " " + inv.Currency,
-		"Amount due: " + inv.AmountDue + " " + inv.Currency,
-		"Status: " + inv.Status,
 	}
+	if inv.Agreement != AgreementMOSP && inv.truth.Charges != "" {
+		// The summary the invoice prints: charges, what reduced them, tax.
+		lines = append(lines,
+			"Charges: "+inv.truth.Charges+" "+inv.Currency,
+			"Credits: -"+inv.Credit+" "+inv.Currency,
+			"Azure prepayment applied: -"+inv.Prepayment+" "+inv.Currency,
+			"Free Azure credit applied: -"+inv.FreeCredit+" "+inv.Currency,
+			"Subtotal: "+inv.SubTotal+" "+inv.Currency,
+			fmt.Sprintf("Tax (%s): %s %s", inv.truth.TaxRate, inv.Tax, inv.Currency),
+			"Total: "+inv.Total+" "+inv.Currency)
+	}
+	lines = append(lines,
+		"Billed amount: "+inv.Billed+" "+inv.Currency,
+		"Amount due: "+inv.AmountDue+" "+inv.Currency,
+		"Status: "+inv.Status,
+	)
 	if inv.CreditFor != "" {
 		lines = append(lines, "Credit for invoice: "+inv.CreditFor)
 	}

@@ -49,7 +49,7 @@ func TestInvoiceWorldHasTheSeededShapes(t *testing.T) {
 }
 
 func TestInvoiceListWireShape(t *testing.T) {
-	s := NewServer(t)
+	s := NewServer(t, WithNow(ReferenceNow()))
 	resp, body := get(t, s, MCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 
@@ -72,7 +72,7 @@ func TestInvoiceListWireShape(t *testing.T) {
 }
 
 func TestInvoiceListPeriodFilterAndVersions(t *testing.T) {
-	s := NewServer(t, WithPageSize(5))
+	s := NewServer(t, WithPageSize(5), WithNow(ReferenceNow()))
 	items, pages := listAll(t, s, MCAProfileOwner, mcaProfileInvoices+apiV)
 	assert.Len(t, items, 25)
 	assert.Equal(t, 5, pages)

@@ -3,7 +3,7 @@ package billingtest
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +43,13 @@ type Invoice struct {
 
 	// Display names, fixed at generation so rendering needs no lock on the world.
 	billedTo, profileName, subscriptionName string
+
+	// Inputs of the amounts (invoice_amounts.go): the invoice's index in its series, its
+	// profile's index, how it is settled, and what it credits.
+	index, profileIndex             int
+	settleOpen, settleOverdue, void bool
+	creditOf                        *Invoice
+	truth                           InvoiceTruth
 }
 
 // InvoiceDocument is a document of an Invoice.
@@ -51,10 +58,16 @@ type InvoiceDocument struct {
 	Kind string // Invoice, VoidNote, TaxReceipt, CreditNote, Transactions
 }
 
-// invoiceState is the invoice feature's state: the invoices generated from the world at start
-// (they never change) and the knobs tests turn.
+// invoiceState is the invoice feature's state: the invoices laid out from the world at start
+// (only AlterInvoiceAmount changes them) and the knobs tests turn.
 type invoiceState struct {
-	list []*Invoice // by account, then date
+	// list holds the invoices by account, then date. Names, periods and documents are fixed at
+	// start; amounts are computed from usage on first use (amounts), and AlterInvoiceAmount
+	// replaces an element: read it through all() or names().
+	list []*Invoice
+
+	once    sync.Once
+	amounts func([]*Invoice) // computes the amounts of the list, set at registration
 
 	mu         sync.Mutex
 	refuseEA   bool
@@ -89,15 +102,14 @@ func (st *invoiceState) pdf(inv *Invoice, d InvoiceDocument, pad int) []byte {
 	return b
 }
 
-// newInvoiceState generates the invoices of the seeded world: 24 monthly invoices of the MOSP
+// newInvoiceState lays out the invoices of the seeded world: 24 monthly invoices of the MOSP
 // pay-as-you-go subscription (one per billing period), 24 per MCA billing profile (calendar
 // months, issued on the profile's invoice day) with tax receipts, a void invoice and a credit
-// note on the US profile, and 24 for the EA enrollment. Amounts come from the seed.
-func newInvoiceState(w *World, seed int64) *invoiceState {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x696e766f696365)) // "invoice"
+// note on the US profile, and 24 for the EA enrollment. Their amounts are computed from the
+// usage they bill when first needed (invoice_amounts.go).
+func newInvoiceState(w *World) *invoiceState {
 	st := &invoiceState{}
 	now := w.Anchor
-	cents := func(lo, hi int) int64 { return int64(lo*100 + rng.IntN((hi-lo)*100+1)) }
 	docSeq := 10000000
 	nextDoc := func(kind string) InvoiceDocument {
 		docSeq++
@@ -107,16 +119,15 @@ func newInvoiceState(w *World, seed int64) *invoiceState {
 	// MOSP: one invoice per closed billing period of the pay-as-you-go subscription.
 	if sub := w.Subscription(SubscriptionPayAsYouGo); sub != nil {
 		for i, p := range sub.InvoicePeriods {
-			billed := cents(20, 120)
 			inv := &Invoice{
 				Name: fmt.Sprintf("E0%08d", i+1), Account: sub.Account, Agreement: AgreementMOSP, Subscription: sub.ID,
 				Type: "AzureServices", DocumentType: "Invoice",
 				Date: p.End.AddDate(0, 0, 1).Add(6 * time.Hour), PeriodStart: p.Start, PeriodEnd: p.End,
-				Currency: sub.Currency, Billed: money(billed),
+				Currency:  sub.Currency,
 				Documents: []InvoiceDocument{nextDoc("Invoice")},
+				index:     i, settleOpen: i == len(sub.InvoicePeriods)-1,
 			}
 			inv.DueDate = inv.Date.AddDate(0, 0, 15)
-			settle(inv, i == len(sub.InvoicePeriods)-1, false, billed)
 			st.list = append(st.list, inv)
 		}
 	}
@@ -128,26 +139,14 @@ func newInvoiceState(w *World, seed int64) *invoiceState {
 			months := closedMonths(now, pr.InvoiceDay, 24)
 			for i, m := range months {
 				seq++
-				sub := cents(300, 5000)
-				tax := (sub*8 + 50) / 100
-				total := sub + tax
-				var prepay, free int64
-				if pi == 0 && i%3 == 0 {
-					prepay = min(10000, total)
-				}
-				if pi == 0 && i == 0 {
-					free = min(20000, total-prepay)
-				}
-				billed := total - prepay - free
 				inv := &Invoice{
 					Name: fmt.Sprintf("G%09d", seq), Account: a.Name, Agreement: AgreementMCA, Profile: pr.Name,
 					Type: "AzureServices", DocumentType: "Invoice",
 					Date:        m.End.AddDate(0, 0, pr.InvoiceDay).Add(8 * time.Hour),
 					PeriodStart: m.Start, PeriodEnd: m.End, Currency: pr.Currency,
-					SubTotal: money(sub), Tax: money(tax), Total: money(total), Credit: money(0),
-					FreeCredit: money(free), Prepayment: money(prepay), Billed: money(billed),
 					Documents:     []InvoiceDocument{nextDoc("Invoice")},
 					PurchaseOrder: pr.PONumber,
+					index:         i, profileIndex: pi,
 				}
 				inv.DueDate = inv.Date.AddDate(0, 0, 30)
 				last := i == len(months)-1
@@ -165,25 +164,23 @@ func newInvoiceState(w *World, seed int64) *invoiceState {
 				}
 				switch {
 				case pi == 0 && i == 18:
-					inv.Status, inv.AmountDue = "Void", money(0)
+					inv.void = true
 					inv.Documents = append(inv.Documents, nextDoc("VoidNote"))
 				case pi == 1 && i == len(months)-2:
-					settle(inv, true, true, billed)
+					inv.settleOpen, inv.settleOverdue = true, true
 				default:
-					settle(inv, last, false, billed)
+					inv.settleOpen = last
 				}
 				st.list = append(st.list, inv)
 				if pi == 0 && i == 20 {
 					// A credit note for part of this invoice, issued ten days after it.
 					seq++
-					credit := (billed + 5) / 10
 					cn := &Invoice{
 						Name: fmt.Sprintf("G%09d", seq), Account: a.Name, Agreement: AgreementMCA, Profile: pr.Name,
 						Type: "AzureServices", DocumentType: "CreditNote", Status: "Paid",
 						Date: inv.Date.AddDate(0, 0, 10), PeriodStart: m.Start, PeriodEnd: m.End, Currency: pr.Currency,
-						SubTotal: money(-credit), Tax: money(0), Total: money(-credit), Credit: money(credit),
-						FreeCredit: money(0), Prepayment: money(0), Billed: money(-credit), AmountDue: money(0),
 						Documents: []InvoiceDocument{nextDoc("CreditNote")}, PurchaseOrder: pr.PONumber, CreditFor: inv.Name,
+						index: i, profileIndex: pi, creditOf: inv,
 					}
 					cn.DueDate = cn.Date
 					st.list = append(st.list, cn)
@@ -196,16 +193,15 @@ func newInvoiceState(w *World, seed int64) *invoiceState {
 	if a := w.Account(EAAccount); a != nil {
 		months := closedMonths(now, 10, 24)
 		for i, m := range months {
-			billed := cents(3000, 20000)
 			inv := &Invoice{
 				Name: fmt.Sprintf("EA%08d", i+1), Account: a.Name, Agreement: AgreementEA,
 				Type: "AzureServices", DocumentType: "Invoice",
 				Date: m.End.AddDate(0, 0, 10).Add(9 * time.Hour), PeriodStart: m.Start, PeriodEnd: m.End,
-				Currency: a.Currency, SubTotal: money(billed), Tax: money(0), Total: money(billed), Billed: money(billed),
+				Currency:  a.Currency,
 				Documents: []InvoiceDocument{nextDoc("Invoice")},
+				index:     i, settleOpen: i == len(months)-1,
 			}
 			inv.DueDate = inv.Date.AddDate(0, 0, 30)
-			settle(inv, i == len(months)-1, false, billed)
 			st.list = append(st.list, inv)
 		}
 	}
@@ -221,6 +217,26 @@ func newInvoiceState(w *World, seed int64) *invoiceState {
 		}
 	}
 	return st
+}
+
+// all returns the invoices with their amounts, computing them on first use.
+func (st *invoiceState) all() []*Invoice {
+	st.once.Do(func() {
+		if st.amounts != nil {
+			st.amounts(st.list)
+		}
+	})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.list)
+}
+
+// names returns the invoices without computing amounts: for the fields fixed at start (name,
+// agreement, profile, period, document type).
+func (st *invoiceState) names() []*Invoice {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.list)
 }
 
 // settle sets the status and amount due: the newest invoice is still due (or overdue), older
@@ -310,7 +326,7 @@ func (inv *Invoice) scope(w *World) scopeRef {
 }
 
 func (st *invoiceState) find(name string, match func(*Invoice) bool) *Invoice {
-	for _, inv := range st.list {
+	for _, inv := range st.all() {
 		if strings.EqualFold(inv.Name, name) && (match == nil || match(inv)) {
 			return inv
 		}
@@ -321,8 +337,9 @@ func (st *invoiceState) find(name string, match func(*Invoice) bool) *Invoice {
 // Invoices returns every invoice of the world (MOSP, MCA and EA), grouped by account and oldest
 // first within each group.
 func (s *Server) Invoices() []Invoice {
-	out := make([]Invoice, 0, len(s.invoices.list))
-	for _, inv := range s.invoices.list {
+	list := s.invoices.all()
+	out := make([]Invoice, 0, len(list))
+	for _, inv := range list {
 		out = append(out, inv.clone())
 	}
 	return out

@@ -8,9 +8,9 @@ type Option func(*config)
 type config struct {
 	seed       int64
 	pageSize   int
-	retryAfter int // seconds sent in Retry-After of LRO 202 answers
-	lroPolls   int // 202 answers on the operation URL before the 200
-	now        time.Time
+	retryAfter int       // seconds sent in Retry-After of LRO 202 answers
+	lroPolls   int       // 202 answers on the operation URL before the 200
+	now        time.Time // zero: the real clock at Start (see WithNow)
 	faults     []Fault
 	addr       string
 	blobAddr   string
@@ -19,12 +19,10 @@ type config struct {
 }
 
 func defaultConfig() config {
-	now, _ := time.Parse(time.RFC3339, DefaultNow)
 	return config{
 		seed:     1,
 		pageSize: 50,
 		lroPolls: 1,
-		now:      now,
 		addr:     "127.0.0.1:0",
 		blobAddr: "127.0.0.1:0",
 		eaPolicy: EAPolicy{}.withDefaults(),
@@ -46,9 +44,16 @@ func WithLRODelay(retryAfterSeconds, pollsBefore200 int) Option {
 	return func(c *config) { c.retryAfter, c.lroPolls = retryAfterSeconds, pollsBefore200 }
 }
 
-// WithNow sets the anchor of the world clock (default DefaultNow). Subscription ages and invoice
-// periods are laid out relative to it.
+// WithNow pins the world clock: it starts at t (and runs on in real time) and the world —
+// subscription ages, invoice periods, usage, the open month — is laid out relative to t. Without
+// it the world clock is the real clock and the world is laid out as of noon UTC of the current
+// date, so a world is the same for a given date and seed. Tests whose expectations name dates
+// pin it, for example to ReferenceNow().
 func WithNow(t time.Time) Option { return func(c *config) { c.now = t.UTC() } }
+
+// ReferenceNow is the fixed instant the package's examples and the SDK's own date-specific
+// tests pin the world clock to (WithNow(ReferenceNow())): 2026-11-25T12:00:00Z.
+func ReferenceNow() time.Time { return time.Date(2026, time.November, 25, 12, 0, 0, 0, time.UTC) }
 
 // WithFaults installs faults from the start; see Fault. Faults added later with InjectFault are
 // matched after these.

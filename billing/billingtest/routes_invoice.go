@@ -30,7 +30,8 @@ import (
 // Download operations answer 202 with Location and Retry-After (WithLRODelay) and finish with a
 // SAS link to the PDF on the blob listener, valid for an hour of world time.
 func (s *Server) registerInvoiceRoutes() {
-	s.invoices = newInvoiceState(s.world, s.cfg.seed)
+	s.invoices = newInvoiceState(s.world)
+	s.invoices.amounts = s.computeInvoiceAmounts
 	v, v24 := billingAPIVersions(), billingAPIVersions2024()
 	acct := accountsPath + "/" + pAccount
 	prof := acct + "/billingProfiles/" + pProfile
@@ -91,7 +92,7 @@ func (s *Server) listInvoices(rc *reqCtx, prefix string, subRoute bool, match fu
 		return *fail
 	}
 	var out []*Invoice
-	for _, inv := range s.invoices.list {
+	for _, inv := range s.invoices.all() {
 		if match(inv) && inv.overlaps(from, to) {
 			out = append(out, inv)
 		}

@@ -5,6 +5,7 @@ package billingtest
 // usageDetails list of subscriptions. Usage rows are generated on the fly (usage_gen.go).
 func (s *Server) registerUsageRoutes() {
 	s.usage = &usageState{cfg: s.cfg.usage.withDefaults(), subs: newUsageSubs(s.world)}
+	s.usage.limiter = newCDLimiter(s.usage.cfg.limits)
 
 	const cm = "/providers/Microsoft.CostManagement"
 	acct := accountsPath + "/" + pAccount

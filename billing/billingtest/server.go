@@ -20,8 +20,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// DefaultNow is the default anchor of the emulator's world clock: the seeded world (subscription
-// ages, invoice periods, enrollment dates) is laid out relative to it.
+// DefaultNow was the fixed anchor of the world clock before the world followed the real date.
+//
+// Deprecated: the world clock is the real clock unless WithNow pins it; pin
+// WithNow(ReferenceNow()) for the same instant.
 const DefaultNow = "2026-11-25T12:00:00Z"
 
 // Server is a running emulator: an ARM listener that speaks Microsoft.Billing (and, once the
@@ -110,11 +112,19 @@ func Start(opts ...Option) (*Server, error) {
 		rng:     rand.New(rand.NewPCG(uint64(cfg.seed), 0x62696c6c696e67)), // "billing"
 		started: time.Now(),
 	}
+	layout := cfg.now
+	if cfg.now.IsZero() {
+		// The real clock: the world is laid out as of noon UTC today, so it depends on the date
+		// and the seed only, not on the minute the server started.
+		s.cfg.now = s.started.UTC()
+		layout = day(s.cfg.now).Add(12 * time.Hour)
+	}
 	s.sasKey = make([]byte, 32)
 	for i := range s.sasKey {
 		s.sasKey[i] = byte(s.rng.Uint32())
 	}
-	s.world = newWorld(cfg.seed, cfg.now, cfg.eaPolicy)
+	s.world = newWorld(cfg.seed, layout, cfg.eaPolicy)
+	addEASubscriptions(s.world, cfg.usage.extraSubs)
 	for _, f := range cfg.faults {
 		s.faults = append(s.faults, &faultState{Fault: f})
 	}
@@ -183,8 +193,8 @@ func (s *Server) HTTPClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// Now is the world clock: the anchor (DefaultNow or WithNow) plus the real time elapsed since
-// the server started.
+// Now is the world clock: the real clock, or the instant WithNow pinned plus the real time
+// elapsed since the server started; AdvanceClock moves it on.
 func (s *Server) Now() time.Time {
 	return s.cfg.now.Add(time.Since(s.started) + time.Duration(s.skew.Load())).UTC()
 }

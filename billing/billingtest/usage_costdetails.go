@@ -2,6 +2,7 @@ package billingtest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
@@ -162,16 +163,39 @@ func (s *Server) createCostDetails(rc *reqCtx) response {
 	echo, _ := json.Marshal(req)
 	segs, _ := splitPath(rc.r.URL.EscapedPath())
 	scopePath := strings.TrimPrefix(escapedScopePath(segs[:len(segs)-3]), "/") // drop providers/Microsoft.CostManagement/generateCostDetailsReport
+	throttled, limitHeader := s.limitCostDetails(scopePath)
+	if throttled != nil {
+		return *throttled
+	}
 	empty := plan.count() == 0
 	if empty && s.usage.cfg.noData == NoDataNoContent {
-		return response{status: http.StatusNoContent}
+		return response{status: http.StatusNoContent, header: limitHeader}
+	}
+	// The report's blobs are planned now, so that a report above the size limit is refused
+	// here (413) and the completion only publishes them.
+	var blobs []usageBlobPart
+	preamble := usagePreamble(plan.agreement())
+	if !empty {
+		blobs = planUsageBlobs(plan, preamble, s.usage.cfg.blobSize)
+		var size int64
+		for _, b := range blobs {
+			size += b.size
+		}
+		if size > s.usageReportLimit() {
+			s.mu.Lock()
+			s.usage.tooLarge++
+			s.mu.Unlock()
+			r := reportTooLarge()
+			r.header = limitHeader
+			return r
+		}
 	}
 	s.mu.Lock()
 	s.usage.reports++
 	failed := s.usage.reports <= s.usage.cfg.failures
 	s.mu.Unlock()
 
-	return s.startCostDetails(rc, scopePath, func(opID string) response {
+	resp := s.startCostDetails(rc, scopePath, func(opID string) response {
 		res := wireCostDetailsResult{
 			ID:   scopePath + "/providers/Microsoft.CostManagement/costDetailsOperationResults/" + opID,
 			Name: opID,
@@ -192,10 +216,10 @@ func (s *Server) createCostDetails(rc *reqCtx) response {
 			res.Manifest = manifest
 		default:
 			res.Status = "Completed"
-			blobs, validTill := s.publishUsageBlobs(plan, opID)
-			manifest.Blobs = blobs
-			manifest.BlobCount = len(blobs)
-			for _, b := range blobs {
+			links, validTill := s.publishUsageBlobs(plan, blobs, preamble, opID)
+			manifest.Blobs = links
+			manifest.BlobCount = len(links)
+			for _, b := range links {
 				manifest.ByteCount += b.ByteCount
 			}
 			res.Manifest = manifest
@@ -203,6 +227,10 @@ func (s *Server) createCostDetails(rc *reqCtx) response {
 		}
 		return jsonResp(http.StatusOK, res)
 	})
+	for k, v := range limitHeader {
+		resp.header[k] = v
+	}
+	return resp
 }
 
 // usageScope resolves the route's scope to a scopeRef with ancestors filled in. Callers hold s.mu.
@@ -312,27 +340,36 @@ func writeUsageBlob(w io.Writer, p *usagePlan, preamble string, part usageBlobPa
 	return bw.Flush()
 }
 
-// publishUsageBlobs plans the report's blobs, stores them as generated blobs and returns their
-// manifest entries and the links' expiry.
-func (s *Server) publishUsageBlobs(p *usagePlan, opID string) ([]wireBlobInfo, time.Time) {
-	agreement := AgreementEA
+// agreement is the agreement whose CSV layout the plan's rows take.
+func (p *usagePlan) agreement() string {
 	if len(p.subs) > 0 {
-		agreement = p.subs[0].agreement
+		return p.subs[0].agreement
 	}
-	preamble := usagePreamble(agreement)
-	parts := planUsageBlobs(p, preamble, s.usage.cfg.blobSize)
+	return AgreementEA
+}
+
+// publishUsageBlobs stores the report's planned blobs as generated blobs and returns their
+// manifest entries and the links' expiry.
+func (s *Server) publishUsageBlobs(p *usagePlan, parts []usageBlobPart, preamble, opID string) ([]wireBlobInfo, time.Time) {
 	var out []wireBlobInfo
 	var validTill time.Time
 	date := s.Now().Format("20060102")
 	for i, part := range parts {
 		part := part
-		link, exp := s.putBlob(blobContent{
+		c := blobContent{
 			Name:        fmt.Sprintf("armreports/%s/%s/part_%04d.csv", date, opID, i+1),
 			ContentType: "text/csv",
 			Size:        part.size,
 			Generate:    func(w io.Writer) error { return writeUsageBlob(w, p, preamble, part) },
 			TTL:         s.usage.cfg.linkTTL,
-		})
+		}
+		if s.usage.cfg.inMemory {
+			var buf bytes.Buffer
+			buf.Grow(int(part.size))
+			_ = writeUsageBlob(&buf, p, preamble, part)
+			c.Data, c.Generate, c.Size = buf.Bytes(), nil, int64(buf.Len())
+		}
+		link, exp := s.putBlob(c)
 		s.seedBlobMD5(link, base64.StdEncoding.EncodeToString(part.md5))
 		if validTill.IsZero() || exp.Before(validTill) {
 			validTill = exp

@@ -235,6 +235,32 @@ type usagePlan struct {
 	amortized  bool
 	openFrom   time.Time               // first day of the open month
 	invoices   map[invoiceMonth]string // MCA: the invoice of each profile's closed month
+	// dropped are rows DropUsageRow hides (actual cost only): ordinals per subscription and day.
+	dropped map[dropKey][]int
+}
+
+// dropKey names a subscription's day (its index in the world, the day's Unix day number).
+type dropKey struct {
+	sub int
+	day int64
+}
+
+// drops returns the ordinals hidden on that day, ascending.
+func (p *usagePlan) drops(us *usageSub, date time.Time) []int {
+	if len(p.dropped) == 0 || p.amortized {
+		return nil
+	}
+	return p.dropped[dropKey{us.idx, date.Unix() / 86400}]
+}
+
+// actualOrdinal maps the k-th visible row to its ordinal among all the day's rows.
+func actualOrdinal(k int, drops []int) int {
+	for _, d := range drops {
+		if d <= k {
+			k++
+		}
+	}
+	return k
 }
 
 // rowPos is a position in the sequence: day index, subscription index, row within the pair.
@@ -242,8 +268,13 @@ type rowPos struct{ day, sub, k int }
 
 func (p *usagePlan) date(d int) time.Time { return p.start.AddDate(0, 0, d) }
 
-// rowsOf is how many rows a subscription has on a day.
+// rowsOf is how many rows a subscription has on a day (without hidden ones).
 func (p *usagePlan) rowsOf(us *usageSub, date time.Time) int {
+	return p.allRowsOf(us, date) - len(p.drops(us, date))
+}
+
+// allRowsOf is how many rows a subscription has on a day.
+func (p *usagePlan) allRowsOf(us *usageSub, date time.Time) int {
 	if date.Before(us.first) {
 		return 0
 	}
@@ -305,8 +336,9 @@ func (p *usagePlan) each(from rowPos, fn func(pos rowPos, r *usageRow) bool) {
 			if d == from.day && s == from.sub {
 				k0 = from.k
 			}
+			all, drops := p.allRowsOf(us, dt), p.drops(us, dt)
 			for k := k0; k < n; k++ {
-				p.fill(&r, us, dt, d, k, n)
+				p.fill(&r, us, dt, d, actualOrdinal(k, drops), all)
 				if !fn(rowPos{day: d, sub: s, k: k}, &r) {
 					return
 				}

@@ -10,6 +10,14 @@ type usageConfig struct {
 	noData     UsageNoData
 	failures   int // the first failures reports end with status Failed
 	pageSize   int // Consumption usageDetails page size; 0 = defaultUsagePageSize
+	// limits are the Cost Details request rate limits (usage_limits.go); zero = none.
+	limits CostDetailsLimits
+	// reportLimit is the largest Cost Details report in bytes; 0 = defaultUsageReportLimit.
+	reportLimit int64
+	// extraSubs is the number of EA subscriptions WithEASubscriptions adds.
+	extraSubs int
+	// inMemory renders report blobs once, when the report completes (WithUsageBlobsInMemory).
+	inMemory bool
 }
 
 const (
@@ -30,6 +38,9 @@ func (c usageConfig) withDefaults() usageConfig {
 	}
 	if c.pageSize <= 0 {
 		c.pageSize = defaultUsagePageSize
+	}
+	if c.reportLimit <= 0 {
+		c.reportLimit = defaultUsageReportLimit
 	}
 	return c
 }
@@ -69,3 +80,10 @@ func WithUsageReportFailures(n int) Option { return func(c *config) { c.usage.fa
 // WithUsagePageSize sets how many usage details a Consumption page holds before its nextLink
 // (default 1000, the service's maximum $top).
 func WithUsagePageSize(n int) Option { return func(c *config) { c.usage.pageSize = n } }
+
+// WithUsageBlobsInMemory renders each Cost Details report blob once, when the report
+// completes, and serves it from memory, instead of generating its rows again on every
+// download. Memory grows by the size of every report requested; use it for benchmarks whose
+// clients should not pay, on their own cores, for the emulator's row generation (the real
+// service renders reports on its own machines).
+func WithUsageBlobsInMemory() Option { return func(c *config) { c.usage.inMemory = true } }

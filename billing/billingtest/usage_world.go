@@ -3,6 +3,7 @@ package billingtest
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,6 +15,12 @@ type usageState struct {
 	subs []*usageSub
 	// reports counts Cost Details reports started (guarded by Server.mu), for WithUsageReportFailures.
 	reports int
+	// limiter enforces the Cost Details rate limits (nil: none); tooLarge counts 413 answers
+	// (guarded by Server.mu).
+	limiter  *cdLimiter
+	tooLarge int
+	// dropped are the rows DropUsageRow hides (guarded by Server.mu).
+	dropped map[dropKey][]int
 }
 
 // mcaInvoices maps an MCA billing profile and billed month to the invoice that bills it (from
@@ -21,7 +28,7 @@ type usageState struct {
 // invoiceId of the invoice they appear on.
 func (s *Server) mcaInvoices() map[invoiceMonth]string {
 	out := map[invoiceMonth]string{}
-	for _, inv := range s.Invoices() {
+	for _, inv := range s.invoices.names() { // names only: amounts are computed from usage
 		if inv.Agreement == AgreementMCA && inv.DocumentType != "CreditNote" {
 			out[invoiceMonth{strings.ToLower(inv.Profile), firstOfMonth(inv.PeriodStart)}] = inv.Name
 		}
@@ -37,11 +44,15 @@ type invoiceMonth struct {
 // usageInvoice finds the MCA invoice named id of a billing profile: the invoiceId a Cost Details
 // report accepts.
 func (s *Server) usageInvoice(profile, id string) (Invoice, bool) {
-	inv, ok := s.Invoice(id)
-	if !ok || inv.Agreement != AgreementMCA || !strings.EqualFold(inv.Profile, profile) {
-		return Invoice{}, false
+	// Names and periods only: computing invoice amounts would sum every invoice's usage.
+	for _, inv := range s.invoices.names() {
+		if strings.EqualFold(inv.Name, id) && inv.Agreement == AgreementMCA && strings.EqualFold(inv.Profile, profile) {
+			// Only the fields fixed at start: the amounts may be being computed meanwhile.
+			return Invoice{Name: inv.Name, Account: inv.Account, Agreement: inv.Agreement, Profile: inv.Profile,
+				PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd}, true
+		}
 	}
-	return inv, true
+	return Invoice{}, false
 }
 
 // UsageInvoice is an MCA invoice as the usage data sees it: the id a Cost Details report
@@ -57,7 +68,7 @@ type UsageInvoice struct {
 func (s *Server) UsageInvoices(profile string) []UsageInvoice {
 	cutoff := day(s.Now()).AddDate(0, -13, 0)
 	var out []UsageInvoice
-	for _, inv := range s.Invoices() {
+	for _, inv := range s.invoices.names() {
 		if inv.Agreement != AgreementMCA || inv.DocumentType == "CreditNote" || !strings.EqualFold(inv.Profile, profile) ||
 			inv.PeriodEnd.Before(cutoff) {
 			continue
@@ -166,6 +177,14 @@ func (s *Server) newUsagePlan(subs []*usageSub, start, end time.Time, amortized 
 			break
 		}
 	}
+	s.mu.RLock()
+	if len(s.usage.dropped) > 0 {
+		p.dropped = make(map[dropKey][]int, len(s.usage.dropped))
+		for k, v := range s.usage.dropped {
+			p.dropped[k] = slices.Clone(v)
+		}
+	}
+	s.mu.RUnlock()
 	return p
 }
 

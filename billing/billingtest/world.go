@@ -68,7 +68,8 @@ const (
 // role assignments and the EA policies. Server.World returns a copy of it.
 type World struct {
 	Seed int64
-	// Anchor is the world clock at server start (DefaultNow unless WithNow).
+	// Anchor is the instant the world is laid out from: WithNow's, or noon UTC of the date the
+	// server started.
 	Anchor        time.Time
 	Accounts      []*Account
 	Subscriptions []*Subscription

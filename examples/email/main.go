@@ -37,6 +37,7 @@ type config struct {
 	account, profile, sub string
 	add, remove           []string
 	optIn, optOut         bool
+	emulator              []billingtest.Option // emulator options, e.g. a moved world clock in tests
 }
 
 func main() {
@@ -84,7 +85,7 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		}
 		bc, err = billing.NewClient(cred, nil)
 	} else {
-		srv, serr := billingtest.Start()
+		srv, serr := billingtest.Start(c.emulator...)
 		if serr != nil {
 			return serr
 		}

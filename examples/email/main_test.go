@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,4 +33,27 @@ func TestRunAsReaderIsRefused(t *testing.T) {
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
 	assert.Contains(t, out.String(), "not allowed")
+}
+
+// shape is the output with every number replaced by N, so that a run on another date (other
+// amounts, dates, invoice counts of the same length) compares equal when it behaves the same.
+func shape(s string) string {
+	return regexp.MustCompile(` +`).ReplaceAllString(regexp.MustCompile(`[0-9]+`).ReplaceAllString(s, "N"), " ")
+}
+
+// The program behaves the same with the world clock months ahead.
+func TestRunMonthsAhead(t *testing.T) {
+	var today, ahead bytes.Buffer
+	require.NoError(t, run(context.Background(), &today, config{as: billingtest.MCAProfileOwner}))
+	require.NoError(t, run(context.Background(), &ahead, config{as: billingtest.MCAProfileOwner,
+		emulator: []billingtest.Option{billingtest.WithNow(monthsAhead(6))}}))
+	assert.Equal(t, shape(today.String()), shape(ahead.String()))
+}
+
+// monthsAhead is noon UTC, n months ahead, on today's day of the month (at most the 28th, so
+// that the date stays on the same side of invoice days and billing period starts as today's):
+// the instant an unpinned emulator lays its world out from on that date.
+func monthsAhead(n int) time.Time {
+	now := time.Now().UTC()
+	return time.Date(now.Year(), now.Month()+time.Month(n), min(now.Day(), 28), 12, 0, 0, 0, time.UTC)
 }

@@ -4,7 +4,9 @@
 //
 //	go run ./examples/emulator -addr 127.0.0.1:0 -ca-out /tmp/emulator-ca.pem
 //
-// It prints exactly one JSON line to stdout and serves until SIGINT or SIGTERM:
+// Its world follows today's date (the same world for a given date and -seed); -now pins the world
+// clock to an instant, e.g. -now 2026-11-25T12:00:00Z. It prints exactly one JSON line to stdout
+// and serves until SIGINT or SIGTERM:
 //
 //	{"endpoint":"https://127.0.0.1:PORT","ca_file":"/tmp/emulator-ca.pem","principals":{"mca-profile-owner":"Billing profile owner at /providers/...",...}}
 //
@@ -33,6 +35,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/azbilling/azbilling/billing/billingtest"
 )
@@ -68,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// answers 1 by default.
 	retryAfter := fs.Int("retry-after", 1, "Retry-After seconds on long-running operation answers")
 	seed := fs.Int64("seed", 1, "seed of the generated parts of the world")
+	now := fs.String("now", "", "pin the world clock to this instant (RFC 3339, e.g. 2026-11-25T12:00:00Z); default: the real clock")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,12 +79,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 
-	srv, err := billingtest.Start(
+	opts := []billingtest.Option{
 		billingtest.WithAddr(*addr),
 		billingtest.WithPageSize(*pageSize),
 		billingtest.WithLRODelay(*retryAfter, *lroPolls),
 		billingtest.WithSeed(*seed),
-	)
+	}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fmt.Errorf("-now: %w", err)
+		}
+		opts = append(opts, billingtest.WithNow(t))
+	}
+	srv, err := billingtest.Start(opts...)
 	if err != nil {
 		return err
 	}

@@ -71,3 +71,38 @@ func TestEmulatorRejectsBadFlags(t *testing.T) {
 	err = run(context.Background(), []string{"extra"}, io.Discard, io.Discard)
 	require.Error(t, err)
 }
+
+// -now pins the world clock: the emulator's answers are stamped with it.
+func TestEmulatorNowPinsTheClock(t *testing.T) {
+	require.Error(t, run(context.Background(), []string{"-now", "next tuesday"}, io.Discard, io.Discard))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-ca-out", caFile, "-now", "2027-06-15T12:00:00Z"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	var b struct {
+		Endpoint string `json:"endpoint"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(line), &b))
+	pem, err := os.ReadFile(caFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	req, err := http.NewRequest(http.MethodGet, b.Endpoint+"/providers/Microsoft.Billing/billingAccounts?api-version=2024-04-01", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer mca-account-owner")
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Contains(t, resp.Header.Get("x-ms-routing-request-id"), "LOCAL:20270615T12")
+	cancel()
+	require.NoError(t, <-done)
+}

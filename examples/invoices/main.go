@@ -26,7 +26,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
@@ -44,6 +43,7 @@ type config struct {
 	out         string
 	concurrency int
 	kinds       []invoice.DocumentKind
+	emulator    []billingtest.Option // emulator options, e.g. a moved world clock in tests
 }
 
 func main() {
@@ -98,7 +98,6 @@ func parseKinds(s string) ([]invoice.DocumentKind, error) {
 func run(ctx context.Context, w io.Writer, c config) error {
 	var (
 		bc  *billing.Client
-		now = time.Now()
 		err error
 	)
 	if c.live {
@@ -111,13 +110,12 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		}
 		bc, err = billing.NewClient(cred, nil)
 	} else {
-		srv, serr := billingtest.Start()
+		srv, serr := billingtest.Start(c.emulator...)
 		if serr != nil {
 			return serr
 		}
 		defer srv.Close()
 		fmt.Fprintf(w, "emulator at %s, signed in as %s\n", srv.ARMEndpoint(), c.as)
-		now = srv.Now()
 		if c.scope == "" {
 			c.scope = "/providers/Microsoft.Billing/billingAccounts/" + billingtest.MCAAccount + "/billingProfiles/" + billingtest.MCAProfileUS
 		}
@@ -134,7 +132,7 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	if err != nil {
 		return err
 	}
-	period := billing.LastMonthsAt(now, c.months)
+	period := bc.LastMonths(c.months) // by the client's clock: the emulator's, or the real one
 	fmt.Fprintf(w, "invoices of %s for %s into %s\n", scope, period, c.out)
 
 	var listed []invoice.Invoice

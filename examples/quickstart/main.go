@@ -45,7 +45,9 @@ func defaultPrincipals() []billingtest.Principal {
 	return []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
 }
 
-func run(ctx context.Context, w io.Writer, live bool, as string) error {
+// run runs the walkthrough; emulator options (tests move the world clock with them) apply
+// without -live.
+func run(ctx context.Context, w io.Writer, live bool, as string, emulator ...billingtest.Option) error {
 	if live {
 		cred, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {
@@ -57,7 +59,7 @@ func run(ctx context.Context, w io.Writer, live bool, as string) error {
 		}
 		return walkthrough(ctx, w, bc, nil)
 	}
-	srv, err := billingtest.Start()
+	srv, err := billingtest.Start(emulator...)
 	if err != nil {
 		return err
 	}

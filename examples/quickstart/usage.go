@@ -22,7 +22,7 @@ import (
 func showUsage(ctx context.Context, w io.Writer, bc *billing.Client, _ *billingtest.Server) error {
 	fmt.Fprintln(w, "Usage, month to date")
 	uc := usage.NewClient(bc)
-	opts := &usage.Options{Period: billing.MonthToDate(bc.Now())}
+	opts := &usage.Options{Period: bc.MonthToDate()}
 	for acct, err := range bc.Accounts(ctx) {
 		if err != nil {
 			return err

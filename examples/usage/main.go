@@ -38,12 +38,13 @@ import (
 )
 
 type config struct {
-	live   bool
-	as     billingtest.Principal
-	scope  string
-	mtd    bool
-	metric string
-	out    string
+	live     bool
+	as       billingtest.Principal
+	scope    string
+	mtd      bool
+	metric   string
+	out      string
+	emulator []billingtest.Option // emulator options, e.g. a moved world clock in tests
 }
 
 func main() {
@@ -84,7 +85,7 @@ func run(ctx context.Context, w io.Writer, c config) error {
 			return err
 		}
 	} else {
-		srv, err := billingtest.Start()
+		srv, err := billingtest.Start(c.emulator...)
 		if err != nil {
 			return err
 		}
@@ -111,9 +112,9 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	}
 	// The client's clock is the emulator's world clock there, the real one on Azure.
 	if c.mtd {
-		opts.Period = billing.MonthToDate(bc.Now())
+		opts.Period = bc.MonthToDate()
 	} else {
-		opts.Period = billing.LastMonthsAt(bc.Now(), 1)
+		opts.Period = bc.LastMonths(1)
 	}
 
 	uc := usage.NewClient(bc)

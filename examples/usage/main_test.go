@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/azbilling/azbilling/billing"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,9 +25,10 @@ func TestRunPrintsLastMonthDayByDay(t *testing.T) {
 
 	s := out.String()
 	assert.Contains(t, s, "Cost Details report of /providers/Microsoft.Billing/billingAccounts/"+billingtest.EAAccount)
-	assert.Contains(t, s, "2026-10-01 ")
-	assert.Contains(t, s, "2026-10-31 ")
-	assert.Regexp(t, `total\s+373\s+\d+\.\d\d USD`, s)
+	last := billing.LastMonths(1) // the emulator follows today's date
+	assert.Contains(t, s, last.Start.String()+" ")
+	assert.Contains(t, s, last.End.String()+" ")
+	assert.Regexp(t, `total\s+\d+\s+\d+\.\d\d USD`, s)
 }
 
 func TestRunSavesTheCSV(t *testing.T) {
@@ -60,4 +64,38 @@ func TestRunReportsTheViewChargesPolicy(t *testing.T) {
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
 	assert.Equal(t, roles.PolicyEAAccountOwnerViewCharges, perr.Policy)
+}
+
+// shape is the output with every number replaced by N, so that a run on another date (other
+// amounts, dates, invoice counts of the same length) compares equal when it behaves the same.
+func shape(s string) string {
+	return regexp.MustCompile(` +`).ReplaceAllString(regexp.MustCompile(`[0-9]+`).ReplaceAllString(s, "N"), " ")
+}
+
+// The program behaves the same with the world clock months ahead.
+func TestRunMonthsAhead(t *testing.T) {
+	for _, c := range []config{
+		{as: billingtest.EAEnterpriseAdmin, metric: "actual"},
+		{as: billingtest.MOSPAccountAdmin, scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, mtd: true, metric: "actual"},
+	} {
+		var today, ahead bytes.Buffer
+		require.NoError(t, run(context.Background(), &today, c))
+		c.emulator = []billingtest.Option{billingtest.WithNow(monthsAhead(4))}
+		require.NoError(t, run(context.Background(), &ahead, c))
+		// Month lengths differ, so compare what each line says, not how many days there are.
+		assert.Equal(t, firstAndLast(shape(today.String())), firstAndLast(shape(ahead.String())))
+	}
+}
+
+func firstAndLast(s string) [2]string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return [2]string{lines[0], lines[len(lines)-1]}
+}
+
+// monthsAhead is noon UTC, n months ahead, on today's day of the month (at most the 28th, so
+// that the date stays on the same side of invoice days and billing period starts as today's):
+// the instant an unpinned emulator lays its world out from on that date.
+func monthsAhead(n int) time.Time {
+	now := time.Now().UTC()
+	return time.Date(now.Year(), now.Month()+time.Month(n), min(now.Day(), 28), 12, 0, 0, 0, time.UTC)
 }

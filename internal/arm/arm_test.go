@@ -257,8 +257,21 @@ func TestRetryAfterPicksLongestHeader(t *testing.T) {
 	assert.Equal(t, time.Duration(0), RetryAfter(http.Header{"Retry-After": {"soon"}}))
 }
 
+// Cost Management answers errors without the ARM envelope and without a code, with the useful
+// part in messageDetail (shape recorded by the azure-cli-extensions costmanagement tests,
+// test_show_operation_result_in_subscription_scope.yaml).
+func TestParseErrorBodyCostManagementShape(t *testing.T) {
+	eb, ok := ParseErrorBody([]byte(`{"message":"The request is invalid.","messageDetail":"The parameters dictionary contains a null entry for parameter 'operationId'."}`))
+	require.True(t, ok)
+	assert.Equal(t, "", eb.Code)
+	assert.Equal(t, "The request is invalid. The parameters dictionary contains a null entry for parameter 'operationId'.", eb.Message)
+	eb, ok = ParseErrorBody([]byte(`{"messageDetail":"only a detail"}`))
+	require.True(t, ok)
+	assert.Equal(t, "only a detail", eb.Message)
+}
+
 func FuzzParseErrorBody(f *testing.F) {
-	for _, s := range []string{`{"error":{"code":"A","message":"b","details":[{"code":"c"}]}}`, `{"code":"x"}`, `<html>`, ``, `{"error":null}`, `{"error":{"details":[[]]}}`} {
+	for _, s := range []string{`{"message":"a","messageDetail":"b"}`, `{"error":{"code":"A","message":"b","details":[{"code":"c"}]}}`, `{"code":"x"}`, `<html>`, ``, `{"error":null}`, `{"error":{"details":[[]]}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

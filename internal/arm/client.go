@@ -54,7 +54,7 @@ type Options struct {
 	Now         func() time.Time
 	MapError    ErrorMapper
 	MaxLROWait  time.Duration // cap on a single Retry-After wait while polling; 0 means 60s
-	DefaultPoll time.Duration // wait when a 202 carries no Retry-After; 0 means 5s
+	DefaultPoll time.Duration // longest wait when a 202 carries no Retry-After (see PollWait); 0 means 5s
 }
 
 // Client sends ARM requests through an azcore pipeline.
@@ -87,7 +87,7 @@ func New(cred azcore.TokenCredential, o Options) (*Client, error) {
 	armOpts.DisableRPRegistration = true
 	plOpts := runtime.PipelineOptions{
 		PerCall:  []policy.Policy{hostGuard{host: ep.Host}},
-		PerRetry: []policy.Policy{throttleHeaders{}, readBody{}},
+		PerRetry: []policy.Policy{observe{}, throttleHeaders{}, readBody{}},
 		AllowedHeaders: []string{
 			"x-ms-request-id", "x-ms-correlation-request-id", "x-ms-routing-request-id",
 			"Retry-After", "Location", "x-ms-ratelimit-microsoft.consumption-retry-after",
@@ -124,7 +124,8 @@ func (c *Client) Host() string { return c.endpoint.Host }
 func (c *Client) Now() time.Time { return c.now() }
 
 // Request is one ARM request. Path is an ARM path starting with "/", or an absolute URL on the ARM
-// host (a nextLink or a Location header), which is used verbatim.
+// host (a nextLink or a Location header, made absolute by ResolveLink), which is used as given
+// apart from NormalizeLink.
 type Request struct {
 	Method     string
 	Path       string
@@ -140,7 +141,9 @@ type Request struct {
 
 func (c *Client) url(r Request) (string, error) {
 	if strings.HasPrefix(r.Path, "https://") || strings.HasPrefix(r.Path, "http://") {
-		return r.Path, nil // verbatim: nextLink and Location carry their own api-version
+		// A nextLink or Location carries its own api-version: sent as given, except for bytes
+		// no URL may hold (see NormalizeLink).
+		return NormalizeLink(r.Path), nil
 	}
 	if !strings.HasPrefix(r.Path, "/") {
 		r.Path = "/" + r.Path

@@ -34,8 +34,10 @@ type Failure struct {
 	Err           error // *azcore.ResponseError
 }
 
-// ParseErrorBody decodes an ARM error body. It accepts {"error":{...}} and a bare {"code","message"}
-// object; anything else yields ok == false.
+// ParseErrorBody decodes an ARM error body. It accepts {"error":{...}}, a bare {"code","message"}
+// object, and Cost Management's {"message","messageDetail"} (recorded: a 400 from
+// Microsoft.CostManagement/operationResults, no code), whose detail is appended to the message;
+// anything else yields ok == false.
 func ParseErrorBody(b []byte) (ErrorBody, bool) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
@@ -44,12 +46,16 @@ func ParseErrorBody(b []byte) (ErrorBody, bool) {
 	var env struct {
 		Error *ErrorBody `json:"error"`
 		ErrorBody
+		MessageDetail string `json:"messageDetail"`
 	}
 	if err := json.Unmarshal(b, &env); err != nil {
 		return ErrorBody{}, false
 	}
 	if env.Error != nil && (env.Error.Code != "" || env.Error.Message != "") {
 		return *env.Error, true
+	}
+	if d := strings.TrimSpace(env.MessageDetail); d != "" {
+		env.Message = strings.TrimSpace(env.Message + " " + d)
 	}
 	if env.Code != "" || env.Message != "" {
 		return env.ErrorBody, true

@@ -3,7 +3,6 @@ package arm
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -15,8 +14,9 @@ type Operation struct {
 	Polls      int // how many times the Location was polled
 }
 
-// LRO sends r and, if the service answers 202 Accepted, polls the Location header verbatim,
-// honouring Retry-After, until it answers 200, 201 or 204. The final body is decoded into out (when
+// LRO sends r and, if the service answers 202 Accepted, polls the Location header (see
+// ResolveLink), honouring Retry-After, until it answers 200, 201 or 204. Without a Retry-After
+// it polls after PollWait: fast at first, backing off to the client's default interval. The final body is decoded into out (when
 // out is not nil and there is a body). This is the "final-state-via: location" pattern of
 // Microsoft.Billing and Cost Management. Cancelling ctx stops the wait.
 func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error) {
@@ -50,7 +50,7 @@ func (c *Client) LRO(ctx context.Context, r Request, out any) (Operation, error)
 					wait = min(c.defaultPoll, time.Millisecond<<min(op.Polls-1, 12))
 				}
 			} else {
-				wait = c.defaultPoll // no usable Retry-After
+				wait = PollWait(op.Polls, c.defaultPoll) // no usable Retry-After
 			}
 		}
 		if wait > c.maxLROWait {
@@ -75,14 +75,26 @@ func (c *Client) pollURL(resp *http.Response) (string, error) {
 	if loc == "" {
 		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "202 Accepted without a Location header to poll"}
 	}
-	u, err := url.Parse(loc)
+	u, err := c.ResolveLink(loc)
 	if err != nil {
 		return "", &ProtocolError{StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header), Reason: "the Location header is not a URL", Err: err}
 	}
-	if !u.IsAbs() {
-		u = c.endpoint.ResolveReference(u)
+	return u, nil
+}
+
+// FirstPoll is the first wait of a long-running operation whose 202 names no Retry-After. EA
+// invoice downloads answer 202 without one and are usually ready within a second or two, so a
+// fixed 5 s per poll cost about 10 s per document.
+const FirstPoll = 250 * time.Millisecond
+
+// PollWait is how long to wait before poll n (0 for the first) when the service gave no usable
+// Retry-After: FirstPoll, doubling with each poll, never more than limit (the 5 s default).
+func PollWait(n int, limit time.Duration) time.Duration {
+	if n < 0 {
+		n = 0
 	}
-	return u.String(), nil
+	d := FirstPoll << min(n, 16)
+	return min(d, limit)
 }
 
 // Sleep waits for d or until ctx is done, whichever comes first, and returns ctx's error in

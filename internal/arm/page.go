@@ -12,7 +12,8 @@ type Page[T any] struct {
 	NextLink string `json:"nextLink"`
 }
 
-// Pages yields the pages of the list at r, following nextLink verbatim until it is absent or empty.
+// Pages yields the pages of the list at r, following nextLink (made absolute and valid by
+// ResolveLink, otherwise as sent) until it is absent or empty.
 // Query parameters of r apply to page one only: a nextLink already carries them. On an error it
 // yields (nil, err) once and stops; when the caller stops iterating, no further page is fetched.
 // A 204 No Content answer is an empty list.
@@ -35,13 +36,18 @@ func Pages[T any](ctx context.Context, c *Client, r Request) iter.Seq2[[]T, erro
 			if p.NextLink == "" {
 				return
 			}
+			next, err := c.ResolveLink(p.NextLink)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
 			// A service that hands back the same nextLink would loop forever.
-			if seen[p.NextLink] {
+			if seen[next] {
 				yield(nil, &ProtocolError{StatusCode: status, Reason: "the service returned the same nextLink twice"})
 				return
 			}
-			seen[p.NextLink] = true
-			r = Request{Method: http.MethodGet, Path: p.NextLink, Call: r.Call}
+			seen[next] = true
+			r = Request{Method: http.MethodGet, Path: next, Call: r.Call}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,4 +46,28 @@ func (throttleHeaders) Do(req *policy.Request) (*http.Response, error) {
 		resp.Header.Set("retry-after-ms", strconv.FormatInt(d.Milliseconds(), 10))
 	}
 	return resp, nil
+}
+
+// observerKey carries a response observer in a request's context (WithObserver).
+type observerKey struct{}
+
+// WithObserver returns a context whose ARM responses — every try, including those the retry
+// policy answers itself and the caller never sees, such as a 429 it waits out — are shown to f
+// before anything else reads them. f must not read or close the body. It lets a caller pacing
+// many requests (usage fan-out) learn of throttling as it happens.
+func WithObserver(ctx context.Context, f func(*http.Response)) context.Context {
+	return context.WithValue(ctx, observerKey{}, f)
+}
+
+// observe calls the context's observer, if any, with every response.
+type observe struct{}
+
+func (observe) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if resp != nil {
+		if f, ok := req.Raw().Context().Value(observerKey{}).(func(*http.Response)); ok && f != nil {
+			f(resp)
+		}
+	}
+	return resp, err
 }

@@ -65,10 +65,10 @@ type costDetailsSetup struct {
 	azbBytes func() int64
 }
 
-func newCostDetailsSetup(tb testing.TB, c costDetailsCase, rows int) *costDetailsSetup {
+func newCostDetailsSetup(tb testing.TB, c costDetailsCase, rows int, extra ...billingtest.Option) *costDetailsSetup {
 	tb.Helper()
 	perDay := max(1, rows/(c.subs*costDetailsMonth.Days()))
-	srv := billingtest.NewServer(tb, billingtest.WithUsageRowsPerDay(perDay))
+	srv := billingtest.NewServer(tb, append([]billingtest.Option{billingtest.WithUsageRowsPerDay(perDay)}, extra...)...)
 	sc, err := c.scope()
 	require.NoError(tb, err)
 	s := &costDetailsSetup{srv: srv, scope: sc, blobs: httpClient(srv)}

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/azbilling/azbilling/internal/wire"
 )
 
 // Options configure a Client.
@@ -101,10 +103,31 @@ func boundedBackoff(min, max time.Duration, attempt int, resp *http.Response) ti
 	return max
 }
 
-// Link is a SAS download URL and when it stops working (zero: unknown).
+// Link is a SAS download URL and when it stops working. A zero Expiry is taken from the URL's
+// SAS "se" (signed expiry) parameter when it has one (see SASExpiry): EA download results carry
+// no expiryTime, only the SAS itself; without either the expiry is unknown and a 403 from the
+// host is what tells an expired link.
 type Link struct {
 	URL    string
 	Expiry time.Time
+}
+
+// SASExpiry returns the signed expiry ("se") of a SAS URL, or the zero time when the URL has
+// none or it cannot be read. It is read with the SDK's one date decoder (wire.ParseTime).
+func SASExpiry(rawURL string) time.Time {
+	i := strings.IndexByte(rawURL, '?')
+	if i < 0 {
+		return time.Time{}
+	}
+	q, err := url.ParseQuery(rawURL[i+1:])
+	if err != nil && len(q) == 0 {
+		return time.Time{}
+	}
+	t, ok := wire.ParseTime(q.Get("se"))
+	if !ok {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // String redacts the query string.
@@ -330,6 +353,9 @@ func (r *Reader) open() error {
 			}
 			if err := r.c.check(l.URL); err != nil {
 				return err
+			}
+			if l.Expiry.IsZero() {
+				l.Expiry = SASExpiry(l.URL)
 			}
 			r.link = l
 			continue // a link that arrives expired is replaced (and counted) above

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -424,4 +425,42 @@ func FuzzRedactText(f *testing.F) {
 			t.Fatalf("Redact kept the signature: %q", out)
 		}
 	})
+}
+
+// EA download results are {"url": ...} without expiryTime: the expiry is only in the SAS.
+func TestDownloadTakesTheExpiryFromTheSASWhenTheServiceGivesNone(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	h := newHost(t, payload(1000))
+	c := newTestClient(t, h, func() time.Time { return now })
+	var calls atomic.Int32
+	get := func(context.Context) (Link, error) {
+		se := now.Add(-time.Minute) // the first link arrives expired
+		if calls.Add(1) > 1 {
+			se = now.Add(time.Hour)
+		}
+		return Link{URL: h.url() + "&se=" + url.QueryEscape(se.Format(time.RFC3339))}, nil
+	}
+	var buf bytes.Buffer
+
+	st, err := c.Download(context.Background(), get, &buf, nil)
+
+	require.NoError(t, err)
+	assert.Equal(t, h.data, buf.Bytes())
+	assert.Equal(t, int32(2), calls.Load())
+	assert.Equal(t, 1, st.Refreshes, "the SAS expiry is honoured like expiryTime")
+	assert.Len(t, h.reqs(), 1, "the expired link is never sent")
+}
+
+func TestSASExpiry(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://h/c/b.pdf?sv=2021-08-06&se=2026-01-01T12%3A30%3A00Z&sig=x":                         "2026-01-01T12:30:00Z",
+		"https://h/c/b.pdf?se=2026-01-01T12:30:00Z":                                                 "2026-01-01T12:30:00Z",
+		"https://h/c/b.pdf?se=2026-01-01&sig=x":                                                     "2026-01-01T00:00:00Z",
+		"https://h/c/b.pdf?st=2026-01-01T00%3A00%3A00.0000000Z&se=2026-01-02T00%3A00%3A00.0000000Z": "2026-01-02T00:00:00Z",
+	} {
+		assert.Equal(t, want, SASExpiry(in).Format(time.RFC3339), in)
+	}
+	for _, in := range []string{"https://h/c/b.pdf", "https://h/c/b.pdf?sig=x", "https://h/c/b.pdf?se=soon", "%%%"} {
+		assert.True(t, SASExpiry(in).IsZero(), in)
+	}
 }

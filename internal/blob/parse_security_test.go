@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseContentRange feeds hostile Content-Range headers: the parser never panics and never
@@ -54,4 +55,19 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return req.URL.Hostname()
+}
+
+func FuzzSASExpiry(f *testing.F) {
+	for _, s := range []string{"https://h/c/b.pdf?sv=2021-08-06&se=2026-01-01T12%3A30%3A00Z&sig=x", "https://h/?se=6/1/2020", "?se=", "https://h/?se=%zz", "no query"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := SASExpiry(s)
+		if !e.IsZero() && e.Location() != time.UTC {
+			t.Fatalf("SASExpiry(%q) = %v, not UTC", s, e)
+		}
+		if !strings.Contains(s, "?") && !e.IsZero() {
+			t.Fatalf("SASExpiry(%q) = %v without a query", s, e)
+		}
+	})
 }

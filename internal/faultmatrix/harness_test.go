@@ -136,6 +136,7 @@ func classify(err error) (string, bool) {
 		return "complete", true
 	}
 	var (
+		fan   *usage.FanOutError
 		bulk  *invoice.BulkError
 		dl    *billing.DownloadError
 		thr   *billing.ThrottledError
@@ -155,6 +156,15 @@ func classify(err error) (string, bool) {
 		return "deadline", true
 	case errors.Is(err, context.Canceled):
 		return "canceled", true
+	case errors.As(err, &fan):
+		classes := map[string]bool{}
+		typed := true
+		for _, f := range fan.Failed {
+			c, ok := classify(f.Err)
+			classes[c] = true
+			typed = typed && ok
+		}
+		return "fanout[" + strings.Join(slices.Sorted(maps.Keys(classes)), ",") + "]", typed
 	case errors.As(err, &bulk):
 		classes := map[string]bool{}
 		typed := true

@@ -89,6 +89,15 @@ func runUsageSeed(t *testing.T, seed int64) (string, []string, []violation, stri
 		end = today
 	}
 	period := billing.Period{Start: start, End: end}
+	// The report size limit: sometimes low enough that the period's report is refused as too
+	// large (413) and split by date, never so low that a single day is: 3000 bytes for each
+	// row of an average day (rows are a few hundred bytes).
+	if !sc.mosp && rng.IntN(3) == 0 {
+		n := e.srv.UsageRowCount(sc.id, billingtest.Period{Start: start.Time(), End: end.Time()}, string(metric))
+		limit := int64(max(1, n/period.Days())) * 3000
+		e.srv.SetUsageReportLimit(limit)
+		desc += fmt.Sprintf(", report limit %d B", limit)
+	}
 	desc += ", " + period.String()
 	scope, err := billing.ParseScope(sc.id)
 	requireNoErr(t, err)
