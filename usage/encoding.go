@@ -104,13 +104,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // limitReader stops decompressed input at max bytes, and with bomb set also
-// once it passes bombMinBytes at more than bombRatio times the compressed
+// once it passes bombMin bytes at more than bombRatio times the compressed
 // size.
 type limitReader struct {
 	r          io.Reader
 	compressed *countingReader
 	max, n     int64
 	bomb       bool
+	bombMin    int64
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -122,7 +123,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	if l.n > l.max {
 		return 0, &ParseError{Err: fmt.Errorf("%w: more than %d bytes (ReaderOptions.MaxDecompressedBytes)", ErrTooLarge, l.max)}
 	}
-	if l.bomb && l.n > bombMinBytes && l.n > bombRatio*l.compressed.n {
+	if l.bomb && l.n > l.bombMin && l.n > bombRatio*l.compressed.n {
 		return 0, &ParseError{Err: fmt.Errorf("%w: %d bytes from %d compressed, more than %d times: a decompression bomb? (set ReaderOptions.MaxDecompressedBytes to read it)",
 			ErrTooLarge, l.n, l.compressed.n, bombRatio)}
 	}

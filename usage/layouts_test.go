@@ -410,22 +410,37 @@ func TestGzipSizeLimit(t *testing.T) {
 	}
 }
 
-// TestGzipBombStopsByDefault: 1.1 GiB of blank lines compressed about a
-// thousand times stops with ErrTooLarge soon after the first GiB.
+// TestGzipBombStopsByDefault: blank lines compressed about a thousand times
+// stop with ErrTooLarge once past the bomb threshold (1 GiB; 1 MiB here), a
+// real file's ratio does not, and an explicit limit switches the ratio check
+// off.
 func TestGzipBombStopsByDefault(t *testing.T) {
-	if testing.Short() {
-		t.Skip("decompresses 1 GiB")
+	gzipped := func(body []byte) string {
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		_, _ = zw.Write(body)
+		require.NoError(t, zw.Close())
+		return gz.String()
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write([]byte(paygFile()))
-	blank := bytes.Repeat([]byte("\n"), 1<<20)
-	for range 1100 {
-		_, _ = zw.Write(blank)
+	read := func(data string, opts ReaderOptions) error {
+		r := NewReader(strings.NewReader(data), &opts)
+		r.bombMin = 1 << 20
+		for _, err := range r.All() {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	require.NoError(t, zw.Close())
-	_, err := readErr(t, gz.String(), nil)
-	assert.ErrorIs(t, err, ErrTooLarge)
+	bomb := gzipped(append([]byte(paygFile()), bytes.Repeat([]byte("\n"), 4<<20)...))
+	for _, workers := range []int{1, 2} {
+		err := read(bomb, ReaderOptions{Workers: workers})
+		assert.ErrorIs(t, err, ErrTooLarge)
+		assert.Contains(t, err.Error(), "decompression bomb")
+		assert.NoError(t, read(bomb, ReaderOptions{Workers: workers, MaxDecompressedBytes: 64 << 20}))
+	}
+	real := gzipped(genFile(t, genHeader(t, "ea-c360"), 5000, false, false))
+	assert.NoError(t, read(real, ReaderOptions{}), "a generated usage file compresses far less than 200 times")
 }
 
 // TestTooLongRowMemory: an unclosed quote stops at MaxRowBytes having

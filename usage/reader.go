@@ -144,7 +144,8 @@ type Reader struct {
 	// (tests make it tiny), pipe the running pipeline, cur the chunk whose
 	// records are being handed out.
 	chunkSize  int
-	sequential bool // decided: parse on the calling goroutine
+	bombMin    int64 // bombMinBytes (tests make it small)
+	sequential bool  // decided: parse on the calling goroutine
 	pipe       *pipeline
 	cur        *chunk
 	curIdx     int
@@ -168,7 +169,7 @@ type strBinding struct {
 
 // NewReader returns a Reader reading from r. opts may be nil; it is copied.
 func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
-	rd := &Reader{src: r, line: 1, sep: ',', chunkSize: defaultChunkSize}
+	rd := &Reader{src: r, line: 1, sep: ',', chunkSize: defaultChunkSize, bombMin: bombMinBytes}
 	if opts != nil {
 		rd.opts = *opts
 	}
@@ -567,7 +568,7 @@ func (r *Reader) sniff() error {
 		}
 		r.src, r.start, r.end, r.srcErr = zr, 0, 0, nil
 		if max := r.opts.MaxDecompressedBytes; max > 0 {
-			r.src = &limitReader{r: zr, compressed: cr, max: max, bomb: max == defaultMaxDecompressed}
+			r.src = &limitReader{r: zr, compressed: cr, max: max, bomb: max == defaultMaxDecompressed, bombMin: r.bombMin}
 		}
 		if err := r.fillAtLeast(3); err != nil {
 			return err
