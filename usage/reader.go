@@ -771,7 +771,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 			j := bytes.IndexByte(buf[k:e], '"')
 			if j < 0 {
 				r.spans = spans
-				return r.quoteError(line, s, len(spans), i, "quote not closed")
+				return r.quoteError(line, s, e, len(spans), i, "quote not closed")
 			}
 			k += j
 			sp := span{start: int32(i + 1), end: int32(k), ulen: -1}
@@ -780,7 +780,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 				var ok bool
 				if k, ok = r.unquote(&sp, i+1, e, len(spans)); !ok {
 					r.spans = spans
-					return r.quoteError(line, s, len(spans), i, "quote not closed")
+					return r.quoteError(line, s, e, len(spans), i, "quote not closed")
 				}
 			}
 			// k is the closing quote.
@@ -791,7 +791,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 			}
 			if buf[k] != sep {
 				r.spans = spans
-				return r.quoteError(line, s, len(spans)-1, k, "text after a closing quote")
+				return r.quoteError(line, s, e, len(spans)-1, k, "text after a closing quote")
 			}
 			i = k + 1
 			continue
@@ -803,7 +803,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 		}
 		if nextQ < end {
 			r.spans = spans
-			return r.quoteError(line, s, len(spans), nextQ, "quote inside an unquoted field")
+			return r.quoteError(line, s, e, len(spans), nextQ, "quote inside an unquoted field")
 		}
 		spans = append(spans, span{start: int32(i), end: int32(end), ulen: -1})
 		if j < 0 {
@@ -815,20 +815,16 @@ func (r *Reader) split(s, e, line int) *ParseError {
 	return nil
 }
 
-func (r *Reader) quoteError(line, rowStart, col, at int, what string) *ParseError {
+func (r *Reader) quoteError(line, rowStart, rowEnd, col, at int, what string) *ParseError {
 	pe := &ParseError{File: r.opts.File, Line: line + bytes.Count(r.buf[rowStart:at], []byte{'\n'}),
 		Column: col + 1, Err: fmt.Errorf("%w: %s", ErrQuote, what)}
 	if r.schema != nil && col < len(r.schema.names) {
 		pe.Header = r.schema.names[col]
 	}
-	end := at + maxErrorText
-	if end > len(r.buf) {
-		end = len(r.buf)
-	}
-	from := at - 20
-	if from < rowStart {
-		from = rowStart
-	}
+	// The text shown stays within the row: what lies beyond it depends on
+	// how much input happens to be buffered.
+	end := min(at+maxErrorText, rowEnd)
+	from := max(at-20, rowStart)
 	if nl := bytes.IndexByte(r.buf[at:end], '\n'); nl >= 0 {
 		end = at + nl
 	}
