@@ -30,7 +30,7 @@ import (
 // size, as on one goroutine.
 
 const (
-	defaultChunkSize = 1 << 20
+	defaultChunkSize = 512 << 10
 	minChunkSize     = 64 << 10
 	maxReadAhead     = 8 << 20
 	inFlightPerCore  = 2

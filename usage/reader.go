@@ -82,7 +82,7 @@ const (
 // dialect. It detects the layout from the header row, then reads rows in
 // bounded memory: on one goroutine a Reader holds one buffer of 64 KiB (more
 // only for longer rows); with more than one core it reads ahead in chunks of
-// 1 MiB cut at row boundaries and parses them in parallel (see
+// 512 KiB cut at row boundaries and parses them in parallel (see
 // ReaderOptions.Workers), holding a few megabytes whatever the file size.
 // Each Record owns one allocation with its row's text.
 //
