@@ -648,7 +648,7 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 				e--
 			}
 			if rs, re, line, ok := r.take(s, e); ok {
-				return rs, re, line, nil
+				return r.checkRowLength(rs, re, line)
 			}
 			data = r.buf[r.start:r.end]
 		}
@@ -673,7 +673,7 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 				e--
 			}
 			if rs, re, line, ok := r.take(s, e); ok {
-				return rs, re, line, nil
+				return r.checkRowLength(rs, re, line)
 			}
 			return 0, 0, 0, io.EOF
 		}
@@ -684,6 +684,16 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 			return 0, 0, 0, r.ioError(err)
 		}
 	}
+}
+
+// checkRowLength refuses a row longer than MaxRowBytes even when it fits in
+// the buffer, so that the limit does not depend on how the input was
+// buffered or cut into chunks.
+func (r *Reader) checkRowLength(rs, re, line int) (int, int, int, error) {
+	if re-rs > r.opts.MaxRowBytes {
+		return 0, 0, 0, tooLongError(r.opts.File, line, r.opts.MaxRowBytes, r.buf[rs:re])
+	}
+	return rs, re, line, nil
 }
 
 func tooLongError(file string, line, max int, row []byte) *ParseError {
