@@ -2,10 +2,12 @@ package billing
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	armint "github.com/azbilling/azbilling/internal/arm"
 	"github.com/azbilling/azbilling/internal/blob"
@@ -54,6 +56,14 @@ func NewClient(cred azcore.TokenCredential, opts *ClientOptions) (*Client, error
 	var o ClientOptions
 	if opts != nil {
 		o = *opts
+	}
+	if cred == nil {
+		return nil, &InputError{Field: "credential", Reason: "a credential is required (for example azidentity.NewDefaultAzureCredential)"}
+	}
+	if c, ok := o.Cloud.Services[cloud.ResourceManager]; ok && c.Endpoint != "" {
+		if u, err := url.Parse(c.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return nil, inputError("Resource Manager endpoint", c.Endpoint, "not an absolute https URL")
+		}
 	}
 	ac, err := armint.New(cred, armint.Options{ARM: o.ClientOptions, Now: o.Now, MapError: mapFailure})
 	if err != nil {

@@ -3,6 +3,7 @@ package billing
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -180,4 +181,49 @@ func mapFailure(f *arm.Failure) error {
 		return &ThrottledError{StatusCode: f.StatusCode, RetryAfter: f.RetryAfter, Code: f.Body.Code, Message: f.Body.Message, RequestID: f.RequestID, Err: f.Err}
 	}
 	return &ServiceError{StatusCode: f.StatusCode, Code: f.Body.Code, Message: f.Body.Message, Target: f.Body.Target, RequestID: f.RequestID, Err: f.Err}
+}
+
+// FileError is local file trouble while the SDK writes a file you asked for: creating its folder,
+// creating, writing, syncing or renaming it into place. Path is always the file you asked for —
+// never the temporary file the SDK writes first — and Err is the operating system's error
+// (usually an *fs.PathError, rebuilt to name Path as well), so errors.Is(err, fs.ErrPermission)
+// and the like work.
+type FileError struct {
+	// Op is what failed: "create folder", "create", "write", "sync", "rename" or "read".
+	Op string
+	// Path is the final path of the file (or the folder, for "create folder").
+	Path string
+	// Err is the cause.
+	Err error
+}
+
+// Error says what failed on which file, and the operating system's reason.
+func (e *FileError) Error() string {
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = e.Err.Error()
+		var pe *fs.PathError
+		if errors.As(e.Err, &pe) && pe.Err != nil {
+			msg = pe.Err.Error() // the path is already in the message
+		}
+	}
+	return fmt.Sprintf("azbilling: %s %s: %s", e.Op, e.Path, msg)
+}
+
+// Unwrap returns the operating system's error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Repeats reports whether the same error would come back for every other file written to the
+// same folder: no permission, a read-only file system, a full disk, an exceeded quota. Bulk
+// downloads stop at the first such error instead of trying every document.
+func (e *FileError) Repeats() bool {
+	if errors.Is(e.Err, fs.ErrPermission) {
+		return true
+	}
+	for _, target := range repeatingErrors() {
+		if errors.Is(e.Err, target) {
+			return true
+		}
+	}
+	return false
 }

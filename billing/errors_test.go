@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,4 +182,20 @@ func TestInvalidNamesFailBeforeAnyRequest(t *testing.T) {
 		require.ErrorIs(t, err, billing.ErrInvalidInput)
 	}
 	assert.Zero(t, n.Load())
+}
+
+func TestNewClientArgumentErrorsAreInvalidInput(t *testing.T) {
+	_, err := billing.NewClient(nil, nil)
+	assert.ErrorIs(t, err, billing.ErrInvalidInput)
+	var ie *billing.InputError
+	assert.ErrorAs(t, err, &ie)
+}
+
+func TestFileErrorRepeats(t *testing.T) {
+	for errno, want := range map[syscall.Errno]bool{syscall.EACCES: true, syscall.EROFS: true, syscall.ENOSPC: true, syscall.EDQUOT: true, syscall.ENOENT: false, syscall.EISDIR: false} {
+		e := &billing.FileError{Op: "create", Path: "/x/y.pdf", Err: &fs.PathError{Op: "open", Path: "/x/y.pdf", Err: errno}}
+		assert.Equal(t, want, e.Repeats(), errno.Error())
+		assert.Equal(t, "azbilling: create /x/y.pdf: "+errno.Error(), e.Error())
+		assert.ErrorIs(t, e, errno)
+	}
 }

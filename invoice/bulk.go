@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/atomicfile"
 	"github.com/azbilling/azbilling/roles"
 )
 
@@ -32,6 +33,10 @@ type BulkOptions struct {
 	// Progress, when set, is called after each document with what happened to it. Calls never
 	// overlap, so it may print or update shared state without locking.
 	Progress func(Progress)
+	// NoRecord keeps no bookkeeping file (RecordFile) in the folder. A file already there then
+	// counts as complete when it starts like a PDF and ends with its %%EOF trailer: whether it
+	// is the right document cannot be checked.
+	NoRecord bool
 }
 
 // defaultConcurrency is BulkOptions.Concurrency when 0.
@@ -122,14 +127,28 @@ type job struct {
 // DownloadAll downloads the documents of every invoice the iterator yields into folder dir
 // (created if missing), Concurrency at a time, named by FileName. A document whose complete file
 // is already in dir is skipped without contacting the service, so running DownloadAll again
-// after a crash or Ctrl-C finishes the job without fetching anything twice: files only ever
-// appear under their final name once complete (see DownloadFile). When DownloadAll returns, the
-// files it downloaded are durable: each was synced, and the folder is synced once at the end.
+// after a crash, a kill or Ctrl-C finishes the job without fetching anything twice: files only
+// ever appear under their final name once complete (see DownloadFile), and a document that a
+// killed process broke off is continued from its bytes with a Range request. When DownloadAll
+// returns, the files it downloaded are durable: each was synced, and the folder is synced once
+// at the end.
 //
-// The Summary lists what was downloaded, skipped and failed. The error is nil when everything
-// succeeded; the iterator's error if listing failed; the context's error if ctx was cancelled;
-// otherwise a *BulkError listing the failed documents. A refusal that would repeat for every
-// document (a *roles.PermissionError, an *EmailedError) stops the run early.
+// Bookkeeping: the folder holds one extra file, RecordFile (".azbilling-invoices.jsonl"), with
+// a line per document written: invoice, document, kind, size and SHA-256. A file is skipped
+// only when its line proves it is that document, complete and unchanged; anything else under a
+// document's name (another invoice's PDF, a file changed by hand) is downloaded again.
+// BulkOptions.NoRecord keeps no such file, and then a file counts as complete by its PDF header
+// and trailer alone. The per-file ".NAME.pdf.azbilling" records of earlier versions are read
+// once into RecordFile and removed. Temporary files ("."+name+"….part") that a killed process
+// left are removed (or continued); one that another live process is still writing is never
+// touched, so two processes may download into one folder.
+//
+// The Summary lists what was downloaded, skipped and failed, each sorted by path. The error is
+// nil when everything succeeded; the iterator's error if listing failed; the context's error if
+// ctx was cancelled; otherwise a *BulkError listing the failed documents. A refusal that would
+// repeat for every document — a *roles.PermissionError, an *EmailedError, a *billing.FileError
+// for a folder that cannot be written (no permission, read-only, disk full) — stops the run
+// early: it is reported once, in BulkError.Stopped.
 func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, error], dir string, opts *BulkOptions) (Summary, error) {
 	o := opts.orDefault()
 	if err := c.ready(); err != nil {
@@ -138,20 +157,28 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 	if invoices == nil {
 		return Summary{}, &billing.InputError{Field: "invoices", Reason: "nil iterator; pass Client.List(...) or your own iter.Seq2"}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return Summary{}, err
 	}
-	removeStaleParts(dir, ".*.pdf.*"+partSuffix) // ours (documents and sidecars), once for the batch
-	removeStaleParts(dir, ".*.csv.*"+partSuffix) // EA transactions
+	// What killed writers left: removed, except the partial documents a job of this run may
+	// continue; those nobody continued are removed at the end.
+	atomicfile.Sweep(dir, func(string, atomicfile.Partial) bool { return true })
+	var bk *book
+	if !o.NoRecord {
+		bk = openBook(dir)
+	} else {
+		removeLegacySidecars(dir) // no bookkeeping asked for: not even an earlier version's
+	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
 	var (
-		mu     sync.Mutex // guards everything below and serializes Progress calls
-		sum    Summary
-		done   int
-		total  int
-		listed bool
+		mu      sync.Mutex // guards everything below and serializes Progress calls
+		sum     Summary
+		done    int
+		total   int
+		listed  bool
+		stopped error // the refusal that stopped the run early
 	)
 	report := func(f File, out Outcome, err error) {
 		mu.Lock()
@@ -190,20 +217,25 @@ func (c *Client) DownloadAll(ctx context.Context, invoices iter.Seq2[Invoice, er
 					continue
 				}
 				if !o.Overwrite {
-					if size, ok := complete(dir, j.name); ok {
+					if size, ok := complete(dir, j.name, j.t, bk, o.NoRecord); ok {
 						report(File{Invoice: j.t.invoice, Document: j.t.document, Kind: j.t.kind, Path: filepath.Join(dir, j.name), Bytes: size}, Skipped, nil)
 						continue
 					}
 				}
-				f, err := c.downloadTo(runCtx, j.t, dir, j.name, true)
+				f, err := c.downloadTo(runCtx, j.t, dir, j.name, bk, true)
 				switch {
 				case err == nil:
 					report(f, Downloaded, nil)
 				case arm.IsContextError(err) && runCtx.Err() != nil:
 					abandoned()
+				case repeats(err) && runCtx.Err() != nil:
+					abandoned() // the same refusal as the one that stopped the run: said once
 				default:
 					report(f, Failed, err)
 					if repeats(err) {
+						mu.Lock()
+						stopped = err
+						mu.Unlock()
 						cancel(err) // the other documents would fail the same way
 					}
 				}
@@ -241,8 +273,14 @@ produce:
 	close(jobs)
 	wg.Wait()
 	if len(sum.Downloaded) > 0 {
-		syncDir(dir) // the renames of this batch, durable before DownloadAll returns
+		atomicfile.SyncDir(dir) // the renames of this batch, durable before DownloadAll returns
 	}
+	if listErr == nil && ctx.Err() == nil && stopped == nil {
+		atomicfile.Sweep(dir, nil) // partial documents that no job of a complete run continued
+	}
+	sortFiles(sum.Downloaded)
+	sortFiles(sum.Skipped)
+	slices.SortFunc(sum.Failed, func(a, b Failure) int { return compareFiles(a.File, b.File) })
 
 	switch {
 	case listErr != nil:
@@ -250,16 +288,28 @@ produce:
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
 	case len(sum.Failed) > 0:
-		return sum, &BulkError{Failed: sum.Failed, Total: len(sum.Downloaded) + len(sum.Skipped) + len(sum.Failed)}
+		return sum, &BulkError{Failed: sum.Failed, Total: len(sum.Downloaded) + len(sum.Skipped) + len(sum.Failed), Stopped: stopped}
 	}
 	return sum, nil
 }
 
-// repeats reports whether an error would come back for every other document: a missing role or
-// an agreement that does not offer downloads.
+// repeats reports whether an error would come back for every other document: a missing role,
+// an agreement that does not offer downloads, a folder that cannot be written (no permission,
+// read-only, full).
 func repeats(err error) bool {
 	var perr *roles.PermissionError
-	return errors.As(err, &perr) || errors.Is(err, billing.ErrUnsupported)
+	var ferr *billing.FileError
+	return errors.As(err, &perr) || errors.Is(err, billing.ErrUnsupported) || (errors.As(err, &ferr) && ferr.Repeats())
+}
+
+// sortFiles orders files by path, so a Summary does not depend on which download finished first.
+func sortFiles(fs []File) { slices.SortFunc(fs, compareFiles) }
+
+func compareFiles(a, b File) int {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Invoice+"\x00"+a.Document, b.Invoice+"\x00"+b.Document)
 }
 
 // jobsFor lists the documents of inv to fetch.

@@ -2,6 +2,9 @@ package invoice_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -60,6 +63,8 @@ func TestDownloadAllFetchesEveryDocument(t *testing.T) {
 	assert.Equal(t, want, last.Total)
 	assert.Positive(t, sum.Bytes)
 	assert.Contains(t, sum.String(), "downloaded")
+	assert.True(t, sort.SliceIsSorted(sum.Downloaded, func(i, j int) bool { return sum.Downloaded[i].Path < sum.Downloaded[j].Path }),
+		"sorted by path, not in completion order")
 	for _, name := range listFiles(t, dir) {
 		assert.NotContains(t, name, ".part", "no temporary file is left")
 	}
@@ -168,18 +173,67 @@ func TestDownloadAllRefetchesFilesThatAreNotComplete(t *testing.T) {
 	}
 }
 
-func TestDownloadAllAcceptsCompletePDFsWithoutSidecar(t *testing.T) {
+// A valid PDF at a final name that no record vouches for — another invoice's document, copied
+// there by hand — is not taken as complete: it is downloaded again. With NoRecord, structure is
+// all that can be checked, and it is kept.
+func TestDownloadAllDoesNotTrustAFileWithoutRecord(t *testing.T) {
 	srv := newServer(t)
 	c := mospClient(t, srv)
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000001-invoice.pdf"), srv.DocumentBytes("E000000001", ""), 0o644))
+	path := filepath.Join(dir, "E000000001-invoice.pdf")
+	require.NoError(t, os.WriteFile(path, srv.DocumentBytes("E000000002", ""), 0o644))
 	inv := get(t, c, "E000000001")
+	one := func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }
 
-	sum, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
-
+	sum, err := c.DownloadAll(context.Background(), one, dir, &invoice.BulkOptions{NoRecord: true})
 	require.NoError(t, err)
 	assert.Len(t, sum.Skipped, 1)
 	assert.Zero(t, countDownloadOps(srv))
+	assert.NoFileExists(t, filepath.Join(dir, invoice.RecordFile))
+
+	sum, err = c.DownloadAll(context.Background(), one, dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum.Downloaded, 1)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, srv.DocumentBytes("E000000001", ""), got, "the right document replaced the wrong one")
+	assert.Equal(t, []string{invoice.RecordFile, "E000000001-invoice.pdf"}, listAll(t, dir), "one bookkeeping file, nothing else")
+
+	sum, err = c.DownloadAll(context.Background(), one, dir, nil)
+	require.NoError(t, err)
+	assert.Len(t, sum.Skipped, 1, "now the record proves it")
+}
+
+// Per-file records of earlier versions are read once into the folder's record and removed.
+func TestDownloadAllFoldsInOldPerFileRecords(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	doc := srv.DocumentBytes("E000000001", "")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "E000000001-invoice.pdf"), doc, 0o644))
+	inv := get(t, c, "E000000001")
+	sum := sha256.Sum256(doc)
+	old := fmt.Sprintf(`{"version":1,"size":%d,"sha256":%q,"invoice":"E000000001","document":%q,"kind":"Invoice"}`, len(doc), hex.EncodeToString(sum[:]), inv.Documents[0].Name)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".E000000001-invoice.pdf.azbilling"), []byte(old), 0o644))
+
+	s, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
+
+	require.NoError(t, err)
+	assert.Len(t, s.Skipped, 1, "the old record vouches for the file")
+	assert.Zero(t, countDownloadOps(srv))
+	assert.Equal(t, []string{invoice.RecordFile, "E000000001-invoice.pdf"}, listAll(t, dir))
+}
+
+// listAll lists every name in dir, hidden ones included, sorted.
+func listAll(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
 }
 
 func TestDownloadAllOverwrite(t *testing.T) {
@@ -352,4 +406,87 @@ func TestDownloadFileSweepsItsStaleTemporaryFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.FileExists(t, path)
 	assert.NoFileExists(t, stale)
+}
+
+// A document broken off by a killed process is continued from its bytes with a Range request;
+// a partial file whose bytes are not the document's is caught by the MD5 and fetched again
+// from scratch. Either way the file is byte-identical and no temporary file is left.
+func TestDownloadAllContinuesACrashBrokenDocument(t *testing.T) {
+	for name, corrupt := range map[string]bool{"resumed": false, "wrong bytes": true} {
+		t.Run(name, func(t *testing.T) {
+			srv := newServer(t)
+			srv.SetInvoiceDocumentPadding(64 << 10)
+			c := mospClient(t, srv)
+			dir := t.TempDir()
+			inv := get(t, c, "E000000001")
+			doc := srv.DocumentBytes("E000000001", inv.Documents[0].Name)
+			half := append([]byte(nil), doc[:len(doc)/2]...)
+			if corrupt {
+				half[len(half)-10] ^= 0xff
+			}
+			final := invoice.FileName(inv, inv.Documents[0])
+			partial := filepath.Join(dir, fmt.Sprintf(".%s.s%d.azb0123456789abcdef.part", final, len(doc)))
+			require.NoError(t, os.WriteFile(partial, half, 0o644))
+
+			sum, err := c.DownloadAll(context.Background(), func(yield func(invoice.Invoice, error) bool) { yield(inv, nil) }, dir, nil)
+
+			require.NoError(t, err)
+			assert.Len(t, sum.Downloaded, 1)
+			got, err := os.ReadFile(filepath.Join(dir, final))
+			require.NoError(t, err)
+			assert.Equal(t, doc, got)
+			var ranges []string
+			for _, r := range srv.BlobRequests() {
+				if h := r.Header.Get("Range"); h != "" {
+					ranges = append(ranges, h)
+				}
+			}
+			assert.Equal(t, []string{fmt.Sprintf("bytes=%d-", len(half))}, ranges, "continued after the bytes on disk")
+			assert.Equal(t, []string{invoice.RecordFile, final}, listAll(t, dir))
+		})
+	}
+}
+
+// Files are created 0644 before the umask, like any file a program writes.
+func TestDownloadedFilesHaveTheUsualMode(t *testing.T) {
+	srv := newServer(t)
+	c := mospClient(t, srv)
+	dir := t.TempDir()
+	inv := get(t, c, "E000000001")
+	path, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+	require.NoError(t, err)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	umask := 0o022 // the usual; compare with what the OS gives a plain new file
+	probe := filepath.Join(t.TempDir(), "probe")
+	require.NoError(t, os.WriteFile(probe, nil, 0o644))
+	if pst, err := os.Stat(probe); err == nil {
+		umask = int(0o644 &^ pst.Mode().Perm())
+	}
+	assert.Equal(t, os.FileMode(0o644&^umask), st.Mode().Perm())
+}
+
+// Two downloads into one folder at once (two processes, say) both finish: neither removes the
+// other's temporary files, and the folder ends with every document and one record.
+func TestTwoDownloadsIntoOneFolder(t *testing.T) {
+	srv := newServer(t)
+	srv.SetInvoiceDocumentPadding(32 << 10)
+	dir := t.TempDir()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			c := usClient(t, srv, billingtest.MCAProfileOwner)
+			_, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, &invoice.BulkOptions{Concurrency: 3})
+			errs <- err
+		}()
+	}
+	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+	c := usClient(t, srv, billingtest.MCAProfileOwner)
+	sum, err := c.DownloadAll(context.Background(), c.List(context.Background(), nil), dir, nil)
+	require.NoError(t, err)
+	assert.Empty(t, sum.Downloaded, "the record vouches for every file either run wrote")
+	for _, name := range listAll(t, dir) {
+		assert.False(t, strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp"), name)
+	}
 }

@@ -246,6 +246,23 @@ func (c *Client) DownloadSummary(ctx context.Context, inv Invoice, w io.Writer) 
 
 // fetch streams the document of t to w after checking that it is a PDF.
 func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error) {
+	return c.fetchTo(ctx, t, func(*blob.Reader) (io.Writer, error) { return w, nil }, nil)
+}
+
+// resumeFrom describes the bytes of a document already on disk (a partial file that a killed
+// process left), from which a download continues with a Range request.
+type resumeFrom struct {
+	size   int64     // bytes already there
+	total  int64     // the document's size, as the host announced it when the partial was started
+	head   []byte    // its first bytes (up to 512)
+	tail   []byte    // its last bytes (up to pdfTailLen)
+	prefix io.Reader // all of them, for the MD5 check
+}
+
+// fetchTo downloads the document of t, checks that it is a PDF, then asks sink for the writer
+// to stream it to (once the host's answer is known: its size and MD5 name a resumable partial
+// file). With from, the download continues after the bytes already there.
+func (c *Client) fetchTo(ctx context.Context, t target, sink func(*blob.Reader) (io.Writer, error), from *resumeFrom) (int64, error) {
 	var lastURL string // for error messages (redacted there); only the reader's goroutine sets it
 	get := func(ctx context.Context) (blob.Link, error) {
 		l, err := c.link(ctx, t)
@@ -254,50 +271,87 @@ func (c *Client) fetch(ctx context.Context, t target, w io.Writer) (int64, error
 		}
 		return l, err
 	}
-	r, err := c.cc.Blob.Open(ctx, get, &blob.ReadOptions{MaxSize: maxDocumentSize})
+	ro := &blob.ReadOptions{MaxSize: maxDocumentSize}
+	if from != nil {
+		ro.Offset, ro.ExpectedSize, ro.Prefix = from.size, from.total, from.prefix
+	}
+	r, err := c.cc.Blob.Open(ctx, get, ro)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
-	// Only the first bytes are held back: enough to tell a PDF from an error page.
-	head := make([]byte, 512)
-	n, err := io.ReadAtLeast(r, head, len(pdfMagic))
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+	var head []byte
+	var done int64
+	if from != nil {
+		head, done = from.head, from.size
+	} else {
+		// Only the first bytes are held back: enough to tell a PDF from an error page.
+		head = make([]byte, 512)
+		n, err := io.ReadAtLeast(r, head, len(pdfMagic))
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return 0, err
+		}
+		head = head[:n]
+	}
+	if csvDocument(c.agreement, t.kind) && !bytes.HasPrefix(head, pdfMagic) {
+		// EA transactions are a CSV file: text, ending with a line break. (A PDF in their place
+		// is checked as a PDF below.)
+		if !looksLikeCSV(head) {
+			return 0, blob.ContentError(lastURL, "a CSV document", describeContent(head, r.Size()))
+		}
+		w, err := sink(r)
+		if err != nil {
+			return 0, err
+		}
+		tw := &tailWriter{w: w}
+		if from == nil {
+			m, err := tw.Write(head)
+			if err != nil {
+				return int64(m), err
+			}
+			done = int64(m)
+		}
+		rest, err := io.Copy(tw, r)
+		if err != nil {
+			return done + rest, err
+		}
+		// Without an MD5 from the host, a CSV cut short under a matching Content-Length looks
+		// complete; its last line break does not survive a cut mid-line.
+		if len(tw.tail) > 0 && !bytes.HasSuffix(tw.tail, []byte("\n")) {
+			return done + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
+				Reason: fmt.Sprintf("the CSV of %d bytes does not end with a line break: the document was cut short", done+rest)}
+		}
+		return done + rest, nil
+	}
+	if !bytes.HasPrefix(head, pdfMagic) {
+		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head, r.Size()))
+	}
+	w, err := sink(r)
+	if err != nil {
 		return 0, err
 	}
-	if csvDocument(c.agreement, t.kind) && !bytes.HasPrefix(head[:n], pdfMagic) {
-		// EA transactions are a CSV file: text, with no header or trailer to check. (A PDF in
-		// their place is checked as a PDF below.)
-		if !looksLikeCSV(head[:n]) {
-			return 0, blob.ContentError(lastURL, "a CSV document", describeContent(head[:n], r.Size()))
-		}
-		m, err := w.Write(head[:n])
+	tw := &tailWriter{w: w}
+	if from != nil {
+		tw.tail = append(tw.tail, from.tail...)
+	} else {
+		m, err := tw.Write(head)
 		if err != nil {
 			return int64(m), err
 		}
-		rest, err := io.Copy(w, r)
-		return int64(m) + rest, err
-	}
-	if !bytes.HasPrefix(head[:n], pdfMagic) {
-		return 0, blob.ContentError(lastURL, "a PDF document", describeContent(head[:n], r.Size()))
-	}
-	tw := &tailWriter{w: w}
-	m, err := tw.Write(head[:n])
-	if err != nil {
-		return int64(m), err
+		done = int64(m)
 	}
 	rest, err := io.Copy(tw, r)
 	if err != nil {
-		return int64(m) + rest, err
+		return done + rest, err
 	}
 	// Without an MD5 from the host, a body cut short under a matching Content-Length looks
 	// complete; a PDF's trailer does not survive that. Readers look for %%EOF in the last
 	// 1024 bytes, as the completeness check of DownloadAll does.
 	if !bytes.Contains(tw.tail, pdfEOF) {
-		return int64(m) + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
-			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", int64(m)+rest, pdfTailLen)}
+		return done + rest, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: blob.KindIntegrity,
+			Reason: fmt.Sprintf("the PDF of %d bytes has no %%%%EOF trailer in its last %d bytes: the document was cut short", done+rest, pdfTailLen)}
 	}
-	return int64(m) + rest, nil
+	return done + rest, nil
 }
 
 // looksLikeCSV reports whether the first bytes of a body can start a CSV file: text that is not

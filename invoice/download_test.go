@@ -73,15 +73,15 @@ func TestDownloadEveryAgreementShapeEndToEnd(t *testing.T) {
 					n, err := c.DownloadDocument(ctx, inv, d, &buf)
 					require.NoError(t, err)
 					assert.Equal(t, int64(buf.Len()), n)
-					want := srv.DocumentBytes(inv.Name, d.Name)
-					require.Equal(t, want, buf.Bytes(), "%s %s", inv.Name, d.Name)
-					assert.Contains(t, buf.String(), "Invoice number: "+inv.Name)
+					want := srv.DocumentContent(inv.Name, string(d.Kind), d.Name)
+					require.Equal(t, want, buf.Bytes(), "%s %s %s", inv.Name, d.Kind, d.Name)
+					assert.Contains(t, buf.String(), inv.Name)
 				}
 				path, err := c.DownloadFile(ctx, inv, inv.Documents[0].Kind, dir)
 				require.NoError(t, err)
 				onDisk, err := os.ReadFile(path)
 				require.NoError(t, err)
-				assert.Equal(t, srv.DocumentBytes(inv.Name, inv.Documents[0].Name), onDisk)
+				assert.Equal(t, srv.DocumentContent(inv.Name, string(inv.Documents[0].Kind), inv.Documents[0].Name), onDisk)
 			}
 		})
 	}

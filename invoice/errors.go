@@ -95,12 +95,19 @@ func (e *MissingDocumentError) Is(target error) bool { return target == billing.
 type BulkError struct {
 	Failed []Failure
 	Total  int // documents attempted
+	// Stopped is the error that ended the run early because it would have come back for every
+	// remaining document (a missing role, a folder that cannot be written); nil when every
+	// document was tried. It is also among Failed.
+	Stopped error
 }
 
 // Error counts the failures and shows the first.
 func (e *BulkError) Error() string {
 	if len(e.Failed) == 0 {
 		return "azbilling: no invoice document failed"
+	}
+	if e.Stopped != nil {
+		return fmt.Sprintf("azbilling: stopped after %d of the invoice documents, because the same error would come back for every one: %v", e.Total, e.Stopped)
 	}
 	return fmt.Sprintf("azbilling: %d of %d invoice documents failed; first: %s: %v",
 		len(e.Failed), e.Total, e.Failed[0].Path, e.Failed[0].Err)

@@ -5,15 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
+	"strconv"
 	"strings"
-	"time"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/atomicfile"
+	"github.com/azbilling/azbilling/internal/blob"
 )
 
 // maxFileNameLen bounds generated file names well below every file system's limit (255 bytes).
@@ -107,158 +109,167 @@ func FileName(inv Invoice, doc Document) string {
 // if missing) and returns the file's path, named by FileName. The document is written to a
 // temporary file in dir, synced and renamed into place, so the path never holds a partial
 // document: after a failure (a page that is not a PDF, a broken connection, a cancelled context)
-// no file is left. An existing file of that name is replaced.
+// no file is left. An existing file of that name is replaced, and the document is noted in the
+// folder's RecordFile. Local file trouble is a *billing.FileError naming the path.
 func (c *Client) DownloadFile(ctx context.Context, inv Invoice, kind DocumentKind, dir string) (string, error) {
 	t, doc, err := c.resolve(inv, kind)
 	if err != nil {
 		return "", err
 	}
-	f, err := c.downloadTo(ctx, t, dir, FileName(inv, doc), false)
+	if err := atomicfile.MkdirAll(dir); err != nil {
+		return "", err
+	}
+	f, err := c.downloadTo(ctx, t, dir, FileName(inv, doc), &book{dir: dir, m: map[string]record{}}, false)
 	if err != nil {
 		return "", err
 	}
 	return f.Path, nil
 }
 
-// downloadTo fetches t into dir/name atomically and records its sidecar.
-// inBatch is set by DownloadAll, which sweeps stale temporary files and syncs the folder once
-// for the whole batch (see writeAtomically).
-func (c *Client) downloadTo(ctx context.Context, t target, dir, name string, inBatch bool) (File, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return File{}, err
-	}
-	f := File{Invoice: t.invoice, Document: t.document, Kind: t.kind, Path: filepath.Join(dir, name)}
-	n, sum, err := writeAtomically(dir, name, func(w io.Writer) (int64, error) { return c.fetch(ctx, t, w) }, nil, inBatch)
-	if err != nil {
-		return f, err
-	}
-	f.Bytes = n
-	// The sidecar only strengthens the completeness check of later runs; without it the file is
-	// still accepted by its PDF header and trailer, so a failure here is not an error.
-	_ = writeSidecar(dir, name, sidecar{Version: 1, Size: n, SHA256: hex.EncodeToString(sum), Invoice: t.invoice, Document: t.document, Kind: string(t.kind)})
-	return f, nil
-}
+// maxRefetches bounds how often a document whose answer failed an integrity check (MD5, length,
+// range, trailer) is fetched again from scratch, with a fresh link.
+const maxRefetches = 2
 
-const partSuffix = ".part"
-
-// writeAtomically writes fill's output to dir/name through a temporary file in the same folder:
-// write, fsync, verify (when verify is not nil), rename, fsync the folder. On any error the
-// temporary file is removed and nothing appears at dir/name. inBatch leaves two steps to the
-// caller, who does them once for a whole batch: sweeping the folder for stale temporary files
-// (a folder read per file is quadratic in a folder of thousands) and syncing the folder (ext4
+// downloadTo fetches t into dir/name atomically and notes it in bk (unless bk is nil). A
+// partial file of the same name that a killed process left is continued with a Range request.
+// inBatch leaves the folder sync and the sweep to DownloadAll, which does them once (ext4
 // serializes folder syncs: one per file was half of a bulk download's time on a local disk).
-func writeAtomically(dir, name string, fill func(io.Writer) (int64, error), verify func(f *os.File, size int64) error, inBatch bool) (int64, []byte, error) {
-	if !inBatch {
-		removeStaleParts(dir, "."+name+".*"+partSuffix)
-	}
-	tmp, err := os.CreateTemp(dir, "."+name+".*"+partSuffix)
-	if err != nil {
-		return 0, nil, err
-	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	h := sha256.New()
-	n, err := fill(io.MultiWriter(tmp, h))
-	if err != nil {
-		return n, nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		return n, nil, err
-	}
-	if verify != nil {
-		if err := verify(tmp, n); err != nil {
-			return n, nil, err
-		}
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return n, nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return n, nil, err
-	}
-	if err := os.Rename(tmpName, filepath.Join(dir, name)); err != nil {
-		return n, nil, err
-	}
-	ok = true
-	if !inBatch {
-		syncDir(dir)
-	}
-	return n, h.Sum(nil), nil
-}
-
-// removeStaleParts deletes temporary files matching pattern (a filepath.Match pattern within
-// dir) that an interrupted earlier run left. Recent ones are kept: another process may be
-// writing them right now.
-func removeStaleParts(dir, pattern string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
-	for _, m := range matches {
-		if st, err := os.Lstat(m); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > 15*time.Minute {
-			_ = os.Remove(m)
-		}
-	}
-}
-
-// syncDir makes a rename durable; Windows cannot open folders for syncing and does not need it.
-func syncDir(dir string) {
-	if runtime.GOOS == "windows" {
-		return
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-}
-
-// sidecar records what a completed download wrote, next to it as ".{name}.azbilling".
-type sidecar struct {
-	Version  int    `json:"version"`
-	Size     int64  `json:"size"`
-	SHA256   string `json:"sha256"`
-	Invoice  string `json:"invoice"`
-	Document string `json:"document,omitempty"`
-	Kind     string `json:"kind,omitempty"`
-}
-
-func sidecarName(name string) string { return "." + name + ".azbilling" }
-
-// writeSidecar writes the sidecar through a temporary file and a rename, so it is whole or
-// absent, but without fsync: it is advisory, and a lost one only means a weaker check.
-func writeSidecar(dir, name string, sc sidecar) error {
-	b, err := json.Marshal(sc)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, sidecarName(name)+".*"+partSuffix)
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, sidecarName(name)))
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
-}
-
-// complete reports whether dir/name holds a finished download, and its size. Files only appear
-// at their final name once complete (see writeAtomically), so this guards against files changed
-// or truncated by something else: a PDF must start with "%PDF-" and end with "%%EOF", a CSV
-// (.csv, EA transactions) must not be empty, and either must match its sidecar's size and SHA-256
-// when there is one.
-func complete(dir, name string) (int64, bool) {
+func (c *Client) downloadTo(ctx context.Context, t target, dir, name string, bk *book, inBatch bool) (File, error) {
 	path := filepath.Join(dir, name)
-	isCSV := strings.EqualFold(filepath.Ext(name), ".csv")
+	f := File{Invoice: t.invoice, Document: t.document, Kind: t.kind, Path: path}
+	pf, from := adoptPartial(path)
+	for attempt := 0; ; {
+		sink := func(r *blob.Reader) (io.Writer, error) {
+			if pf == nil {
+				af, err := atomicfile.CreatePartial(path, partialMeta(r.Size(), r.MD5()))
+				if err != nil {
+					return nil, err
+				}
+				pf = af
+			}
+			return pf, nil
+		}
+		n, err := c.fetchTo(ctx, t, sink, from)
+		if err == nil {
+			err = finish(pf, t, name, n, bk, !inBatch)
+			pf = nil
+			if err != nil {
+				return f, err
+			}
+			f.Bytes = n
+			if !inBatch {
+				atomicfile.Sweep(dir, nil) // what dead writers left here, our name's leftovers included
+			}
+			return f, nil
+		}
+		if pf != nil {
+			pf.Abort()
+			pf = nil
+		}
+		if ctx.Err() != nil {
+			return f, err
+		}
+		switch {
+		case from != nil:
+			from = nil // the partial could not be continued (the document changed, say): start over
+		case refetchable(err) && attempt < maxRefetches:
+			attempt++
+		default:
+			return f, err
+		}
+	}
+}
+
+// finish checks and hashes the written document, records it, and renames it into place.
+func finish(pf *atomicfile.File, t target, name string, n int64, bk *book, syncDir bool) error {
+	st, err := pf.OS().Stat()
+	if err != nil {
+		pf.Abort()
+		return &billing.FileError{Op: "write", Path: pf.Path(), Err: err}
+	}
+	if st.Size() != n {
+		pf.Abort()
+		return &billing.FileError{Op: "write", Path: pf.Path(), Err: fmt.Errorf("the file holds %d bytes, %d were written", st.Size(), n)}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(pf.OS(), 0, n)); err != nil {
+		pf.Abort()
+		return &billing.FileError{Op: "read", Path: pf.Path(), Err: err}
+	}
+	if bk != nil {
+		// Noted before the rename: a crash between the two leaves a line that no file matches,
+		// which only means a download next time.
+		r := record{File: name, Invoice: t.invoice, Document: t.document, Kind: string(t.kind), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		if err := bk.add(r); err != nil {
+			pf.Abort()
+			return err
+		}
+	}
+	return pf.Commit(syncDir)
+}
+
+// refetchable reports whether an answer failed an integrity check, which fetching it again
+// may get past (a byte flipped in transit, a wrong Content-Length from a proxy).
+func refetchable(err error) bool {
+	var be *blob.Error
+	return errors.As(err, &be) && be.Kind == blob.KindIntegrity
+}
+
+// partialMeta names a partial file by what the host announced: the document's size and MD5, so
+// a later run knows what it is continuing.
+func partialMeta(size int64, sum []byte) string {
+	m := "s" + strconv.FormatInt(size, 10)
+	if len(sum) > 0 {
+		m += "-m" + hex.EncodeToString(sum)[:16]
+	}
+	return m
+}
+
+func parsePartialMeta(meta string) (size int64, ok bool) {
+	s, _, _ := strings.Cut(meta, "-")
+	v, ok := strings.CutPrefix(s, "s")
+	if !ok {
+		return 0, false
+	}
+	size, err := strconv.ParseInt(v, 10, 64)
+	return size, err == nil && size > 0
+}
+
+// adoptPartial takes over a partial file of path that a killed process left, if there is one
+// that is worth continuing: it starts like a PDF and is shorter than the announced size.
+func adoptPartial(path string) (*atomicfile.File, *resumeFrom) {
+	for _, p := range atomicfile.Partials(path) {
+		total, ok := parsePartialMeta(p.Meta)
+		if !ok || p.Size < int64(len(pdfMagic)) || p.Size >= total {
+			continue // Sweep removes it
+		}
+		af, ok := atomicfile.Adopt(path, p)
+		if !ok {
+			continue
+		}
+		osf := af.OS()
+		head := make([]byte, min(p.Size, 512))
+		tail := make([]byte, min(p.Size, pdfTailLen))
+		if _, err := osf.ReadAt(head, 0); err != nil || !(bytes.HasPrefix(head, pdfMagic) || isCSVName(path) && looksLikeCSV(head)) {
+			af.Abort()
+			continue
+		}
+		if _, err := osf.ReadAt(tail, p.Size-int64(len(tail))); err != nil {
+			af.Abort()
+			continue
+		}
+		return af, &resumeFrom{size: p.Size, total: total, head: head, tail: tail, prefix: io.NewSectionReader(osf, 0, p.Size)}
+	}
+	return nil, nil
+}
+
+// complete reports whether dir/name holds the finished document t, and its size: it must be a
+// regular file — a PDF that starts with "%PDF-" and ends with "%%EOF", or a CSV (.csv, EA
+// transactions) that ends with a line break — and, unless noRecord, match its line in the folder's
+// RecordFile: same invoice, document and kind, same size and SHA-256.
+func complete(dir, name string, t target, bk *book, noRecord bool) (int64, bool) {
+	path := filepath.Join(dir, name)
+	isCSV := isCSVName(name)
 	minSize := int64(len(pdfMagic) + len(pdfEOF))
 	if isCSV {
 		minSize = 1
@@ -272,7 +283,12 @@ func complete(dir, name string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	if !isCSV {
+	if isCSV {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err != nil || last[0] != '\n' {
+			return 0, false // cut short mid-line
+		}
+	} else {
 		head := make([]byte, len(pdfMagic))
 		if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, pdfMagic) {
 			return 0, false
@@ -286,25 +302,27 @@ func complete(dir, name string) (int64, bool) {
 			return 0, false
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, sidecarName(name)))
-	if errors.Is(err, os.ErrNotExist) {
-		return st.Size(), true // e.g. a file saved by hand, or a crash between rename and sidecar
+	if noRecord {
+		return st.Size(), true
 	}
-	var sc sidecar
-	if err != nil || json.Unmarshal(b, &sc) != nil || sc.Size != st.Size() {
+	r, ok := bk.get(name)
+	if !ok || !r.matches(t) || r.Size != st.Size() {
 		return 0, false
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, false
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil || !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sc.SHA256) {
+	if _, err := io.Copy(h, f); err != nil || !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), r.SHA256) {
 		return 0, false
 	}
 	return st.Size(), true
 }
 
 var pdfEOF = []byte("%%EOF")
+
+// isCSVName reports whether a document's file is a CSV (EA transactions).
+func isCSVName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".csv") }
 
 // File is a document on disk.
 type File struct {

@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"crypto/sha256"
+	"encoding/hex"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -135,32 +137,43 @@ func TestParseExpiry(t *testing.T) {
 	assert.True(t, parseExpiry("").IsZero())
 }
 
-func TestCompleteChecksHeaderTrailerAndSidecar(t *testing.T) {
+func TestCompleteChecksHeaderTrailerAndRecord(t *testing.T) {
 	dir := t.TempDir()
 	pdf := []byte("%PDF-1.4\nbody\n%%EOF\n")
+	tg := target{invoice: "G1", kind: KindInvoice}
+	bk := &book{dir: dir, m: map[string]record{}}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "plain.pdf"), pdf, 0o644))
-	n, ok := complete(dir, "plain.pdf")
+	// Structure alone is enough only without bookkeeping.
+	n, ok := complete(dir, "plain.pdf", tg, bk, true)
 	assert.True(t, ok)
 	assert.Equal(t, int64(len(pdf)), n)
+	_, ok = complete(dir, "plain.pdf", tg, bk, false)
+	assert.False(t, ok, "no record: the file cannot be proven to be G1's invoice")
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "noeof.pdf"), pdf[:12], 0o644))
-	_, ok = complete(dir, "noeof.pdf")
+	sum := sha256.Sum256(pdf)
+	require.NoError(t, bk.add(record{File: "plain.pdf", Invoice: "G1", Kind: string(KindInvoice), Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:])}))
+	_, ok = complete(dir, "plain.pdf", tg, bk, false)
+	assert.True(t, ok)
+	_, ok = complete(dir, "plain.pdf", target{invoice: "G2", kind: KindInvoice}, bk, false)
+	assert.False(t, ok, "the record names another invoice")
+	// The record survives a reload from disk.
+	_, ok = complete(dir, "plain.pdf", tg, openBook(dir), false)
+	assert.True(t, ok)
+
+	for name, content := range map[string][]byte{"noeof.pdf": pdf[:12], "html.pdf": []byte("<html>%%EOF</html>")} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), content, 0o644))
+		_, ok = complete(dir, name, tg, bk, true)
+		assert.False(t, ok, name)
+	}
+	_, ok = complete(dir, "missing.pdf", tg, bk, true)
 	assert.False(t, ok)
-
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "html.pdf"), []byte("<html>%%EOF</html>"), 0o644))
-	_, ok = complete(dir, "html.pdf")
-	assert.False(t, ok)
-
-	_, ok = complete(dir, "missing.pdf")
-	assert.False(t, ok)
-
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "dir.pdf"), 0o755))
-	_, ok = complete(dir, "dir.pdf")
+	_, ok = complete(dir, "dir.pdf", tg, bk, true)
 	assert.False(t, ok)
 
-	// A sidecar that does not match (another tool rewrote the file) makes it incomplete.
-	require.NoError(t, writeSidecar(dir, "plain.pdf", sidecar{Version: 1, Size: int64(len(pdf)), SHA256: "00"}))
-	_, ok = complete(dir, "plain.pdf")
+	// A file changed after it was recorded (another tool rewrote it) is incomplete.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "plain.pdf"), append([]byte("%PDF-1.7\n"), pdf[9:]...), 0o644))
+	_, ok = complete(dir, "plain.pdf", tg, bk, false)
 	assert.False(t, ok)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/arm"
+	"github.com/azbilling/azbilling/internal/atomicfile"
 	"github.com/azbilling/azbilling/internal/blob"
 	"github.com/azbilling/azbilling/roles"
 )
@@ -118,44 +119,65 @@ func (c *Client) DownloadZip(ctx context.Context, docs []DocumentRef, path strin
 	if name == "" {
 		return Archive{}, &billing.InputError{Field: "path", Value: path, Reason: "names a folder, not a file"}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Archive{}, err
-	}
+	atomicfile.Sweep(dir, nil) // what killed writers left in this folder
 	var arc Archive
-	n, _, err := writeAtomically(dir, name, func(w io.Writer) (int64, error) {
-		r, err := c.cc.Blob.Open(ctx, get, &blob.ReadOptions{MaxSize: o.MaxSize})
+	var n int64
+	for attempt := 0; ; attempt++ {
+		af, err := atomicfile.Create(path)
 		if err != nil {
-			return 0, err
+			return Archive{}, err
 		}
-		defer r.Close()
-		// Spool to the temporary file, then verify it there: a zip is read from its end.
-		head := make([]byte, 512)
-		hn, err := io.ReadAtLeast(r, head, 4)
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, err
+		n, err = c.fetchZip(ctx, get, &lastURL, af, o)
+		if err == nil {
+			arc.Files, arc.Expanded, err = checkZip(af.OS(), n, o, lastURL)
 		}
-		if !bytes.HasPrefix(head[:hn], []byte("PK\x03\x04")) && !bytes.HasPrefix(head[:hn], []byte("PK\x05\x06")) {
-			return 0, blob.ContentError(lastURL, "a zip archive", describeContent(head[:hn], r.Size()))
+		if err == nil {
+			err = af.Commit(true)
+			if err != nil {
+				return Archive{}, err
+			}
+			break
 		}
-		m, err := w.Write(head[:hn])
-		if err != nil {
-			return int64(m), err
+		af.Abort()
+		if ctx.Err() != nil || !refetchable(err) || attempt >= maxRefetches {
+			return Archive{}, err
 		}
-		rest, err := io.Copy(w, r)
-		return int64(m) + rest, err
-	}, func(f *os.File, size int64) error {
-		entries, expanded, err := verifyZip(f, size, o.MaxExpanded, o.MaxFiles)
-		if err != nil {
-			return &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: err.kind, Reason: err.reason, Err: err.err}
-		}
-		arc.Files, arc.Expanded = entries, expanded
-		return nil
-	}, false)
-	if err != nil {
-		return Archive{}, err
 	}
 	arc.Path, arc.Size = path, n
 	return arc, nil
+}
+
+// fetchZip downloads the archive into w after checking that it starts like a zip.
+func (c *Client) fetchZip(ctx context.Context, get blob.LinkFunc, lastURL *string, w io.Writer, o ZipOptions) (int64, error) {
+	r, err := c.cc.Blob.Open(ctx, get, &blob.ReadOptions{MaxSize: o.MaxSize})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	// Spool to the temporary file, then verify it there: a zip is read from its end.
+	head := make([]byte, 512)
+	hn, err := io.ReadAtLeast(r, head, 4)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return 0, err
+	}
+	if !bytes.HasPrefix(head[:hn], []byte("PK\x03\x04")) && !bytes.HasPrefix(head[:hn], []byte("PK\x05\x06")) {
+		return 0, blob.ContentError(*lastURL, "a zip archive", describeContent(head[:hn], r.Size()))
+	}
+	m, err := w.Write(head[:hn])
+	if err != nil {
+		return int64(m), err
+	}
+	rest, err := io.Copy(w, r)
+	return int64(m) + rest, err
+}
+
+// checkZip verifies the archive as written.
+func checkZip(f *os.File, size int64, o ZipOptions, lastURL string) ([]ArchiveEntry, int64, error) {
+	entries, expanded, zp := verifyZip(f, size, o.MaxExpanded, o.MaxFiles)
+	if zp != nil {
+		return nil, 0, &blob.Error{Op: "download", URL: blob.Redact(lastURL), Kind: zp.kind, Reason: zp.reason, Err: zp.err}
+	}
+	return entries, expanded, nil
 }
 
 type zipProblem struct {

@@ -180,8 +180,13 @@ func (c *Client) Report(ctx context.Context, scope billing.Scope, opts *Options)
 // large (see Records). Pay-as-you-go usage, which comes as JSON, is written in the pay-as-you-go
 // "usage only" CSV layout. When there is no usage the file is empty (0 bytes).
 //
-// The file is written atomically: to a temporary file in the same directory, synced, then
-// renamed over path. On any error no file is left at path (an existing file there is kept).
+// The file is written atomically: to a temporary file in the same folder (created if missing;
+// an unnamed one where Linux offers O_TMPFILE, so even a killed process leaves nothing),
+// synced, then renamed over path, with mode 0644 before the umask. On any error no file is left
+// at path (an existing file there is kept); temporary files that killed processes left in the
+// folder are removed, never one another live process is writing. A download that fails its
+// integrity check (MD5, length) starts the save over, at most twice. Local trouble is a
+// *billing.FileError naming path.
 func (c *Client) SaveCSV(ctx context.Context, scope billing.Scope, opts *Options, path string) (int64, error) {
 	o := copyOptions(opts)
 	p, err := c.prepare(ctx, scope, &o)

@@ -667,3 +667,39 @@ func TestPayAsYouGoPageCutMidBodyIsRequestedAgain(t *testing.T) {
 	assert.Equal(t, srv.UsageRowCount(sub, srvPeriod(p), "ActualCost"), n)
 	assert.Equal(t, 1, srv.FaultsFired(), "the cut happened")
 }
+
+// SaveCSV creates a missing folder like every writer of the SDK, sweeps what a killed save left
+// there, and reports local trouble as a *billing.FileError naming the final path.
+func TestSaveCSVFolderHandling(t *testing.T) {
+	srv := billingtest.NewServer(t, billingtest.WithUsageBlobSize(16<<10))
+	c := newClient(t, srv, billingtest.MCAProfileOwner)
+	opts := &usage.Options{Period: billing.Month(2026, time.October)}
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	path := filepath.Join(dir, "usage.csv")
+	_, err := c.SaveCSV(context.Background(), scope(t, mcaProfile), opts, path)
+	require.NoError(t, err)
+
+	// What earlier versions left when killed (old enough that no live save can own it), and
+	// what this version leaves: a named temporary file nobody holds.
+	old := time.Now().Add(-time.Hour)
+	for _, name := range []string{".usage.csv.123456.tmp", ".usage.csv.azb0123456789abcdef.tmp"} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte("invoiceId,"), 0o644))
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "blocked.csv"), 0o755))
+
+	_, err = c.SaveCSV(context.Background(), scope(t, mcaProfile), opts, filepath.Join(dir, "blocked.csv"))
+
+	var fe *billing.FileError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, filepath.Join(dir, "blocked.csv"), fe.Path)
+	assert.NotContains(t, err.Error(), ".tmp")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"usage.csv", "blocked.csv"}, names, "the leftovers were swept, nothing new left")
+}

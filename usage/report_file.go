@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+
+	"github.com/azbilling/azbilling/billing"
+	"github.com/azbilling/azbilling/internal/atomicfile"
 )
 
 // csvConcat joins CSV blobs under one header row: the first blob is copied as it is (byte order
@@ -137,47 +139,44 @@ func readHeaderLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// writeFileAtomic writes a file through fill: to a temporary file in path's directory, synced
-// and renamed over path only when fill succeeds; otherwise the temporary file is removed and
-// nothing is left at path.
-func writeFileAtomic(path string, fill func(*csvConcat) error) (n int64, err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return 0, fmt.Errorf("azbilling: creating a temporary file next to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+// maxRefetches bounds how often a save starts over after a download failed its integrity
+// check (an MD5 mismatch, a wrong length): fetching again usually gets past a one-off fault.
+const maxRefetches = 2
+
+// writeFileAtomic writes a file through fill: to a temporary file in path's folder (created if
+// missing; an unnamed one where Linux offers it), synced and renamed over path only when fill
+// succeeds; otherwise nothing is left. What killed writers left in the folder is swept first.
+// A fill that fails an integrity check is run again from the start, at most maxRefetches
+// times. Local trouble is a *billing.FileError naming path.
+func writeFileAtomic(path string, fill func(*csvConcat) error) (int64, error) {
+	dir := filepath.Dir(path)
+	atomicfile.Sweep(dir, nil)
+	for attempt := 0; ; attempt++ {
+		n, err := writeOnce(path, fill)
+		var be *billing.DownloadError
+		if err == nil || attempt >= maxRefetches || !errors.As(err, &be) || be.Kind != billing.DownloadKindIntegrity {
+			return n, err
 		}
-	}()
+	}
+}
+
+func writeOnce(path string, fill func(*csvConcat) error) (int64, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return 0, err
+	}
 	bw := bufio.NewWriterSize(f, 256<<10)
 	cw := &csvConcat{w: bw}
-	if err = fill(cw); err != nil {
+	if err := fill(cw); err != nil {
+		f.Abort()
 		return cw.n, err
 	}
-	if err = bw.Flush(); err != nil {
-		return cw.n, fmt.Errorf("azbilling: writing %s: %w", tmp, err)
+	if err := bw.Flush(); err != nil {
+		f.Abort()
+		return cw.n, err
 	}
-	if err = f.Sync(); err != nil {
-		return cw.n, fmt.Errorf("azbilling: syncing %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return cw.n, fmt.Errorf("azbilling: closing %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return cw.n, fmt.Errorf("azbilling: renaming the temporary file to %s: %w", path, err)
-	}
-	// Make the rename itself durable; not every platform can sync a directory, so a failure
-	// here is not an error.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
+	if err := f.Commit(true); err != nil {
+		return cw.n, err
 	}
 	return cw.n, nil
 }

@@ -35,8 +35,22 @@ type accountPage struct {
 	NextLink *string `json:"nextLink"`
 }
 
+// TestAzcorePagerWalksBillingSubscriptions pages the way the generated clients do
+// (runtime.FetcherForNextLink sends the nextLink as it is). On the spec's absolute links that
+// works; on the relative links the service really sends it fails: the generated pagers cannot
+// follow them.
 func TestAzcorePagerWalksBillingSubscriptions(t *testing.T) {
-	s := NewServer(t, WithPageSize(1))
+	got, err := azcorePageSubscriptions(t, NewServer(t, WithPageSize(1), WithSpecShapes()))
+	require.NoError(t, err)
+	assert.Equal(t, []string{SubscriptionPayAsYouGo, SubscriptionNew, SubscriptionCredit}, got)
+
+	got, err = azcorePageSubscriptions(t, NewServer(t, WithPageSize(1)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no Host in request URL")
+	assert.Equal(t, []string{SubscriptionPayAsYouGo}, got)
+}
+
+func azcorePageSubscriptions(t *testing.T, s *Server) ([]string, error) {
 	c := armClient(t, s, MOSPAccountAdmin)
 	first := func(ctx context.Context) (*policy.Request, error) {
 		req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), "/providers/Microsoft.Billing/billingAccounts/"+MOSPAccount+"/billingSubscriptions"))
@@ -67,12 +81,14 @@ func TestAzcorePagerWalksBillingSubscriptions(t *testing.T) {
 	var got []string
 	for pager.More() {
 		page, err := pager.NextPage(context.Background())
-		require.NoError(t, err)
+		if err != nil {
+			return got, err
+		}
 		for _, v := range page.Value {
 			got = append(got, v.Name)
 		}
 	}
-	assert.Equal(t, []string{SubscriptionPayAsYouGo, SubscriptionNew, SubscriptionCredit}, got)
+	return got, nil
 }
 
 func TestAzcorePollerCompletesProfilePut(t *testing.T) {

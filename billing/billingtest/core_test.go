@@ -163,13 +163,26 @@ func TestPagingFollowsNextLinkAcrossPages(t *testing.T) {
 	assert.Equal(t, 3, pages)
 	assert.Equal(t, []string{SubscriptionPayAsYouGo, SubscriptionNew, SubscriptionCredit}, names(items))
 
+	// As recorded, billing subscription nextLinks are relative, with skiptoken (no '$').
 	first := getJSON(t, s, MOSPAccountAdmin, mospPath+"/billingSubscriptions"+apiV)
 	next := first["nextLink"].(string)
+	assert.True(t, strings.HasPrefix(next, mospPath+"/billingSubscriptions?"), next)
 	u, err := url.Parse(next)
 	require.NoError(t, err)
-	assert.Equal(t, "https", u.Scheme)
+	assert.Equal(t, "", u.Scheme)
 	assert.Equal(t, "2024-04-01", u.Query().Get("api-version"))
+	assert.NotEmpty(t, u.Query().Get("skiptoken"))
+
+	// WithSpecShapes: absolute, $skiptoken.
+	spec := NewServer(t, WithPageSize(1), WithSpecShapes())
+	first = getJSON(t, spec, MOSPAccountAdmin, mospPath+"/billingSubscriptions"+apiV)
+	u, err = url.Parse(first["nextLink"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, "https", u.Scheme)
 	assert.NotEmpty(t, u.Query().Get("$skiptoken"))
+	items, pages = listAll(t, spec, MOSPAccountAdmin, mospPath+"/billingSubscriptions"+apiV)
+	assert.Equal(t, 3, pages)
+	assert.Len(t, items, 3)
 
 	// top and skip select a window before paging.
 	items, pages = listAll(t, s, MOSPAccountAdmin, mospPath+"/billingSubscriptions"+apiV+"&skip=1&top=1")
@@ -347,7 +360,13 @@ func TestRoleDefinitionsAndAssignments(t *testing.T) {
 	assert.Equal(t, ras[0]["id"], one["id"])
 
 	eaDefs, _ := listAll(t, s, EAEnterpriseAdmin, eaPath+"/billingRoleDefinitions"+apiV)
-	assert.ElementsMatch(t, []string{"9f1983cb-2574-400c-87e9-34cf8e2280db", "24f8edb6-1668-4659-b5e2-40bb5f3a7d7e"}, names(eaDefs))
+	assert.ElementsMatch(t, []string{"9f1983cb-2574-400c-87e9-34cf8e2280db", "24f8edb6-1668-4659-b5e2-40bb5f3a7d7e",
+		"da6647fb-7651-49ee-be91-c43c4877f0c4"}, names(eaDefs))
+	for _, d := range eaDefs {
+		if d["name"] == "da6647fb-7651-49ee-be91-c43c4877f0c4" {
+			assert.Equal(t, "EaRoleId_da6647fb765149eebe91c43c4877f0c4", props(d)["roleName"]) // unlocalized, as recorded
+		}
+	}
 	deptRAs, _ := listAll(t, s, EAEnterpriseAdmin, eaPath+"/departments/101/billingRoleAssignments"+apiV)
 	require.Len(t, deptRAs, 1)
 	assert.Equal(t, EADepartmentAdmin.Email(), props(deptRAs[0])["userEmailAddress"])
@@ -384,4 +403,32 @@ func TestBillingProperty(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	code, _ = armError(t, b)
 	assert.Equal(t, "SubscriptionNotFound", code)
+}
+
+// TestEAPermissionsAsRecorded: an enrollment administrator's permissions at the enrollment, a
+// department and an enrollment account are the lists recorded at 2024-04-01
+// (Azure/azure-cli-extensions test_billing_permission_list_and_check_access.yaml), and
+// checkAccess answers a bare array, allowing a listed action and refusing an unknown one.
+func TestEAPermissionsAsRecorded(t *testing.T) {
+	s := NewServer(t)
+	const ba = "Microsoft.Billing/billingAccounts"
+	listed := func(scope string) []any {
+		items, _ := listAll(t, s, EAEnterpriseAdmin, scope+"/billingPermissions"+apiV)
+		require.Len(t, items, 1)
+		return items[0]["actions"].([]any)
+	}
+	dept := []any{ba + "/departments/read", ba + "/departments/write", ba + "/departments/action", ba + "/departments/delete",
+		ba + "/enrollmentAccounts/read", ba + "/enrollmentAccounts/write", ba + "/enrollmentAccounts/action", ba + "/enrollmentAccounts/delete",
+		ba + "/enrollmentAccounts/billingSubscriptions/read", ba + "/enrollmentAccounts/billingSubscriptions/write", ba + "/enrollmentAccounts/billingSubscriptions/action"}
+	assert.Equal(t, dept, listed(eaPath+"/departments/"+EADepartmentEngineering))
+	assert.Equal(t, append(dept[4:], "Microsoft.Subscription/subscriptions/write"), listed(eaPath+"/enrollmentAccounts/"+EAEnrollmentAccountEngineering))
+	all := listed(eaPath)
+	assert.Len(t, all, 23)
+	assert.Contains(t, all, ba+"/purchase/action")
+
+	resp, b := call(t, s, EAEnterpriseReader, http.MethodPost, eaPath+"/checkAccess"+apiV,
+		map[string]any{"actions": []string{ba + "/read", ba + "/noAction", ba + "/write"}})
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+	assert.JSONEq(t, `[{"accessDecision":"Allowed","action":"`+ba+`/read"},{"accessDecision":"NotAllowed","action":"`+ba+`/noAction"},`+
+		`{"accessDecision":"NotAllowed","action":"`+ba+`/write"}]`, string(b))
 }

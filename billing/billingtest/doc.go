@@ -85,45 +85,151 @@
 // it; hasReadAccess is true only with a role at or above it, and a billing profile read without
 // it shows only its name, display name, currency and status. Lists contain only what the
 // principal sees (an account list may be empty); a direct request elsewhere answers 403.
-// Role definition ids are the real ones (e.g. 40000000-aaaa-bbbb-cccc-100000000004 = Invoice
-// manager, fb2cf67f-be5b-42e7-8025-4683c668f840 = Department administrator).
+// Role definitions (ids, roleNames, permission lists) are the recorded ones (see "Real shapes").
 //
 // # Permissions
 //
-// billingPermissions and checkAccess use the agreement's vocabulary. MCA: GUID permission ids
-// {prefix}-aaaa-bbbb-cccc-2000000000NN with prefix 10000000 (billing account), 40000000 (billing
-// profile) or 30000000 (invoice section); the NN table is the emulator's own (the service
-// publishes none): 00 read, 01 write, 02 read role assignments, 03 write role assignments,
-// 04 read permissions, 05 read policies, 06 view invoices, 07 download invoices, 08 view charges,
-// 09 write policies, 11 update invoice e-mail preference. EA and MOSP: action strings
-// Microsoft.Billing/billingAccounts[/departments|/enrollmentAccounts]/{read,write,
-// billingRoleAssignments/read,…}, Microsoft.Billing/billingAccounts/invoices/read,
-// Microsoft.Billing/billingAccounts/invoices/download/action,
-// Microsoft.Billing/billingAccounts/enrollmentPolicies/read and
-// Microsoft.Consumption/usageDetails/read (view charges; for EA department administrators and
-// account owners only while the corresponding view-charges policy is Allowed).
+// billingPermissions answers one entry holding the permissions of every role the caller has at
+// or above the scope, restricted to the scope and the scopes below it, as recorded. MCA
+// permissions are GUIDs {prefix}-aaaa-bbbb-cccc-2000000000NN (prefix 50000000 and 10000000
+// billing account, 40000000 billing profile, 30000000 invoice section); the role tables are the
+// recorded ones: billing profile owner 40…00-08 and 11, contributor 01-08 and 11, reader 06, 07,
+// 08, invoice manager 07, 06, 11, 08; invoice section owner 30…00, 01, 03-13, 15, 16, reader 01,
+// 07, 04, 15; billing account owner/contributor/reader mixing the four prefixes. What each id
+// means is not published; for checkAccess the emulator gives each id an operation of its own
+// (mcaPermissionMeaning), chosen so that the ids of a role mean operations the role allows and
+// each larger role has an id the smaller ones lack. EA permissions are Microsoft.Billing action
+// strings as recorded (billingAccounts/read, …/enrollmentPolicies/write,
+// …/departments/delete, …/enrollmentAccounts/billingSubscriptions/action, …/purchase/action,
+// …/commitments/read, Microsoft.Subscription/subscriptions/write); they contain none of
+// invoices/read, billingPermissions/read, billingRoleAssignments/read or
+// Microsoft.Consumption/usageDetails/read. checkAccess answers a bare JSON array (as recorded):
+// Allowed for an action the caller's permissions list, and for the unlisted EA/MOSP action
+// names above when the caller's roles allow the operation (view charges: policy permitting).
+// MOSP permissions are the emulator's own Microsoft.Billing action strings.
 //
 // Role → allowed operations (the emulator's own table): MOSP account administrator, EA
 // enrollment administrator and MCA billing account/profile owner: everything; contributors:
 // everything but role assignment changes; enrollment reader and MCA readers: read, invoices,
-// downloads, charges, policies and role reads (no e-mail change); invoice manager: read,
-// invoices, downloads, the profile's charges, e-mail preference; department administrator/reader and
-// account owner: read and (policy permitting) charges, no invoices; invoice section roles: read
-// and charges of the section.
+// downloads, charges, policies and role reads (no e-mail change); EA purchaser: the reader's
+// and purchases; invoice manager: read, invoices, downloads, the profile's charges, e-mail
+// preference; department administrator/reader and account owner: read and (policy permitting)
+// charges, no invoices; invoice section roles: read and charges of the section.
 //
 // # Protocol
 //
 // Paths, JSON names and query names (top, skip, filter without '$') follow 2024-04-01. Literal
 // path segments match case-insensitively; the MCA account name may be sent raw or with ':' as
 // %3A. Each route checks its api-version (400 InvalidApiVersionParameter, or
-// MissingApiVersionParameter). Lists page with an absolute nextLink that repeats the request's
-// query with a $skiptoken (WithPageSize). Unknown resources answer 404 ResourceNotFound, unknown
-// routes 404 NotFound. A billing profile PUT is a long-running operation: 202 with Location and
-// Retry-After, polled WithLRODelay times (default: Retry-After 0, one extra 202), then 200 with
-// the profile. Every ARM response carries x-ms-request-id, x-ms-correlation-request-id (the
-// client's, if sent) and an x-ms-ratelimit-remaining-{tenant,subscription}-{reads,writes} header.
-// Blob URLs carry a SAS (sv, sr=b, sp=r, st, se, sig) checked against the world clock
-// (AdvanceClock expires them without waiting); Range requests get 206 with Content-Range.
+// MissingApiVersionParameter). Lists page with a nextLink that repeats the request's query with
+// a skip token (WithPageSize); its form is described under "Real shapes". Unknown resources
+// answer 404 ResourceNotFound, unknown routes 404 NotFound. A billing profile PUT is a
+// long-running operation: 202 with Location and Retry-After, polled WithLRODelay times
+// (default: Retry-After 0, one extra 202), then 200 with the profile. Every ARM response
+// carries x-ms-request-id, x-ms-correlation-request-id (the client's, if sent) and an
+// x-ms-ratelimit-remaining-{tenant,subscription}-{reads,writes} header. Blob URLs carry a SAS
+// (sv, sr=b, sp=r, st, se, sig) checked against the world clock (AdvanceClock expires them
+// without waiting); Range requests get 206 with Content-Range.
+//
+// # Real shapes
+//
+// By default the server answers in the shapes the live service was recorded answering;
+// WithSpecShapes switches back to the REST spec's reading (RFC 3339 dates, unpadded text,
+// absolute escaped nextLinks with $skiptoken, Retry-After on every 202, expiryTime in download
+// results, documents with a name). The recordings (public test recordings of other Azure tools;
+// facts only, nothing copied; the repository's internal/replay suite reproduces them):
+//
+//	[R1] Azure/azure-cli-extensions src/billing/azext_billing/tests/latest/recordings/
+//	     test_ea_accounts_list_and_get.yaml @fbb6cd08: EA accounts at 2024-04-01
+//	[R2] same folder, test_department_list_and_get.yaml @19c094d0: departments, 4 pages
+//	[R3] same folder, test_enrollment_account_list_and_get.yaml @f2a4e91d: enrollment accounts
+//	[R4] same folder, test_ea_subscriptions_list_and_get.yaml @f2a4e91d: EA billing subscriptions
+//	[R5] same folder, test_ea_invoices_list_get_and_download.yaml @32c47f80: EA invoices,
+//	     download, summary and transactions downloads
+//	[R6] same folder, test_billing_permission_list_and_check_access.yaml @2e6a3ee2 and
+//	     test_ea_roledefinition_list_and_get.yaml @19c094d0: EA permissions, checkAccess, roles
+//	[R7] Azure/azure-cli src/azure-cli/azure/cli/command_modules/billing/tests/latest/recordings/
+//	     test_role_definition_list_and_show.yaml @f6720c71, test_permission_list.yaml @a5dea054,
+//	     test_role_assignment_list_and_show.yaml @ceb5eaa0: MCA roles, permissions, assignments
+//	[R8] same folder, test_invoice_list.yaml @6771932d: MCA invoices (relative nextLink with raw
+//	     blanks, seven-digit dates, payment dates with +00:00)
+//	[R9] Azure/azure-powershell src/Billing/Billing.Test/SessionRecords/…InvoicesTests/
+//	     TestGetModernInvoiceByBillingAccountNameAndInvoiceNameWithDownloadUrl.json @16220f6f:
+//	     MCA download (operationResults under the invoice, result {url} alone)
+//	[R10] Azure/azure-cli src/azure-cli/azure/cli/command_modules/consumption/tests/latest/
+//	     recordings/test_consumption_usage_list.yaml @f26362c3 and
+//	     test_list_usages_subscription_custom_date_range.yaml @f6a77cfc: older Consumption items,
+//	     nextLink with raw $filter
+//
+// What follows a recording:
+//   - EA account: enrollmentDetails startDate/endDate as .NET text "6/1/2020 12:00:00 AM +00:00",
+//     countryCode and soldTo.country with a trailing blank ("US "), supportCoverage " - " [R1].
+//   - Enrollment accounts: costCenter with two leading blanks ("  ENG-100"; recorded "  ABCD"),
+//     startDate/endDate with seven fractional digits and Z [R3].
+//   - Departments [R2]: nextLink relative, api-version then $skiptoken. Enrollment accounts [R3]
+//     and billing subscriptions [R4]: relative, skiptoken (no '$') last, api-version before it.
+//     Invoices [R8]: relative, $skiptoken first, periodStartDate/periodEndDate written
+//     "2000-01-01 00:00:00Z" with a raw blank; the emulator takes that form back. Consumption
+//     [R10]: $filter repeated raw (blanks, quotes). Links are followed only once a client
+//     escapes the raw bytes: sent as is they are a malformed request line (400).
+//   - EA billing subscriptions [R4]: enrollmentAccountId the bare account number,
+//     purchaseDate 0001-01-01T00:00:00.0000000Z (none), enrollmentAccountSubscriptionDetails
+//     with a bare enrollmentAccountStartDate ("2024-07-01"), productCategory UsageBased.
+//   - Invoices: dates with seven fractional digits and Z, period ends at 23:59:59.9999999Z
+//     [R5, R8]; MCA payment dates with +00:00 [R8]; EA payments amount, date and
+//     paymentMethodFamily "Other" only [R5]. EA documents [R5]: Invoice, Summary and
+//     Transactions, all with the invoice document's number, a url (…/download,
+//     …/downloadSummary, …/transactionsDownload), source "Other", no name.
+//   - Downloads: 202s of EA operations carry no Retry-After and a Location whose t= changes on
+//     every answer [R5]; downloads poll operationResults under the invoice [R5, R9], EA
+//     summaries and transactions an account-level operationResults/invoiceSummaryDownload_… /
+//     transactionsDownload_… [R5]; results are {"url"} alone, the expiry only in se= [R5, R9].
+//   - Roles and permissions as described above [R6, R7]; role assignments with createdOn
+//     "…+00:00" and modifiedOn 0001-01-01T00:00:00+00:00 [R7]; checkAccess a bare array [R6].
+//   - WithOlderConsumptionShape: the older Consumption item (no kind, usageStart/usageEnd,
+//     usageQuantity, pretaxCost, currency, instanceId = ARM id, instanceName = short name, ids
+//     without a leading slash) [R10]. The default stays kind "legacy" (the spec's shape; no
+//     2019+ Consumption body was found recorded).
+//
+// Where the emulator still invents, nothing being recorded:
+//   - MCA at 2024-04-01: no recorded invoice list or download; MCA documents keep a name, MCA
+//     and MOSP 202s keep Retry-After (WithLRODelay; recorded 10 s at 2020-05-01 [R9]).
+//   - nextLinks of billing profiles, invoice sections, role definitions/assignments,
+//     permissions and Consumption pages stay absolute (none recorded relative); skip tokens are
+//     the emulator's own (base64 offsets).
+//   - The meaning of MCA permission ids (mcaPermissionMeaning) and the operations each role
+//     allows; MOSP permission strings; the MOSP subscription download route's operation path.
+//   - Padding is applied to every EA enrollment account's cost center and every EA country
+//     (recorded on some values only); .NET dates carry the world's times.
+//   - EA document urls carry no documentName (as recorded) but the emulator's download still
+//     accepts documentName=<number>; blob paths, PDF and transactions CSV contents (the CSV's
+//     columns are the emulator's own); the summary's blob name.
+//   - Role descriptions; MPA customers and their roles (no MPA in the world).
+//   - Cost Details reports, errors (401/403/404/429 bodies), MOSP invoices: shapes from the
+//     spec and the service's documented errors, not from recordings.
+//
+// # Exports
+//
+// Cost Management exports (exports_routes.go, exports_output.go) at every scope the service
+// takes: PUT, GET (with $expand=runHistory), list, DELETE, POST .../run with an optional
+// timePeriod (at most a month, at most 7 years back) and GET .../runHistory, api-versions
+// 2023-07-01-preview to 2025-03-01, request and answer shapes as in the REST spec's 2025-03-01
+// examples (eTag checked on update; dataOverwriteBehavior defaults to CreateNewReport). A run
+// writes its output through the azblob client given to SetExportStorage (Azurite in the tests),
+// synchronously, before the run request is answered, and shows Completed in the history at once;
+// the service queues runs and takes minutes (invented timing). The output is the manifest
+// 2024-04-01 layout: parts named part_0_NNNN.csv, .csv.gz, .snappy.parquet or .parquet under
+// ROOT/EXPORT/YYYYMMDD-YYYYMMDD/RUNID (overwrite: earlier runs of the period are deleted) or
+// ROOT/EXPORT/YYYYMMDD-YYYYMMDD/YYYYMMDDHHMM/RUNID (CreateNewReport), manifest.json written last,
+// runInfo.startDate without a zone and endDate with Z as in Microsoft's published example. Rows
+// are the Cost Details rows (EA, MCA layouts); invented where no published answer exists: the
+// FocusCost layout (a FOCUS 1.0 column subset whose BilledCost and EffectiveCost are both the
+// actual cost), Parquet columns all optional strings (empty values null), the partition size
+// (ExportStorageOptions), and the error answers: FocusCost at a MOSP or management group scope
+// is 400 BadRequest "... not supported for this scope", a storage account id containing
+// "firewalled" without identity is 400 naming the firewall, one containing "unregistered" is 400
+// MissingSubscriptionRegistration (Microsoft.CostManagementExports), a run without storage is 400
+// StorageAccountNotReachable. ExportRuns lists the runs performed, for tests.
 //
 // # Cost Details limits
 //

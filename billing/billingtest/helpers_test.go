@@ -68,7 +68,7 @@ func listAll(t *testing.T, s *Server, p Principal, target string) ([]map[string]
 			items = append(items, v.(map[string]any))
 		}
 		next, _ := m["nextLink"].(string)
-		target = next
+		target = followable(s, next)
 		require.Less(t, pages, 1000)
 	}
 	return items, pages
@@ -100,3 +100,16 @@ const (
 	mospPath = "/providers/Microsoft.Billing/billingAccounts/" + MOSPAccount
 	usPath   = mcaPath + "/billingProfiles/" + MCAProfileUS
 )
+
+// followable turns a nextLink as the service writes it into a URL a client can send: a relative
+// link is resolved against the ARM endpoint, and the raw blanks and double quotes of its query
+// are escaped (everything else, already-escaped sequences included, is kept verbatim).
+func followable(s *Server, next string) string {
+	if next == "" {
+		return ""
+	}
+	if strings.HasPrefix(next, "/") {
+		next = s.ARMEndpoint() + next
+	}
+	return strings.NewReplacer(" ", "%20", `"`, "%22").Replace(next)
+}

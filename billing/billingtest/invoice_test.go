@@ -2,11 +2,14 @@ package billingtest
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,11 +67,45 @@ func TestInvoiceListWireShape(t *testing.T) {
 	assert.Equal(t, "Microsoft.Billing/billingAccounts/invoices", inv["type"])
 	assert.Equal(t, accountsPath+"/"+MCAAccount+"/invoices/G000000025", inv["id"])
 	p := inv["properties"].(map[string]any)
-	assert.Equal(t, "2026-10-01T00:00:00Z", p["invoicePeriodStartDate"])
-	assert.Equal(t, "2026-10-31T00:00:00Z", p["invoicePeriodEndDate"])
+	// Seven fractional digits, as recorded (Azure/azure-cli test_invoice_list.yaml).
+	assert.Equal(t, "2026-10-01T00:00:00.0000000Z", p["invoicePeriodStartDate"])
+	assert.Equal(t, "2026-10-31T23:59:59.9999999Z", p["invoicePeriodEndDate"]) // the period's last tick
 	assert.Equal(t, "Due", p["status"])
 	assert.Equal(t, "PO-2026-001", p["purchaseOrderNumber"])
 	assert.NotEmpty(t, p["documents"])
+}
+
+func TestInvoiceListSpecShapes(t *testing.T) {
+	s := NewServer(t, WithSpecShapes(), WithNow(ReferenceNow()))
+	m := getJSON(t, s, MCAProfileReader, mcaProfileInvoices+apiV+"&periodStartDate=2026-10-01&periodEndDate=2026-10-31")
+	p := props(m["value"].([]any)[0].(map[string]any))
+	assert.Equal(t, "2026-10-01T00:00:00Z", p["invoicePeriodStartDate"])
+}
+
+// TestInvoiceNextLinkHasRawBlanks: as recorded, an invoice list's nextLink is relative, starts
+// with $skiptoken and writes the period dates "2026-07-15 00:00:00Z" with a raw blank. Sent as
+// is, the request line is malformed (400, as the service answers); escaped, the service takes
+// the dates back.
+func TestInvoiceNextLinkHasRawBlanks(t *testing.T) {
+	s := NewServer(t, WithPageSize(1), WithNow(ReferenceNow()))
+	m := getJSON(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
+	next := m["nextLink"].(string)
+	assert.True(t, strings.HasPrefix(next, mcaProfileInvoices+"?$skiptoken="), next)
+	assert.Contains(t, next, "&periodStartDate=2026-07-15 00:00:00Z")
+	assert.Contains(t, next, "&periodEndDate=2026-08-15 00:00:00Z")
+
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(s.ARMEndpoint(), "https://"), &tls.Config{RootCAs: s.CertPool()})
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", next, MCAProfileOwner)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	items, _ := listAll(t, s, MCAProfileOwner, mcaProfileInvoices+apiV+"&periodStartDate=2026-07-15&periodEndDate=2026-08-15")
+	assert.Equal(t, []string{"G000000021", "G000000022", "G000000023"}, names(items))
 }
 
 func TestInvoiceListPeriodFilterAndVersions(t *testing.T) {
@@ -129,7 +166,7 @@ func download(t *testing.T, s *Server, p Principal, target string, body any) map
 	resp, b := call(t, s, p, http.MethodPost, target, body)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 	loc := resp.Header.Get("Location")
-	require.Contains(t, loc, "/operationResults/invoiceDownload_")
+	require.Regexp(t, `/operationResults/(invoice|invoiceSummary|transactions)Download_`, loc)
 	for range 10 {
 		resp, b = get(t, s, p, loc)
 		if resp.StatusCode == http.StatusOK {
@@ -157,7 +194,10 @@ func TestInvoiceDownloadOperationServesAValidPDF(t *testing.T) {
 	s := NewServer(t)
 	res := download(t, s, MCAProfileReader, accountsPath+"/"+MCAAccount+"/invoices/G000000002/download"+apiV, nil)
 	assert.True(t, strings.HasPrefix(res["url"], s.BlobEndpoint()+"/"))
-	exp, err := time.Parse(time.RFC3339, res["expiryTime"])
+	assert.NotContains(t, res, "expiryTime") // as recorded: the expiry is only the link's se=
+	u, err := url.Parse(res["url"])
+	require.NoError(t, err)
+	exp, err := time.Parse(time.RFC3339, u.Query().Get("se"))
 	require.NoError(t, err)
 	assert.WithinDuration(t, s.Now().Add(time.Hour), exp, 5*time.Second)
 
@@ -220,12 +260,59 @@ func TestInvoiceBlobSupportsRange(t *testing.T) {
 	assert.Equal(t, s.DocumentBytes("E000000003", "")[100:], b)
 }
 
+// TestInvoiceEARecordedDocumentsAndOperations: EA invoices list the recorded documents (Invoice,
+// Summary, Transactions, one number, urls of the operations, source Other, no name); a download
+// polls operationResults under the invoice with a Location that changes on every 202; the
+// transactions download ends with a CSV link.
+func TestInvoiceEARecordedDocumentsAndOperations(t *testing.T) {
+	s := NewServer(t)
+	m := getJSON(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005"+apiV)
+	docs := props(m)["documents"].([]any)
+	require.Len(t, docs, 3)
+	var kinds []string
+	for _, d := range docs {
+		d := d.(map[string]any)
+		kinds = append(kinds, d["kind"].(string))
+		assert.NotContains(t, d, "name")
+		assert.Equal(t, "Other", d["source"])
+		assert.Equal(t, docs[0].(map[string]any)["documentNumbers"], d["documentNumbers"])
+	}
+	assert.Equal(t, []string{"Invoice", "Summary", "Transactions"}, kinds)
+	assert.True(t, strings.HasSuffix(docs[2].(map[string]any)["url"].(string), "/invoices/EA00000005/transactionsDownload?api-version=2024-04-01"))
+	p := props(m)["payments"]
+	if p != nil {
+		assert.Equal(t, "Other", p.([]any)[0].(map[string]any)["paymentMethodFamily"])
+	}
+
+	s2 := NewServer(t, WithLRODelay(0, 2))
+	resp, b := call(t, s2, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/download"+apiV, nil)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
+	loc := resp.Header.Get("Location")
+	assert.Contains(t, loc, accountsPath+"/"+EAAccount+"/invoices/EA00000005/operationResults/invoiceDownload_")
+	assert.Empty(t, resp.Header.Values("Retry-After"))
+	resp, _ = get(t, s2, EAEnterpriseAdmin, loc)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	assert.NotEqual(t, loc, resp.Header.Get("Location"))
+
+	res := download(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/transactionsDownload"+apiV, nil)
+	assert.Contains(t, res["url"], "_invoice_transactions.csv")
+	_, csv := fetchBlob(t, s, res["url"])
+	assert.Equal(t, s.TransactionsCSV("EA00000005"), csv)
+	assert.Contains(t, string(csv), "EA00000005,")
+	resp, _ = call(t, s, MCAAccountOwner, http.MethodPost, accountsPath+"/"+MCAAccount+"/invoices/G000000001/transactionsDownload"+apiV, nil)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
+
 func TestInvoiceLinksExpire(t *testing.T) {
 	s := NewServer(t)
 	s.ExpireNextInvoiceLinks(1)
 	target := accountsPath + "/" + EAAccount + "/invoices/EA00000002/download" + apiV
 	res := download(t, s, EAEnterpriseAdmin, target, nil)
-	exp, err := time.Parse(time.RFC3339, res["expiryTime"])
+	// EA results are {"url"} alone, as recorded: the expiry is only the SAS link's se=.
+	assert.NotContains(t, res, "expiryTime")
+	u, err := url.Parse(res["url"])
+	require.NoError(t, err)
+	exp, err := time.Parse(time.RFC3339, u.Query().Get("se"))
 	require.NoError(t, err)
 	assert.True(t, exp.Before(s.Now()))
 	resp, body := fetchBlob(t, s, res["url"])
@@ -239,6 +326,15 @@ func TestInvoiceLinksExpire(t *testing.T) {
 
 func TestInvoiceEASummaryAndRefusal(t *testing.T) {
 	s := NewServer(t)
+	// As recorded: an account-level invoiceSummaryDownload_ operation, 202s without Retry-After.
+	resp, b := call(t, s, EAEnterpriseAdmin, http.MethodPost, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
+	assert.Contains(t, resp.Header.Get("Location"), accountsPath+"/"+EAAccount+"/operationResults/invoiceSummaryDownload_")
+	assert.Empty(t, resp.Header.Values("Retry-After"))
+	resp, _ = get(t, s, EAEnterpriseAdmin, resp.Header.Get("Location"))
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+	assert.Empty(t, resp.Header.Values("Retry-After"))
+
 	res := download(t, s, EAEnterpriseAdmin, accountsPath+"/"+EAAccount+"/invoices/EA00000005/downloadSummary"+apiV, nil)
 	assert.Contains(t, res["url"], "EA00000005_summary.pdf")
 	_, pdf := fetchBlob(t, s, res["url"])

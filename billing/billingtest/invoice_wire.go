@@ -1,6 +1,9 @@
 package billingtest
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Invoice wire shapes (2024-04-01 names), the emulator's own.
 
@@ -43,8 +46,9 @@ type wireInvoiceProps struct {
 type wireInvoiceDocument struct {
 	DocumentNumbers []string `json:"documentNumbers,omitempty"`
 	Kind            string   `json:"kind"`
-	Name            string   `json:"name"`
+	Name            string   `json:"name,omitempty"`
 	Source          string   `json:"source,omitempty"`
+	URL             string   `json:"url,omitempty"`
 }
 
 type wireInvoicePayment struct {
@@ -55,9 +59,10 @@ type wireInvoicePayment struct {
 	PaymentType         string      `json:"paymentType,omitempty"`
 }
 
-// wireDocumentDownloadResult is DocumentDownloadResult (expiryTime is a plain string).
+// wireDocumentDownloadResult is DocumentDownloadResult (expiryTime is a plain string; EA
+// answers leave it out, the expiry being only in the SAS link's se=).
 type wireDocumentDownloadResult struct {
-	ExpiryTime string `json:"expiryTime"`
+	ExpiryTime string `json:"expiryTime,omitempty"`
 	URL        string `json:"url"`
 }
 
@@ -70,7 +75,9 @@ type wireDocumentDownloadRequest struct {
 // invoiceWire renders an invoice as listed under prefix (the path its id hangs off: the billing
 // account, or billingAccounts/default/billingSubscriptions/{id} on the MOSP subscription route).
 // MOSP invoices carry only the fields the service documents for them (amount due and billed).
-func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
+// Dates have seven fractional digits, payment dates an offset, and EA documents the recorded
+// EA shape (eaDocuments), unless the server runs WithSpecShapes.
+func (s *Server) invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 	amt := func(v string) *wireAmount {
 		if v == "" {
 			return nil
@@ -80,8 +87,8 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 	p := wireInvoiceProps{
 		AmountDue: amt(inv.AmountDue), BilledAmount: amt(inv.Billed),
 		DocumentType: inv.DocumentType, InvoiceType: inv.Type, IsMonthlyInvoice: inv.CreditFor == "",
-		DueDate: wireTime(inv.DueDate), InvoiceDate: wireTime(inv.Date),
-		InvoicePeriodStartDate: wireTime(inv.PeriodStart), InvoicePeriodEndDate: wireTime(inv.PeriodEnd),
+		DueDate: s.time7Z(inv.DueDate), InvoiceDate: s.time7Z(inv.Date),
+		InvoicePeriodStartDate: s.time7Z(inv.PeriodStart), InvoicePeriodEndDate: s.time7Z(s.endOfDay(inv.PeriodEnd)),
 		PurchaseOrderNumber: inv.PurchaseOrder, Status: inv.Status,
 		Documents: make([]wireInvoiceDocument, 0, len(inv.Documents)),
 	}
@@ -89,12 +96,21 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 		p.AzurePrepaymentApplied, p.CreditAmount, p.FreeAzureCreditApplied = amt(inv.Prepayment), amt(inv.Credit), amt(inv.FreeCredit)
 		p.SubTotal, p.TaxAmount, p.TotalAmount = amt(inv.SubTotal), amt(inv.Tax), amt(inv.Total)
 	}
-	for _, d := range inv.Documents {
-		p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
+	if inv.Agreement == AgreementEA && s.realShapes() {
+		p.Documents = s.eaDocuments(inv)
+	} else {
+		for _, d := range inv.Documents {
+			p.Documents = append(p.Documents, wireInvoiceDocument{Kind: d.Kind, Name: d.Name, Source: "DRS", DocumentNumbers: []string{d.Name}})
+		}
 	}
-	if !inv.PaidOn.IsZero() {
+	switch {
+	case inv.PaidOn.IsZero():
+	case inv.Agreement == AgreementEA && s.realShapes():
+		// As recorded: amount, date and a family of "Other", nothing else.
+		p.Payments = []wireInvoicePayment{{Amount: amt(inv.Billed), Date: s.time7Z(inv.PaidOn), PaymentMethodFamily: "Other"}}
+	default:
 		p.Payments = []wireInvoicePayment{{
-			Amount: amt(inv.Billed), Date: wireTime(inv.PaidOn), PaymentMethodFamily: paymentFamily(inv),
+			Amount: amt(inv.Billed), Date: s.time7Offset(inv.PaidOn), PaymentMethodFamily: paymentFamily(inv),
 			PaymentMethodType: strings.ToLower(paymentFamily(inv)), PaymentType: "debited",
 		}}
 	}
@@ -114,4 +130,28 @@ func invoiceWire(inv *Invoice, prefix string, subRoute bool) wireInvoice {
 		typ = "Microsoft.Billing/billingAccounts/billingSubscriptions/invoices"
 	}
 	return wireInvoice{ID: prefix + "/invoices/" + inv.Name, Name: inv.Name, Type: typ, Properties: p}
+}
+
+// endOfDay is the last tick of t's day when t is a midnight (period ends are recorded as
+// 2024-01-31T23:59:59.9999999Z); t unchanged otherwise, or WithSpecShapes.
+func (s *Server) endOfDay(t time.Time) time.Time {
+	if !s.realShapes() || t.IsZero() || !t.Equal(t.Truncate(24*time.Hour)) {
+		return t
+	}
+	return t.Add(24*time.Hour - 100*time.Nanosecond)
+}
+
+// eaDocuments renders an EA invoice's documents as recorded at 2024-04-01: three entries
+// (Invoice, Summary, Transactions) that all carry the invoice document's number, each with the
+// url of its download operation, source "Other" and no name.
+func (s *Server) eaDocuments(inv *Invoice) []wireInvoiceDocument {
+	base := s.armURL + accountsPath + "/" + inv.Account + "/invoices/" + inv.Name
+	number := inv.Name
+	if d, ok := inv.document("Invoice"); ok {
+		number = d.Name
+	}
+	doc := func(kind, op string) wireInvoiceDocument {
+		return wireInvoiceDocument{Kind: kind, Source: "Other", DocumentNumbers: []string{number}, URL: base + "/" + op + "?api-version=2024-04-01"}
+	}
+	return []wireInvoiceDocument{doc("Invoice", "download"), doc("Summary", "downloadSummary"), doc("Transactions", "transactionsDownload")}
 }

@@ -16,6 +16,9 @@ type lroOp struct {
 	result    func() response // runs once, without s.mu held
 	done      bool
 	final     response
+	// noRetryAfter leaves Retry-After out of the 202 answers (and varies their Location).
+	noRetryAfter bool
+	answers      int
 }
 
 // registerLRORoutes installs the billing operation-results route that startOperation's Location
@@ -42,6 +45,12 @@ func (s *Server) startOperation(rc *reqCtx, account, kind string, result func() 
 // ARM path without the trailing operation id); the caller registers a GET route for
 // {prefix}/{operationId} that calls s.pollOperation.
 func (s *Server) startOperationAt(rc *reqCtx, prefix, kind string, result func() response) response {
+	return s.startOperationWith(rc, prefix, kind, false, result)
+}
+
+// startOperationWith is startOperationAt whose 202 answers carry no Retry-After when
+// noRetryAfter is set (as the service's EA invoice downloads were recorded answering).
+func (s *Server) startOperationWith(rc *reqCtx, prefix, kind string, noRetryAfter bool, result func() response) response {
 	s.mu.Lock()
 	s.opSeq++
 	id := kind + "_" + s.nextID()
@@ -49,17 +58,25 @@ func (s *Server) startOperationAt(rc *reqCtx, prefix, kind string, result func()
 	if rc.apiVersion != "" {
 		loc += "?api-version=" + url.QueryEscape(rc.apiVersion)
 	}
-	op := &lroOp{principal: rc.principal, location: loc, remaining: s.cfg.lroPolls, result: result}
+	op := &lroOp{principal: rc.principal, location: loc, remaining: s.cfg.lroPolls, result: result, noRetryAfter: noRetryAfter}
 	s.ops[strings.ToLower(id)] = op
+	resp := s.acceptedResp(op)
 	s.mu.Unlock()
-	return s.acceptedResp(op)
+	return resp
 }
 
+// acceptedResp is a 202 answer of op. Callers hold s.mu.
 func (s *Server) acceptedResp(op *lroOp) response {
-	return response{status: http.StatusAccepted, header: http.Header{
-		"Location":    {op.location},
-		"Retry-After": {strconv.Itoa(s.cfg.retryAfter)},
-	}}
+	h := http.Header{"Location": {op.location}}
+	if !op.noRetryAfter {
+		h.Set("Retry-After", strconv.Itoa(s.cfg.retryAfter))
+	} else {
+		// As recorded for EA downloads: every answer's Location carries a new t= (a timestamp
+		// in ticks there; a counter here), so a client must follow the latest one.
+		op.answers++
+		h.Set("Location", op.location+"&t="+strconv.Itoa(op.answers))
+	}
+	return response{status: http.StatusAccepted, header: h}
 }
 
 // pollOperation answers a poll of the operation with that id.
@@ -77,8 +94,9 @@ func (s *Server) pollOperation(rc *reqCtx, id string) response {
 	}
 	if op.remaining > 0 {
 		op.remaining--
+		resp := s.acceptedResp(op)
 		s.mu.Unlock()
-		return s.acceptedResp(op)
+		return resp
 	}
 	if op.done {
 		final := op.final
@@ -90,10 +108,12 @@ func (s *Server) pollOperation(rc *reqCtx, id string) response {
 	op.remaining = 0
 	run := op.result
 	op.result = nil
-	s.mu.Unlock()
 	if run == nil {
-		return s.acceptedResp(op) // another poll is computing the result
+		resp := s.acceptedResp(op) // another poll is computing the result
+		s.mu.Unlock()
+		return resp
 	}
+	s.mu.Unlock()
 	final := run()
 	s.mu.Lock()
 	op.final, op.done = final, true

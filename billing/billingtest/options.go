@@ -16,6 +16,9 @@ type config struct {
 	blobAddr   string
 	eaPolicy   EAPolicy
 	usage      usageConfig // usage feature settings (usage_options.go)
+	// specShapes switches the wire back from the shapes the live service was recorded answering
+	// (the default) to the REST spec's reading of them (WithSpecShapes).
+	specShapes bool
 }
 
 func defaultConfig() config {
@@ -60,6 +63,14 @@ func ReferenceNow() time.Time { return time.Date(2026, time.November, 25, 12, 0,
 func WithFaults(f ...Fault) Option {
 	return func(c *config) { c.faults = append(c.faults, f...) }
 }
+
+// WithSpecShapes makes the server answer in the REST specification's shapes instead of the
+// shapes the live service was recorded answering (the default, listed in the package
+// documentation under "Real shapes"): RFC 3339 dates, unpadded text, absolute nextLinks whose
+// queries are fully escaped, Retry-After on every 202 and expiryTime in every download result,
+// and EA invoice documents with a name and no url. Useful to test that a client also accepts the
+// documented form.
+func WithSpecShapes() Option { return func(c *config) { c.specShapes = true } }
 
 // WithAddr sets the listen address of the ARM listener (default 127.0.0.1:0, a free port).
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }

@@ -217,8 +217,8 @@ func (rc *reqCtx) require(sc scopeRef, op operation) *response {
 }
 
 // page answers one page of a list of n items produced by item(i). Paging state lives in the
-// $skiptoken query value of the absolute nextLink, which also repeats every other query value
-// of the request (api-version included), so clients must follow it verbatim.
+// skiptoken query value of the nextLink (see reqCtx.nextLink), which also repeats every other
+// query value of the request (api-version included), so clients must follow it.
 // top/skip ($top/$skip for the older conventions) select a window of the list first.
 func (rc *reqCtx) page(n int, item func(i int) any) response {
 	return rc.pageSized(n, rc.s.cfg.pageSize, item)
@@ -251,14 +251,7 @@ func (rc *reqCtx) pageSized(n, size int, item func(i int) any) response {
 	}
 	out := wireList{Value: items}
 	if end < to {
-		q := url.Values{}
-		for k, v := range rc.query {
-			if k != "$skiptoken" && k != "skiptoken" {
-				q[k] = slices.Clone(v)
-			}
-		}
-		q.Set("$skiptoken", encodeSkipToken(end-from))
-		out.NextLink = rc.base() + rc.r.URL.EscapedPath() + "?" + q.Encode()
+		out.NextLink = rc.nextLink(encodeSkipToken(end - from))
 	}
 	return jsonResp(http.StatusOK, out)
 }
@@ -452,6 +445,7 @@ func (s *Server) registerRoutes() {
 	s.registerInvoiceRoutes()
 	s.registerUsageRoutes()
 	s.registerEmailRoutes()
+	s.registerExportRoutes()
 }
 
 // clockHeader formats t like HTTP Date headers.

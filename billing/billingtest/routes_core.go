@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // accountsPath is the root of every tenant-level billing path.
@@ -146,15 +147,21 @@ func (s *Server) accountWire(a *Account, p Principal) wireAccount {
 		AgreementType: a.Agreement, DisplayName: a.DisplayName, HasReadAccess: read,
 		ProvisioningState: "Succeeded", SoldTo: toWireAddress(a.SoldTo),
 	}
+	if props.SoldTo != nil && a.Agreement == AgreementEA {
+		props.SoldTo.Country = s.padded("", props.SoldTo.Country, " ") // recorded "US "
+	}
 	switch a.Agreement {
 	case AgreementMOSP:
 		props.NotificationEmailAddress = a.NotificationEmail
 	case AgreementEA:
 		props.EnrollmentDetails = &wireEnrollmentDetails{
-			StartDate: wireTime(a.EnrollmentStart), EndDate: wireTime(a.EnrollmentEnd), Currency: a.Currency,
-			Channel: "EaDirect", Language: "en", CountryCode: "US", BillingCycle: "Monthly",
+			StartDate: s.dotNetTime(a.EnrollmentStart), EndDate: s.dotNetTime(a.EnrollmentEnd), Currency: a.Currency,
+			Channel: "EaDirect", Language: "en", CountryCode: s.padded("", "US", " "), BillingCycle: "Monthly",
 			ExtendedTermOption: "Opted-Out", SupportLevel: "Standard", Cloud: "Azure Commercial",
 			MarkupStatus: "Disabled", InvoiceRecipient: a.InvoiceRecipient,
+		}
+		if s.realShapes() {
+			props.EnrollmentDetails.SupportCoverage = " - " // recorded for an enrollment without a support plan end
 		}
 	case AgreementMCA:
 		f := false
@@ -421,7 +428,7 @@ func (s *Server) getSection(rc *reqCtx) response {
 	return jsonResp(http.StatusOK, s.sectionWire(sc, a.Profile(sc.profile).Section(sc.section)))
 }
 
-func departmentWire(sc scopeRef, d *Department) wireDepartment {
+func (s *Server) departmentWire(sc scopeRef, d *Department) wireDepartment {
 	return wireDepartment{ID: sc.id(), Name: d.Name, Type: "Microsoft.Billing/billingAccounts/departments",
 		Properties: wireDepartmentProps{CostCenter: d.CostCenter, DisplayName: d.DisplayName, Status: d.Status}}
 }
@@ -437,7 +444,7 @@ func (s *Server) listDepartments(rc *reqCtx) response {
 	for _, d := range a.Departments {
 		dsc := scopeRef{account: sc.account, department: d.Name}
 		if s.world.visible(rc.principal, dsc) {
-			out = append(out, departmentWire(dsc, d))
+			out = append(out, s.departmentWire(dsc, d))
 		}
 	}
 	return rc.page(len(out), func(i int) any { return out[i] })
@@ -450,10 +457,10 @@ func (s *Server) getDepartment(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, departmentWire(sc, a.Department(sc.department)))
+	return jsonResp(http.StatusOK, s.departmentWire(sc, a.Department(sc.department)))
 }
 
-func enrollmentAccountWire(a *Account, e *EnrollmentAccount, underDept bool) wireEnrollmentAccount {
+func (s *Server) enrollmentAccountWire(a *Account, e *EnrollmentAccount, underDept bool) wireEnrollmentAccount {
 	sc := scopeRef{account: a.Name, department: e.Department, enrollmentAccount: e.Name}
 	id, typ := sc.id(), "Microsoft.Billing/billingAccounts/enrollmentAccounts"
 	if underDept {
@@ -461,9 +468,9 @@ func enrollmentAccountWire(a *Account, e *EnrollmentAccount, underDept bool) wir
 		typ = "Microsoft.Billing/billingAccounts/departments/enrollmentAccounts"
 	}
 	props := wireEnrollmentAccountProps{
-		AccountOwner: e.AccountOwner, AuthType: e.AuthType, CostCenter: e.CostCenter, DepartmentID: e.Department,
-		DisplayName: e.DisplayName, EndDate: wireTime(e.End), IsDevTestEnabled: e.DevTestEnabled,
-		StartDate: wireTime(e.Start), Status: e.Status,
+		AccountOwner: e.AccountOwner, AuthType: e.AuthType, CostCenter: s.padded("  ", e.CostCenter, ""), DepartmentID: e.Department,
+		DisplayName: e.DisplayName, EndDate: s.time7Z(e.End), IsDevTestEnabled: e.DevTestEnabled,
+		StartDate: s.time7Z(e.Start), Status: e.Status,
 	}
 	if d := a.Department(e.Department); d != nil {
 		props.DepartmentDisplayName = d.DisplayName
@@ -485,7 +492,7 @@ func (s *Server) listEnrollmentAccounts(rc *reqCtx) response {
 		}
 		esc := scopeRef{account: sc.account, department: e.Department, enrollmentAccount: e.Name}
 		if s.world.visible(rc.principal, esc) {
-			out = append(out, enrollmentAccountWire(a, e, sc.department != ""))
+			out = append(out, s.enrollmentAccountWire(a, e, sc.department != ""))
 		}
 	}
 	return rc.page(len(out), func(i int) any { return out[i] })
@@ -499,7 +506,7 @@ func (s *Server) getEnrollmentAccount(rc *reqCtx) response {
 		return *fail
 	}
 	_, underDept := rc.params["departmentName"]
-	return jsonResp(http.StatusOK, enrollmentAccountWire(a, a.EnrollmentAccount(rc.param("enrollmentAccountName")), underDept))
+	return jsonResp(http.StatusOK, s.enrollmentAccountWire(a, a.EnrollmentAccount(rc.param("enrollmentAccountName")), underDept))
 }
 
 // billingSubscriptionWire renders a subscription; accountName is the id's account segment
@@ -510,7 +517,7 @@ func (s *Server) billingSubscriptionWire(sub *Subscription, accountName string) 
 		DisplayName: sub.DisplayName, SubscriptionID: sub.ID, Status: sub.Status,
 		LastMonthCharges:   &wireAmount{Currency: sub.Currency, Value: wireNum(sub.LastMonthCharges)},
 		MonthToDateCharges: &wireAmount{Currency: sub.Currency, Value: wireNum(sub.MonthToDateCharges)},
-		OfferID:            sub.OfferID, PurchaseDate: wireTime(sub.Created), ConsumptionCostCenter: sub.CostCenter,
+		OfferID:            sub.OfferID, PurchaseDate: s.time7Z(sub.Created), ConsumptionCostCenter: sub.CostCenter,
 		SkuID: sub.SkuID, SkuDescription: sub.SkuDescription,
 	}
 	if pr := a.Profile(sub.Profile); pr != nil {
@@ -524,6 +531,17 @@ func (s *Server) billingSubscriptionWire(sub *Subscription, accountName string) 
 	if e := a.EnrollmentAccount(sub.EnrollmentAccount); e != nil {
 		props.EnrollmentAccountID = scopeRef{account: a.Name, department: e.Department, enrollmentAccount: e.Name}.id()
 		props.EnrollmentAccountDisplayName = e.DisplayName
+		if s.realShapes() {
+			// As recorded at 2024-04-01: the enrollment account's bare number, its start date,
+			// and no purchase date ("none").
+			props.EnrollmentAccountID = e.Name
+			props.PurchaseDate = noneTime7Z
+			props.EnrollmentAccountSubscriptionDetails = &wireEnrollmentAccountSubscriptionDetails{
+				EnrollmentAccountStartDate: e.Start.UTC().Format(time.DateOnly), SubscriptionEnrollmentAccountStatus: "Active"}
+		}
+	}
+	if s.realShapes() && a.Agreement != AgreementMOSP {
+		props.ProductCategory = "UsageBased"
 	}
 	return wireBillingSubscription{
 		ID:   accountsPath + "/" + accountName + "/billingSubscriptions/" + sub.ID,
@@ -595,6 +613,14 @@ func (s *Server) listPermissions(rc *reqCtx) response {
 		return *fail
 	}
 	var out []any
+	if a.Agreement != AgreementMOSP {
+		// As recorded: one entry holding the actions of every role the caller has at or above
+		// the scope (World.listedPermissions).
+		if actions := s.world.listedPermissions(a.Agreement, rc.principal, sc); len(actions) > 0 {
+			out = append(out, wirePermissions{Actions: actions, NotActions: []string{}})
+		}
+		return rc.page(len(out), func(i int) any { return out[i] })
+	}
 	for _, ops := range s.world.effectiveOps(rc.principal, sc) {
 		actions := []string{}
 		for _, op := range ops {
@@ -621,9 +647,15 @@ func (s *Server) checkAccess(rc *reqCtx) response {
 		return *fail
 	}
 	out := make([]wireCheckAccessResponse, 0, len(in.Actions))
+	var listed []string
+	if a.Agreement == AgreementEA {
+		listed = s.world.listedPermissions(a.Agreement, rc.principal, sc)
+	}
 	for _, action := range in.Actions {
 		decision := "NotAllowed"
-		if op, ok := operationOfAction(a.Agreement, sc, action); ok {
+		if slices.ContainsFunc(listed, func(l string) bool { return strings.EqualFold(l, action) }) {
+			decision = "Allowed" // an EA action the caller's permissions list
+		} else if op, ok := operationOfAction(a.Agreement, sc, action); ok {
 			if ok, _ := s.world.allowed(rc.principal, sc, op); ok {
 				decision = "Allowed"
 			}
@@ -641,10 +673,7 @@ func unsupportedForMOSP() response {
 }
 
 func roleDefinitionWire(a *Account, sc scopeRef, d roleDef) wireRoleDefinition {
-	actions := []string{}
-	for _, op := range d.ops {
-		actions = append(actions, permissionActions(a.Agreement, sc, op)...)
-	}
+	actions := roleActions(a.Agreement, sc, d)
 	return wireRoleDefinition{
 		ID: sc.id() + "/billingRoleDefinitions/" + d.id, Name: d.id, Type: sc.typePrefix() + "/billingRoleDefinitions",
 		Properties: wireRoleDefinitionProps{Description: d.description, RoleName: d.name,
@@ -696,13 +725,16 @@ func (s *Server) getRoleDefinition(rc *reqCtx) response {
 func (s *Server) roleAssignmentWire(a *Account, ra RoleAssignment) wireRoleAssignment {
 	d, _ := lookupRole(ra.Role)
 	props := wireRoleAssignmentProps{
-		CreatedOn: wireTime(s.world.Anchor.AddDate(-1, 0, 0)), PrincipalID: ra.Principal.ObjectID(),
+		CreatedOn: s.timeOffset(s.world.Anchor.AddDate(-1, 0, 0)), PrincipalID: ra.Principal.ObjectID(),
 		PrincipalTenantID: TenantID, PrincipalDisplayName: string(ra.Principal), PrincipalType: "User",
 		ProvisioningState: "Succeeded", RoleDefinitionID: ra.Scope + "/billingRoleDefinitions/" + d.id,
 		Scope: ra.Scope, BillingAccountID: accountsPath + "/" + a.Name,
 	}
 	if a.Agreement == AgreementEA {
 		props.UserEmailAddress = ra.Principal.Email()
+	}
+	if s.realShapes() {
+		props.ModifiedOn = noneTimeOffset // recorded for assignments never changed
 	}
 	return wireRoleAssignment{ID: ra.Scope + "/billingRoleAssignments/" + ra.Name, Name: ra.Name,
 		Type: ra.scope.typePrefix() + "/billingRoleAssignments", Properties: props}

@@ -45,6 +45,10 @@ func (s *Server) registerInvoiceRoutes() {
 	s.handle(http.MethodGet, accountsPath+"/default/invoices/{invoiceName}", v, s.getDefaultInvoice)
 	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/download", v24, s.downloadAccountInvoice)
 	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/downloadSummary", v24, s.downloadInvoiceSummary)
+	s.handle(http.MethodPost, acct+"/invoices/{invoiceName}/transactionsDownload", v24, s.downloadTransactions)
+	s.handle(http.MethodGet, acct+"/invoices/{invoiceName}/operationResults/{operationId}", nil, func(rc *reqCtx) response {
+		return s.pollOperation(rc, rc.param("operationId"))
+	})
 	s.handle(http.MethodPost, acct+"/downloadDocuments", v24, s.downloadAccountDocuments)
 	s.handle(http.MethodPost, subr+"/invoices/{invoiceName}/download", v24, s.downloadSubscriptionInvoice)
 	s.handle(http.MethodPost, subr+"/downloadDocuments", v24, s.downloadSubscriptionDocuments)
@@ -58,6 +62,12 @@ func (rc *reqCtx) invoicePeriod() (from, to time.Time, fail *response) {
 			return time.Time{}, nil
 		}
 		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			// The service's own nextLinks write the dates "2000-01-01 00:00:00Z"; it takes them back.
+			if u, uerr := time.Parse("2006-01-02 15:04:05Z07:00", v); uerr == nil {
+				t, err = u.UTC(), nil
+			}
+		}
 		if err != nil {
 			r := badRequest("InvalidDateFormat", fmt.Sprintf("The value '%s' of '%s' is not a valid date: use YYYY-MM-DD.", v, name))
 			return time.Time{}, &r
@@ -97,7 +107,7 @@ func (s *Server) listInvoices(rc *reqCtx, prefix string, subRoute bool, match fu
 			out = append(out, inv)
 		}
 	}
-	return rc.page(len(out), func(i int) any { return invoiceWire(out[i], prefix, subRoute) })
+	return rc.page(len(out), func(i int) any { return s.invoiceWire(out[i], prefix, subRoute) })
 }
 
 func (s *Server) listAccountInvoices(rc *reqCtx) response {
@@ -179,7 +189,7 @@ func (s *Server) getAccountInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/"+a.Name, false))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/"+a.Name, false))
 }
 
 func (s *Server) getSubscriptionInvoice(rc *reqCtx) response {
@@ -191,7 +201,7 @@ func (s *Server) getSubscriptionInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/default/billingSubscriptions/"+sub.ID, true))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/default/billingSubscriptions/"+sub.ID, true))
 }
 
 // getDefaultInvoice is Invoices_Get (MCA/MPA): an invoice by name without its billing account.
@@ -200,7 +210,7 @@ func (s *Server) getDefaultInvoice(rc *reqCtx) response {
 	if fail != nil {
 		return *fail
 	}
-	return jsonResp(http.StatusOK, invoiceWire(inv, accountsPath+"/"+inv.Account, false))
+	return jsonResp(http.StatusOK, s.invoiceWire(inv, accountsPath+"/"+inv.Account, false))
 }
 
 func eaRefusal() response {
@@ -258,10 +268,10 @@ func (s *Server) downloadInvoiceSummary(rc *reqCtx) response {
 // invoice PDF when absent; the summary when summary is set).
 func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice, summary bool) response {
 	var d InvoiceDocument
+	name := rc.query.Get("documentName")
 	if summary {
 		d = InvoiceDocument{Name: inv.Name + "_summary", Kind: "Summary"}
 	} else {
-		name := rc.query.Get("documentName")
 		found := false
 		for _, doc := range inv.Documents {
 			if (name == "" && doc.Kind == "Invoice") || (name != "" && doc.Name == name) {
@@ -277,15 +287,78 @@ func (s *Server) startInvoiceDownload(rc *reqCtx, opAccount string, inv *Invoice
 		}
 	}
 	pad := s.invoices.paddingBytes()
-	return s.startOperation(rc, opAccount, "invoiceDownload", func() response {
+	// As recorded: EA operations answer 202 without Retry-After and a Location whose t= changes
+	// on every answer; a download polls operationResults under the invoice, a summary an
+	// account-level operationResults/invoiceSummaryDownload_…; results are {"url"} alone (the
+	// expiry only in the SAS link's se=; also recorded so for MCA at 2020-05-01).
+	ea := inv.Agreement == AgreementEA && s.realShapes()
+	kind := "invoiceDownload"
+	prefix := accountsPath + "/" + url.PathEscape(opAccount) + "/operationResults"
+	if summary {
+		kind = "invoiceSummaryDownload"
+	} else if s.realShapes() && opAccount != "default" {
+		prefix = accountsPath + "/" + url.PathEscape(opAccount) + "/invoices/" + url.PathEscape(inv.Name) + "/operationResults"
+	}
+	result := func() response {
 		name := "invoices/" + inv.Name + "/" + d.Name + ".pdf"
 		u, exp := s.putBlob(blobContent{Name: name, ContentType: "application/pdf", Data: s.invoices.pdf(inv, d, pad)})
 		if s.invoices.takeExpired() {
 			exp = s.Now().Add(-time.Minute).Truncate(time.Second)
 			u = s.blobSASURL(blobStorePath(name), exp)
 		}
-		return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
+		return s.downloadResult(u, exp)
+	}
+	return s.startOperationWith(rc, prefix, kind, ea, result)
+}
+
+// downloadResult is a download operation's final answer: {"url"} alone as recorded, or with
+// expiryTime WithSpecShapes.
+func (s *Server) downloadResult(u string, exp time.Time) response {
+	if s.realShapes() {
+		return jsonResp(http.StatusOK, wireDocumentDownloadResult{URL: u})
+	}
+	return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
+}
+
+// downloadTransactions answers POST …/invoices/{n}/transactionsDownload (EA): as recorded, an
+// account-level operationResults/transactionsDownload_… operation without Retry-After that ends
+// with {"url"} of a CSV. The CSV's columns are the emulator's own (no recorded content).
+func (s *Server) downloadTransactions(rc *reqCtx) response {
+	a, fail := s.accountOf(rc)
+	if fail != nil {
+		return *fail
+	}
+	if a.Agreement != AgreementEA {
+		return badRequest("UnsupportedAgreementType", fmt.Sprintf(
+			"Downloading invoice transactions is supported for billing accounts with agreement type EnterpriseAgreement only, not %s.", a.Agreement))
+	}
+	inv, fail := s.invoiceFor(rc, rc.param("invoiceName"), opDownloadInvoice, func(inv *Invoice) bool { return inv.Account == a.Name })
+	if fail != nil {
+		return *fail
+	}
+	if s.invoices.eaRefused() {
+		return eaRefusal()
+	}
+	return s.startOperationWith(rc, accountsPath+"/"+url.PathEscape(a.Name)+"/operationResults", "transactionsDownload", s.realShapes(), func() response {
+		u, exp := s.putBlob(blobContent{Name: "invoicetransactions/" + inv.Name + "_invoice_transactions.csv", ContentType: "text/csv", Data: invoiceTransactionsCSV(inv)})
+		return s.downloadResult(u, exp)
 	})
+}
+
+// TransactionsCSV is the content an EA invoice's transactions download serves (nil for an
+// unknown or non-EA invoice).
+func (s *Server) TransactionsCSV(invoiceName string) []byte {
+	inv := s.invoices.find(invoiceName, nil)
+	if inv == nil || inv.Agreement != AgreementEA {
+		return nil
+	}
+	return invoiceTransactionsCSV(inv)
+}
+
+func invoiceTransactionsCSV(inv *Invoice) []byte {
+	return []byte("InvoiceNumber,BillingPeriodStart,BillingPeriodEnd,Currency,Total\r\n" +
+		inv.Name + "," + inv.PeriodStart.Format(time.DateOnly) + "," + inv.PeriodEnd.Format(time.DateOnly) + "," +
+		inv.Currency + "," + inv.Total + "\r\n")
 }
 
 // blobStorePath is the escaped path putBlob stores a named blob under.
@@ -373,4 +446,17 @@ func (s *Server) downloadDocuments(rc *reqCtx, opAccount string, match func(*Inv
 		u, exp := s.putBlob(blobContent{ContentType: "application/zip", Data: buf.Bytes()})
 		return jsonResp(http.StatusOK, wireDocumentDownloadResult{ExpiryTime: wireTime(exp), URL: u})
 	})
+}
+
+// DocumentContent is what downloading a listed document serves: the document named name, or,
+// for a listed document without a name (EA documents are listed so), the one of that kind: an
+// EA invoice's Summary PDF, its Transactions CSV (TransactionsCSV), or its document of that kind.
+func (s *Server) DocumentContent(invoiceName, kind, name string) []byte {
+	if name != "" {
+		return s.DocumentBytes(invoiceName, name)
+	}
+	if inv, ok := s.Invoice(invoiceName); ok && inv.Agreement == AgreementEA && strings.EqualFold(kind, "Transactions") {
+		return s.TransactionsCSV(invoiceName)
+	}
+	return s.DocumentBytes(invoiceName, kind)
 }

@@ -60,6 +60,8 @@ type Server struct {
 	usage *usageState
 	// invoices is the invoice feature's state (routes_invoice.go); set at registration.
 	invoices *invoiceState
+	// exports is the Cost Management exports feature's state (exports_routes.go).
+	exports *exportState
 
 	faultMu sync.Mutex
 	faults  []*faultState

@@ -3,8 +3,6 @@ package billingtest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -147,14 +145,10 @@ func (s *Server) listUsageDetails(rc *reqCtx) response {
 	})
 	nextLink := ""
 	if off+len(items) < n {
-		q := url.Values{}
-		for k, v := range rc.query {
-			if k != "$skiptoken" {
-				q[k] = slices.Clone(v)
-			}
-		}
-		q.Set("$skiptoken", encodeSkipToken(off+len(items)))
-		nextLink = rc.base() + rc.r.URL.EscapedPath() + "?" + q.Encode()
+		nextLink = rc.nextLink(encodeSkipToken(off + len(items)))
+	}
+	if s.cfg.usage.olderShape {
+		return jsonResp(http.StatusOK, olderUsagePage(items, nextLink))
 	}
 	return response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
 		raw: appendUsagePage(make([]byte, 0, len(items)*2200), items, nextLink)}

@@ -271,8 +271,9 @@ func (s *Server) startCostDetails(rc *reqCtx, scopePath string, result func(opID
 		"?api-version=" + url.QueryEscape(rc.apiVersion)
 	op := &lroOp{principal: rc.principal, location: loc, remaining: s.cfg.lroPolls, result: func() response { return result(id) }}
 	s.ops[strings.ToLower(id)] = op
+	resp := s.acceptedResp(op)
 	s.mu.Unlock()
-	return s.acceptedResp(op)
+	return resp
 }
 
 // usageBlobPart is one planned blob of a report: where its rows start, how many, its size and MD5.

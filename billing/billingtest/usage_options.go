@@ -8,8 +8,9 @@ type usageConfig struct {
 	blobSize   int64         // a report blob is cut before it exceeds this size; 0 = defaultUsageBlobSize
 	linkTTL    time.Duration // lifetime of a report's blob links (validTill); 0 = one hour
 	noData     UsageNoData
-	failures   int // the first failures reports end with status Failed
-	pageSize   int // Consumption usageDetails page size; 0 = defaultUsagePageSize
+	failures   int  // the first failures reports end with status Failed
+	pageSize   int  // Consumption usageDetails page size; 0 = defaultUsagePageSize
+	olderShape bool // WithOlderConsumptionShape
 	// limits are the Cost Details request rate limits (usage_limits.go); zero = none.
 	limits CostDetailsLimits
 	// reportLimit is the largest Cost Details report in bytes; 0 = defaultUsageReportLimit.

@@ -210,13 +210,76 @@ func TestUsageConsumptionPagesMatchGroundTruth(t *testing.T) {
 			rows++
 		}
 		pages++
-		url = page.NextLink
+		if page.NextLink != "" {
+			// As recorded, the link repeats $filter with raw blanks and quotes: a client escapes them.
+			assert.Contains(t, page.NextLink, "$filter=properties/usageStart ge '2026-10-01' and properties/usageEnd le '2026-10-31'")
+		}
+		url = strings.NewReplacer(" ", "%20").Replace(page.NextLink)
 	}
 	scope := "/subscriptions/" + billingtest.SubscriptionPayAsYouGo
 	p := billingtest.Period{Start: from, End: to}
 	assertTotals(t, srv.UsageTotal(scope, p, "ActualCost"), map[string]*big.Rat{"USD": sum})
 	assert.Equal(t, srv.UsageRowCount(scope, p, "ActualCost"), rows)
 	assert.Greater(t, pages, 1)
+}
+
+// TestUsageConsumptionOlderShape: WithOlderConsumptionShape serves the recorded older items
+// (no kind, pretaxCost, usageQuantity, instanceId = ARM id, instanceName = short name) with the
+// same rows and totals.
+func TestUsageConsumptionOlderShape(t *testing.T) {
+	srv := billingtest.NewServer(t, billingtest.WithUsagePageSize(50), billingtest.WithOlderConsumptionShape(), billingtest.WithNow(billingtest.ReferenceNow()))
+	c := rawClient{t: t, srv: srv, hc: srv.HTTPClient(), p: billingtest.EAEnterpriseAdmin}
+	from, to := date(2026, 10, 1), date(2026, 10, 31)
+	url := srv.ARMEndpoint() + "/subscriptions/" + billingtest.SubscriptionEAFinance +
+		"/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$filter=" +
+		"properties%2FusageStart+ge+%272026-10-01%27+and+properties%2FusageEnd+le+%272026-10-31%27"
+	sum, rows, withInstance := new(big.Rat), 0, 0
+	for url != "" {
+		resp := c.do("GET", url, nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var page struct {
+			Value []struct {
+				ID         string          `json:"id"`
+				Kind       *string         `json:"kind"`
+				Properties json.RawMessage `json:"properties"`
+			} `json:"value"`
+			NextLink string `json:"nextLink"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+		resp.Body.Close()
+		for _, v := range page.Value {
+			assert.Nil(t, v.Kind)
+			assert.True(t, strings.HasPrefix(v.ID, "subscriptions/"), v.ID)
+			var p struct {
+				UsageStart, UsageEnd, Currency string
+				InstanceID                     string      `json:"instanceId"`
+				InstanceName                   string      `json:"instanceName"`
+				PretaxCost                     json.Number `json:"pretaxCost"`
+				UsageQuantity                  json.Number `json:"usageQuantity"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(v.Properties))
+			dec.UseNumber()
+			require.NoError(t, dec.Decode(&p))
+			x, ok := new(big.Rat).SetString(p.PretaxCost.String())
+			require.True(t, ok)
+			sum.Add(sum, x)
+			rows++
+			assert.Equal(t, "USD", p.Currency)
+			assert.NotEmpty(t, p.UsageQuantity.String())
+			assert.Equal(t, p.UsageStart[:10], p.UsageEnd[:10])
+			if p.InstanceID != "" {
+				withInstance++
+				assert.True(t, strings.HasPrefix(p.InstanceID, "/subscriptions/"+billingtest.SubscriptionEAFinance+"/resourceGroups/"), p.InstanceID)
+				assert.Equal(t, p.InstanceID[strings.LastIndexByte(p.InstanceID, '/')+1:], p.InstanceName)
+			}
+		}
+		url = strings.NewReplacer(" ", "%20").Replace(page.NextLink)
+	}
+	scope := "/subscriptions/" + billingtest.SubscriptionEAFinance
+	per := billingtest.Period{Start: from, End: to}
+	assertTotals(t, srv.UsageTotal(scope, per, "ActualCost"), map[string]*big.Rat{"USD": sum})
+	assert.Equal(t, srv.UsageRowCount(scope, per, "ActualCost"), rows)
+	assert.Positive(t, withInstance)
 }
 
 func TestUsageConsumptionNoDataIs204(t *testing.T) {

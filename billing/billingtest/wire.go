@@ -97,6 +97,7 @@ type wireEnrollmentDetails struct {
 	MarkupStatus       string `json:"markupStatus,omitempty"`
 	InvoiceRecipient   string `json:"invoiceRecipient,omitempty"`
 	PONumber           string `json:"poNumber,omitempty"`
+	SupportCoverage    string `json:"supportCoverage,omitempty"`
 }
 
 type wireProfile struct {
@@ -226,6 +227,14 @@ type wireBillingSubscriptionProps struct {
 	SkuID                        string      `json:"skuId,omitempty"`
 	Status                       string      `json:"status,omitempty"` // 2020-05-01's subscriptionBillingStatus is gone in 2024-04-01
 	SubscriptionID               string      `json:"subscriptionId,omitempty"`
+	ProductCategory              string      `json:"productCategory,omitempty"`
+	// EnrollmentAccountSubscriptionDetails is recorded on EA billing subscriptions at 2024-04-01.
+	EnrollmentAccountSubscriptionDetails *wireEnrollmentAccountSubscriptionDetails `json:"enrollmentAccountSubscriptionDetails,omitempty"`
+}
+
+type wireEnrollmentAccountSubscriptionDetails struct {
+	EnrollmentAccountStartDate          string `json:"enrollmentAccountStartDate,omitempty"`
+	SubscriptionEnrollmentAccountStatus string `json:"subscriptionEnrollmentAccountStatus,omitempty"`
 }
 
 type wirePermissions struct {
@@ -264,6 +273,7 @@ type wireRoleAssignment struct {
 
 type wireRoleAssignmentProps struct {
 	CreatedOn            string `json:"createdOn,omitempty"`
+	ModifiedOn           string `json:"modifiedOn,omitempty"`
 	PrincipalID          string `json:"principalId,omitempty"`
 	PrincipalTenantID    string `json:"principalTenantId,omitempty"`
 	PrincipalDisplayName string `json:"principalDisplayName,omitempty"`

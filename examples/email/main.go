@@ -20,47 +20,88 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
 	"github.com/azbilling/azbilling/email"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/roles"
 )
 
 type config struct {
-	live                  bool
-	as                    billingtest.Principal
+	target                target.Flags
 	account, profile, sub string
 	add, remove           []string
 	optIn, optOut         bool
-	emulator              []billingtest.Option // emulator options, e.g. a moved world clock in tests
 }
 
 func main() {
-	var c config
-	var as, add, remove string
-	flag.BoolVar(&c.live, "live", false, "run on Azure with DefaultAzureCredential instead of the emulator")
-	flag.StringVar(&as, "as", string(billingtest.MCAProfileOwner), "emulator principal to sign in as")
-	flag.StringVar(&c.account, "account", "", "billing account name (with -live)")
-	flag.StringVar(&c.profile, "profile", "", "billing profile name (with -live)")
-	flag.StringVar(&c.sub, "subscription", "", "a subscription id instead of -account/-profile")
-	flag.StringVar(&add, "add", "", "comma-separated addresses to add")
-	flag.StringVar(&remove, "remove", "", "comma-separated addresses to remove")
-	flag.BoolVar(&c.optIn, "optin", false, "opt in to invoice e-mail (with -add: and add those)")
-	flag.BoolVar(&c.optOut, "optout", false, "opt out of invoice e-mail: removes every recipient")
-	flag.Parse()
-	c.as, c.add, c.remove = billingtest.Principal(as), splitList(add), splitList(remove)
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, c); err != nil {
-		fmt.Fprintln(os.Stderr, "email:", err)
-		os.Exit(1)
+// realMain returns the exit status: 0 when everything asked was done, 1 when anything failed
+// or the run was interrupted (Ctrl-C, SIGTERM), 2 for bad flags.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("email", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	tf := target.Register(fs, billingtest.MCAProfileOwner)
+	var add, remove string
+	fs.StringVar(&c.account, "account", "", "billing account name (with -live)")
+	fs.StringVar(&c.profile, "profile", "", "billing profile name (with -live)")
+	fs.StringVar(&c.sub, "subscription", "", "a subscription id instead of -account/-profile")
+	fs.StringVar(&add, "add", "", "comma-separated addresses to add")
+	fs.StringVar(&remove, "remove", "", "comma-separated addresses to remove")
+	fs.BoolVar(&c.optIn, "optin", false, "opt in to invoice e-mail (with -add: and add those)")
+	fs.BoolVar(&c.optOut, "optout", false, "opt out of invoice e-mail: removes every recipient")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	c.target, c.add, c.remove = *tf, splitList(add), splitList(remove)
+	if err := c.validate(fs.Args()); err != nil {
+		fmt.Fprintln(stderr, "email:", err)
+		fmt.Fprintln(stderr, "run with -h for the flags")
+		return 2
+	}
+	ctx, stop := target.SignalContext()
+	defer stop()
+	if err := run(ctx, stdout, c); err != nil {
+		fmt.Fprintln(stderr, "email:", err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "interrupted")
+		}
+		return 1
+	}
+	return 0
+}
+
+// validate checks the flags before any request.
+func (c config) validate(rest []string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	if err := c.target.Validate(); err != nil {
+		return err
+	}
+	if c.optIn && c.optOut {
+		return errors.New("-optin and -optout exclude each other")
+	}
+	if c.sub != "" && (c.account != "" || c.profile != "") {
+		return errors.New("-subscription replaces -account and -profile")
+	}
+	if (c.account == "") != (c.profile == "") {
+		return errors.New("-account and -profile go together")
+	}
+	if c.target.Live && c.sub == "" && c.account == "" {
+		return errors.New("-live needs -account and -profile, or -subscription")
+	}
+	for _, a := range append(append([]string(nil), c.add...), c.remove...) {
+		if !strings.Contains(a, "@") {
+			return fmt.Errorf("%q is not an e-mail address", a)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {
@@ -74,34 +115,19 @@ func splitList(s string) []string {
 }
 
 func run(ctx context.Context, w io.Writer, c config) error {
-	var (
-		bc  *billing.Client
-		err error
-	)
-	if c.live {
-		cred, cerr := azidentity.NewDefaultAzureCredential(nil)
-		if cerr != nil {
-			return cerr
-		}
-		bc, err = billing.NewClient(cred, nil)
-	} else {
-		srv, serr := billingtest.Start(c.emulator...)
-		if serr != nil {
-			return serr
-		}
-		defer srv.Close()
-		fmt.Fprintf(w, "emulator at %s, signed in as %s\n", srv.ARMEndpoint(), c.as)
-		bc, err = billing.NewClient(srv.Credential(c.as), srv.ClientOptions())
-		if c.account == "" && c.profile == "" && c.sub == "" {
-			c.account, c.profile = billingtest.MCAAccount, billingtest.MCAProfileUS
-			if len(c.add) == 0 && len(c.remove) == 0 && !c.optIn && !c.optOut {
-				// The demonstration: add a recipient, then remove it again.
-				c.add, c.remove = []string{"cfo@contoso.example"}, []string{"cfo@contoso.example"}
-			}
-		}
-	}
+	conn, err := c.target.Connect()
 	if err != nil {
 		return err
+	}
+	defer conn.Close()
+	bc := conn.Client
+	fmt.Fprintln(w, conn.Where)
+	if !conn.Live && c.account == "" && c.profile == "" && c.sub == "" {
+		c.account, c.profile = billingtest.MCAAccount, billingtest.MCAProfileUS
+		if len(c.add) == 0 && len(c.remove) == 0 && !c.optIn && !c.optOut {
+			// The demonstration: add a recipient, then remove it again.
+			c.add, c.remove = []string{"cfo@contoso.example"}, []string{"cfo@contoso.example"}
+		}
 	}
 	scope, err := pickScope(c)
 	if err != nil {

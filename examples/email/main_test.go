@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/roles"
 )
 
 func TestRunOnTheEmulatorAddsAndRemovesARecipient(t *testing.T) {
 	var out bytes.Buffer
 
-	err := run(context.Background(), &out, config{as: billingtest.MCAProfileOwner})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}})
 
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "added cfo@contoso.example")
@@ -28,11 +29,23 @@ func TestRunOnTheEmulatorAddsAndRemovesARecipient(t *testing.T) {
 func TestRunAsReaderIsRefused(t *testing.T) {
 	var out bytes.Buffer
 
-	err := run(context.Background(), &out, config{as: billingtest.MCAProfileReader})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileReader)}})
 
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
 	assert.Contains(t, out.String(), "not allowed")
+}
+
+func TestFlagsAreCheckedBeforeAnyRequest(t *testing.T) {
+	for _, args := range [][]string{
+		{"-optin", "-optout"}, {"-add", "not-an-address"}, {"-account", "A"}, {"-live"}, {"-as", "nobody-at-all"}, {"stray"},
+	} {
+		var out, errOut bytes.Buffer
+		assert.Equal(t, 2, realMain(args, &out, &errOut), "%v", args)
+		assert.Empty(t, out.String(), "%v", args)
+	}
+	var out, errOut bytes.Buffer
+	assert.Equal(t, 1, realMain([]string{"-as", string(billingtest.MCAProfileReader)}, &out, &errOut), "a refusal is a failure")
 }
 
 // shape is the output with every number replaced by N, so that a run on another date (other
@@ -44,9 +57,8 @@ func shape(s string) string {
 // The program behaves the same with the world clock months ahead.
 func TestRunMonthsAhead(t *testing.T) {
 	var today, ahead bytes.Buffer
-	require.NoError(t, run(context.Background(), &today, config{as: billingtest.MCAProfileOwner}))
-	require.NoError(t, run(context.Background(), &ahead, config{as: billingtest.MCAProfileOwner,
-		emulator: []billingtest.Option{billingtest.WithNow(monthsAhead(6))}}))
+	require.NoError(t, run(context.Background(), &today, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}}))
+	require.NoError(t, run(context.Background(), &ahead, config{target: target.Flags{As: string(billingtest.MCAProfileOwner), Options: []billingtest.Option{billingtest.WithNow(monthsAhead(6))}}}))
 	assert.Equal(t, shape(today.String()), shape(ahead.String()))
 }
 

@@ -8,7 +8,13 @@
 // clock to an instant, e.g. -now 2026-11-25T12:00:00Z. It prints exactly one JSON line to stdout
 // and serves until SIGINT or SIGTERM:
 //
-//	{"endpoint":"https://127.0.0.1:PORT","ca_file":"/tmp/emulator-ca.pem","principals":{"mca-profile-owner":"Billing profile owner at /providers/...",...}}
+//	{"endpoint":"https://127.0.0.1:PORT","ca_file":"/tmp/emulator-ca.pem","now":"2026-11-25T12:00:00Z","principals":{"mca-profile-owner":"Billing profile owner at /providers/...",...}}
+//
+// Every example program takes those as flags or environment variables (see
+// examples/internal/target), and a tool of your own builds its client with billingtest.Remote:
+//
+//	opts, err := billingtest.Remote{Endpoint: endpoint, CAFile: caFile, Now: now}.ClientOptions()
+//	bc, err := billing.NewClient(billingtest.PrincipalCredential("mca-profile-owner"), opts)
 //
 // Configure a client with endpoint as the Resource Manager endpoint (audience
 // https://management.azure.com), trust ca_file, and use a static bearer token equal to one of the
@@ -56,6 +62,7 @@ func main() {
 type banner struct {
 	Endpoint   string            `json:"endpoint"`
 	CAFile     string            `json:"ca_file"`
+	Now        string            `json:"now"` // the world clock (RFC 3339) when the banner was printed
 	Principals map[string]string `json:"principals"`
 }
 
@@ -112,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("writing the CA certificate: %w", err)
 	}
 
-	line, err := json.Marshal(banner{Endpoint: srv.ARMEndpoint(), CAFile: caFile, Principals: describePrincipals(srv.World())})
+	line, err := json.Marshal(banner{Endpoint: srv.ARMEndpoint(), CAFile: caFile, Now: srv.Now().Format(time.RFC3339), Principals: describePrincipals(srv.World())})
 	if err != nil {
 		return err
 	}

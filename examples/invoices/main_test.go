@@ -15,12 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/invoice"
 )
 
 func TestRunDownloadsAndARerunSkips(t *testing.T) {
 	dir := t.TempDir()
-	c := config{as: billingtest.MCAProfileReader, months: 3, out: dir, concurrency: 4}
+	c := config{target: target.Flags{As: string(billingtest.MCAProfileReader)}, months: 3, out: dir, concurrency: 4}
 	var out bytes.Buffer
 
 	require.NoError(t, run(context.Background(), &out, c))
@@ -42,7 +43,7 @@ func TestRunDownloadsAndARerunSkips(t *testing.T) {
 }
 
 func TestRunExplainsAMissingInvoice(t *testing.T) {
-	c := config{as: billingtest.MOSPAccountAdmin, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2, out: t.TempDir()}
+	c := config{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2, out: t.TempDir()}
 	var out bytes.Buffer
 
 	require.NoError(t, run(context.Background(), &out, c))
@@ -51,13 +52,46 @@ func TestRunExplainsAMissingInvoice(t *testing.T) {
 	assert.Contains(t, out.String(), "monthly credit")
 }
 
-func TestRunWithoutRoleSaysWhichRoles(t *testing.T) {
-	c := config{as: billingtest.NoRole, months: 2, out: t.TempDir()}
-	var out bytes.Buffer
+func TestRunWithoutRoleSaysWhichRolesAndExits1(t *testing.T) {
+	var out, errOut bytes.Buffer
 
-	require.NoError(t, run(context.Background(), &out, c))
+	code := realMain([]string{"-as", string(billingtest.NoRole), "-months", "2", "-out", t.TempDir()}, &out, &errOut)
 
-	assert.Contains(t, out.String(), "Billing profile reader")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String()+errOut.String(), "Billing profile reader")
+}
+
+// A folder that cannot be written fails every document: the run stops at the first, says so
+// once, and exits 1.
+func TestRunIntoAReadOnlyFolderExits1(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into read-only folders")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o555))
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	var out, errOut bytes.Buffer
+
+	code := realMain([]string{"-months", "3", "-out", dir}, &out, &errOut)
+
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 1, strings.Count(out.String(), "permission denied"), out.String())
+	assert.Contains(t, out.String(), "stopped early")
+	assert.NotContains(t, out.String()+errOut.String(), ".part", "errors name the final path, never a temporary file")
+}
+
+func TestFlagsAreCheckedBeforeAnyRequest(t *testing.T) {
+	for _, args := range [][]string{
+		{"-months", "-5"}, {"-months", "100000"}, {"-months", "0"}, {"-concurrency", "-1"}, {"-kinds", "bogus"},
+		{"-scope", "not-a-scope"}, {"-as", "nobody-at-all"}, {"-live"}, {"-emulator", "https://127.0.0.1:1"},
+		{"-live", "-emulator", "https://127.0.0.1:1", "-emulator-ca", "x"}, {"stray"},
+	} {
+		var out, errOut bytes.Buffer
+		code := realMain(append(args, "-out", t.TempDir()), &out, &errOut)
+		assert.Equal(t, 2, code, "%v", args)
+		assert.Empty(t, out.String(), "%v: nothing started", args)
+		assert.NotEmpty(t, errOut.String(), "%v: says why", args)
+	}
 }
 
 func TestParseKinds(t *testing.T) {
@@ -69,7 +103,7 @@ func TestParseKinds(t *testing.T) {
 }
 
 func TestLiveNeedsAScope(t *testing.T) {
-	err := run(context.Background(), &bytes.Buffer{}, config{live: true})
+	err := config{target: target.Flags{Live: true}, months: 1, out: "x"}.validate(nil)
 	assert.ErrorContains(t, err, "-scope")
 }
 
@@ -83,16 +117,16 @@ func shape(s string) string {
 // skipped, the same explanation of a missing one.
 func TestRunMonthsAhead(t *testing.T) {
 	for _, c := range []config{
-		{as: billingtest.MCAProfileReader, months: 3},
-		{as: billingtest.MOSPAccountAdmin, scope: "/subscriptions/" + billingtest.SubscriptionNew, months: 2},
-		{as: billingtest.MOSPAccountAdmin, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2},
+		{target: target.Flags{As: string(billingtest.MCAProfileReader)}, months: 3},
+		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionNew, months: 2},
+		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionCredit, months: 2},
 	} {
 		var today, ahead bytes.Buffer
 		c.out = t.TempDir()
 		require.NoError(t, run(context.Background(), &today, c))
 		first := c.out
 		c.out = t.TempDir()
-		c.emulator = []billingtest.Option{billingtest.WithNow(monthsAhead(7))}
+		c.target.Options = []billingtest.Option{billingtest.WithNow(monthsAhead(7))}
 		require.NoError(t, run(context.Background(), &ahead, c))
 		// The progress line lists downloads in the order they finish: leave it out.
 		progress := regexp.MustCompile(`(?m)^\r.*$`)

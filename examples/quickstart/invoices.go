@@ -19,11 +19,11 @@ import (
 // three months where its agreement keeps them (each subscription of a MOSP account, each billing
 // profile of an MCA/MPA account, the EA enrollment itself), explains why a scope has none, and
 // downloads the newest invoice PDF into a temporary folder that is removed again. It changes
-// nothing on the service. Periods come from the client's clock (bc.LastMonths).
+// nothing on the service. srv is unused (nil with -live or an emulator process).
 func showInvoices(ctx context.Context, w io.Writer, bc *billing.Client, srv *billingtest.Server) error {
 	fmt.Fprintln(w, "Invoices")
 	// The client's clock: the emulator's world clock there, the real one on Azure.
-	period := bc.LastMonths(3)
+	period := billing.LastMonthsAt(bc.Now(), 3)
 	var (
 		newest       invoice.Invoice
 		newestClient *invoice.Client

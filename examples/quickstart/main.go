@@ -2,10 +2,13 @@
 // the caller can see with their agreement types, the billing profiles of MCA accounts, and what the
 // caller may do on each; then invoices, usage and invoice e-mail.
 //
-// Without flags it starts the embedded emulator and runs as one of its principals; with -live it
-// runs the same code on Azure with azidentity.DefaultAzureCredential.
+// Without flags it starts the embedded emulator and runs as one of its principals per agreement;
+// with -emulator it uses an emulator process (examples/emulator; the flags and environment
+// variables are those of every example, see examples/internal/target); with -live it runs the
+// same code on Azure with azidentity.DefaultAzureCredential.
 //
 //	go run ./examples/quickstart
+//	go run ./examples/quickstart -emulator https://127.0.0.1:PORT -emulator-ca /tmp/emulator-ca.pem
 //	go run ./examples/quickstart -as mca-profile-reader
 //	go run ./examples/quickstart -live
 package main
@@ -17,27 +20,46 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/roles"
 )
 
 func main() {
-	live := flag.Bool("live", false, "run on Azure with DefaultAzureCredential instead of the emulator")
-	as := flag.String("as", "", "emulator principal to sign in as (see billingtest.Principals); default: one per agreement")
-	flag.Parse()
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, *live, *as); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
+// realMain returns the exit status: 0 on success, 1 when anything failed or the run was
+// interrupted (Ctrl-C, SIGTERM), 2 for bad flags.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tf := target.Register(fs, "") // "": one principal per agreement on the emulator
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	err := tf.Validate()
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		fmt.Fprintln(stderr, "run with -h for the flags")
+		return 2
+	}
+	ctx, stop := target.SignalContext()
+	defer stop()
+	if err := run(ctx, stdout, *tf); err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "interrupted")
+		}
+		return 1
+	}
+	return 0
 }
 
 // defaultPrincipals show one agreement each on the emulator.
@@ -45,39 +67,25 @@ func defaultPrincipals() []billingtest.Principal {
 	return []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
 }
 
-// run runs the walkthrough; emulator options (tests move the world clock with them) apply
-// without -live.
-func run(ctx context.Context, w io.Writer, live bool, as string, emulator ...billingtest.Option) error {
-	if live {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return err
-		}
-		bc, err := billing.NewClient(cred, nil)
-		if err != nil {
-			return err
-		}
-		return walkthrough(ctx, w, bc, nil)
-	}
-	srv, err := billingtest.Start(emulator...)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	principals := defaultPrincipals()
-	if as != "" {
-		principals = []billingtest.Principal{billingtest.Principal(as)}
+func run(ctx context.Context, w io.Writer, tf target.Flags) error {
+	principals := []billingtest.Principal{billingtest.Principal(tf.As)}
+	if tf.As == "" && !tf.Live {
+		principals = defaultPrincipals()
 	}
 	for i, p := range principals {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "=== emulator at %s, signed in as %s\n", srv.ARMEndpoint(), p)
-		bc, err := billing.NewClient(srv.Credential(p), srv.ClientOptions())
+		one := tf
+		one.As = string(p)
+		conn, err := one.Connect()
 		if err != nil {
 			return err
 		}
-		if err := walkthrough(ctx, w, bc, srv); err != nil {
+		fmt.Fprintf(w, "=== %s\n", conn.Where)
+		err = walkthrough(ctx, w, conn.Client, conn.Emulator)
+		conn.Close()
+		if err != nil {
 			return err
 		}
 	}

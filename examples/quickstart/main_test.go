@@ -10,12 +10,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/azbilling/azbilling/examples/internal/target"
 )
 
 // The README's first command: the main job must run on the emulator and cover every agreement.
 func TestQuickstartRunsOnTheEmulator(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, false, ""))
+	require.NoError(t, run(context.Background(), &out, target.Flags{}))
 	s := out.String()
 	for _, want := range []string{"agreement MOSP", "agreement EA", "agreement MCA", "roles: Billing profile owner", "Invoices", "Invoice e-mail"} {
 		assert.Contains(t, s, want)
@@ -25,7 +27,7 @@ func TestQuickstartRunsOnTheEmulator(t *testing.T) {
 
 func TestQuickstartAsReaderCannotChangeEmail(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, false, "mca-profile-reader"))
+	require.NoError(t, run(context.Background(), &out, target.Flags{As: "mca-profile-reader"}))
 	assert.Contains(t, out.String(), "roles: Billing profile reader")
 	assert.NotContains(t, out.String(), "change the invoice e-mail preference")
 }
@@ -39,8 +41,8 @@ func shape(s string) string {
 // The quickstart behaves the same with the world clock five months ahead.
 func TestQuickstartMonthsAhead(t *testing.T) {
 	var today, ahead bytes.Buffer
-	require.NoError(t, run(context.Background(), &today, false, ""))
-	require.NoError(t, run(context.Background(), &ahead, false, "", billingtest.WithNow(monthsAhead(5))))
+	require.NoError(t, run(context.Background(), &today, target.Flags{}))
+	require.NoError(t, run(context.Background(), &ahead, target.Flags{Options: []billingtest.Option{billingtest.WithNow(monthsAhead(5))}}))
 	assert.Equal(t, shape(today.String()), shape(ahead.String()))
 }
 

@@ -9,15 +9,18 @@
 //
 // where unexplained sums, per currency, what no line explains (exactly 0 on the emulator).
 //
-// Without -live it starts the embedded emulator and signs in as one principal per agreement;
-// with -live it runs on Azure with azidentity.DefaultAzureCredential:
+// Without -live it starts the embedded emulator and signs in as one principal per agreement
+// (-as takes one or a comma-separated list); with -emulator it uses an emulator process
+// (examples/emulator; the flags and environment variables are those of every example, see
+// examples/internal/target); with -live it runs on Azure with azidentity.DefaultAzureCredential:
 //
 //	go run ./examples/reconcile
 //	go run ./examples/reconcile -months 3 -v
 //	go run ./examples/reconcile -live -months 6
 //
 // Cost Details keeps 13 months of usage, so -months is at most 12. The exit status is 1 when an
-// invoice could not be reconciled (no access to its usage, a service error), 0 otherwise.
+// invoice could not be reconciled (no access to its usage, a service error) or the run was
+// interrupted (Ctrl-C, SIGTERM), 2 for bad flags, 0 otherwise.
 package main
 
 import (
@@ -28,49 +31,91 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/invoice"
 	"github.com/azbilling/azbilling/reconcile"
 )
 
 type config struct {
-	live        bool
+	target      target.Flags
 	months      int
 	concurrency int
 	verbose     bool
 	as          []billingtest.Principal // emulator principals; default one per agreement
-	emulator    []billingtest.Option    // emulator options, e.g. a moved world clock in tests
 	progress    io.Writer               // where progress goes (stderr), nil for none
 }
 
 func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// realMain returns the exit status: 0 when every invoice was reconciled, 1 when any could not
+// be or the run was interrupted (Ctrl-C, SIGTERM), 2 for bad flags.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var c config
-	var as string
-	flag.BoolVar(&c.live, "live", false, "run on Azure with DefaultAzureCredential instead of the emulator")
-	flag.IntVar(&c.months, "months", 12, "whole months back from the current one (at most 12: Cost Details keeps 13 months)")
-	flag.IntVar(&c.concurrency, "concurrency", 4, "invoices reconciled at once")
-	flag.BoolVar(&c.verbose, "v", false, "print each invoice's lines")
-	flag.StringVar(&as, "as", "", "comma-separated emulator principals (default: one per agreement)")
-	flag.Parse()
-	c.progress = os.Stderr
-	for _, p := range strings.Split(as, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.as = append(c.as, billingtest.Principal(p))
+	tf := target.Register(fs, "") // "": one principal per agreement on the emulator
+	fs.IntVar(&c.months, "months", 12, "whole months back from the current one (at most 12: Cost Details keeps 13 months)")
+	fs.IntVar(&c.concurrency, "concurrency", 4, "invoices reconciled at once (1 to 64)")
+	fs.BoolVar(&c.verbose, "v", false, "print each invoice's lines")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c.target, c.progress = *tf, stderr
+	if tf.As != "" && strings.Contains(tf.As, ",") {
+		for _, p := range strings.Split(tf.As, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.as = append(c.as, billingtest.Principal(p))
+			}
+		}
+		c.target.As = ""
+	}
+	err := c.validate(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, "reconcile:", err)
+		fmt.Fprintln(stderr, "run with -h for the flags")
+		return 2
+	}
+	ctx, stop := target.SignalContext()
+	defer stop()
+	if err := run(ctx, stdout, c); err != nil {
+		fmt.Fprintln(stderr, "reconcile:", err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "interrupted")
+		}
+		return 1
+	}
+	return 0
+}
+
+// validate checks the flags before any request.
+func (c config) validate(rest []string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	if err := c.target.Validate(); err != nil {
+		return err
+	}
+	for _, p := range c.as {
+		one := c.target
+		one.As = string(p)
+		if err := one.Validate(); err != nil {
+			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, c); err != nil {
-		fmt.Fprintln(os.Stderr, "reconcile:", err)
-		os.Exit(1)
+	if c.months < 1 || c.months > 12 {
+		return fmt.Errorf("-months must be between 1 and 12, not %d", c.months)
 	}
+	if c.concurrency < 1 || c.concurrency > 64 {
+		return fmt.Errorf("-concurrency must be between 1 and 64, not %d", c.concurrency)
+	}
+	return nil
 }
 
 // summary is the last line.
@@ -92,37 +137,26 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		return fmt.Errorf("-months must be between 1 and 12, not %d", c.months)
 	}
 	t := &totals{unexplained: map[string]billing.Decimal{}}
-	if c.live {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
+	principals := c.as
+	switch {
+	case len(principals) > 0:
+	case c.target.As != "" || c.target.Live:
+		principals = []billingtest.Principal{billingtest.Principal(c.target.As)}
+	default:
+		principals = []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
+	}
+	for _, p := range principals {
+		one := c.target
+		one.As = string(p)
+		conn, err := one.Connect()
 		if err != nil {
 			return err
 		}
-		bc, err := billing.NewClient(cred, nil)
+		fmt.Fprintf(w, "=== %s\n", conn.Where)
+		err = reconcileAll(ctx, w, conn.Client, c, t)
+		conn.Close()
 		if err != nil {
 			return err
-		}
-		if err := reconcileAll(ctx, w, bc, c, t); err != nil {
-			return err
-		}
-	} else {
-		srv, err := billingtest.Start(c.emulator...)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		principals := c.as
-		if len(principals) == 0 {
-			principals = []billingtest.Principal{billingtest.MOSPAccountAdmin, billingtest.EAEnterpriseAdmin, billingtest.MCAAccountOwner}
-		}
-		for _, p := range principals {
-			fmt.Fprintf(w, "=== emulator at %s, signed in as %s\n", srv.ARMEndpoint(), p)
-			bc, err := billing.NewClient(srv.Credential(p), srv.ClientOptions())
-			if err != nil {
-				return err
-			}
-			if err := reconcileAll(ctx, w, bc, c, t); err != nil {
-				return err
-			}
 		}
 	}
 	t.sum.Unexplained = map[string]string{}

@@ -29,7 +29,7 @@ func TestEveryInvoiceReconciles(t *testing.T) {
 		var out bytes.Buffer
 		c := config{months: 12, concurrency: 4}
 		if ahead > 0 {
-			c.emulator = []billingtest.Option{billingtest.WithNow(time.Now().AddDate(0, ahead, 0))}
+			c.target.Options = []billingtest.Option{billingtest.WithNow(time.Now().AddDate(0, ahead, 0))}
 		}
 		require.NoError(t, run(context.Background(), &out, c), out.String())
 		s := lastLine(t, out.String())
@@ -65,6 +65,8 @@ func TestNoAccessFailsAndStillPrintsTheSummary(t *testing.T) {
 }
 
 func TestMonthsBounds(t *testing.T) {
-	assert.Error(t, run(context.Background(), &bytes.Buffer{}, config{months: 13}))
-	assert.Error(t, run(context.Background(), &bytes.Buffer{}, config{months: 0}))
+	assert.Error(t, config{months: 13, concurrency: 1}.validate(nil))
+	assert.Error(t, config{months: 0, concurrency: 1}.validate(nil))
+	assert.Equal(t, 2, realMain([]string{"-months", "-5"}, &bytes.Buffer{}, &bytes.Buffer{}))
+	assert.Equal(t, 2, realMain([]string{"-as", "nobody,mca-profile-owner"}, &bytes.Buffer{}, &bytes.Buffer{}))
 }

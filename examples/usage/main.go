@@ -3,10 +3,14 @@
 // are served by Cost Details reports, pay-as-you-go subscriptions by the Consumption API: the
 // program is the same for all of them.
 //
-// Without -live it starts the embedded emulator and signs in as one of its principals; with -live
-// it runs on Azure with azidentity.DefaultAzureCredential:
+// Without -live it starts the embedded emulator and signs in as one of its principals; with
+// -emulator it uses an emulator process (examples/emulator; the flags and environment variables
+// are those of every example, see examples/internal/target); with -live it runs on Azure with
+// azidentity.DefaultAzureCredential. It exits 0 on success, 1 on any failure or interruption
+// (Ctrl-C or SIGTERM; no partial CSV is left), 2 for bad flags:
 //
 //	go run ./examples/usage
+//	go run ./examples/usage -emulator https://127.0.0.1:PORT -emulator-ca /tmp/emulator-ca.pem -o usage.csv
 //	go run ./examples/usage -mtd -metric amortized
 //	go run ./examples/usage -as mca-profile-owner -scope /providers/Microsoft.Billing/billingAccounts/10000000-0000-0000-0000-000000000000:00000000-0000-0000-0000-000000000000_2019-05-31/billingProfiles/AB12-CD34-BG7-PGB -o usage.csv
 //	go run ./examples/usage -as mosp-account-admin -scope /subscriptions/11111111-1111-1111-1111-111111111111
@@ -25,78 +29,98 @@ import (
 	"io"
 	"iter"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/roles"
 	"github.com/azbilling/azbilling/usage"
 )
 
 type config struct {
-	live     bool
-	as       billingtest.Principal
-	scope    string
-	mtd      bool
-	metric   string
-	out      string
-	emulator []billingtest.Option // emulator options, e.g. a moved world clock in tests
+	target target.Flags
+	scope  string
+	mtd    bool
+	metric string
+	out    string
 }
 
 func main() {
-	var c config
-	var as string
-	flag.BoolVar(&c.live, "live", false, "run on Azure with DefaultAzureCredential instead of the emulator")
-	flag.StringVar(&as, "as", string(billingtest.EAEnterpriseAdmin), "emulator principal to sign in as")
-	flag.StringVar(&c.scope, "scope", "", "scope id (default on the emulator: its EA enrollment)")
-	flag.BoolVar(&c.mtd, "mtd", false, "the month to date instead of last month")
-	flag.StringVar(&c.metric, "metric", "actual", "actual or amortized cost")
-	flag.StringVar(&c.out, "o", "", "also save the usage as one CSV file at this path")
-	flag.Parse()
-	c.as = billingtest.Principal(as)
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+// realMain returns the exit status: 0 on success, 1 when the job failed or was interrupted
+// (Ctrl-C, SIGTERM: no partial CSV is left), 2 for bad flags.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("usage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	tf := target.Register(fs, billingtest.EAEnterpriseAdmin)
+	fs.StringVar(&c.scope, "scope", "", "scope id (default on the emulator: its EA enrollment)")
+	fs.BoolVar(&c.mtd, "mtd", false, "the month to date instead of last month")
+	fs.StringVar(&c.metric, "metric", "actual", "actual or amortized cost")
+	fs.StringVar(&c.out, "o", "", "also save the usage as one CSV file at this path")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c.target = *tf
+	if err := c.validate(fs.Args()); err != nil {
+		fmt.Fprintln(stderr, "usage:", err)
+		fmt.Fprintln(stderr, "run with -h for the flags")
+		return 2
+	}
+	ctx, stop := target.SignalContext()
 	defer stop()
-	if err := run(ctx, os.Stdout, c); err != nil {
-		fmt.Fprintln(os.Stderr, "usage:", err)
+	if err := run(ctx, stdout, c); err != nil {
+		fmt.Fprintln(stderr, "usage:", err)
 		var perr *roles.PermissionError
 		if errors.As(err, &perr) && perr.Policy != roles.PolicyNone {
-			fmt.Fprintln(os.Stderr, "policy:", perr.Policy.Description())
+			fmt.Fprintln(stderr, "policy:", perr.Policy.Description())
 		}
-		os.Exit(1)
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "interrupted: no partial file was left")
+		}
+		return 1
 	}
+	return 0
+}
+
+// validate checks the flags before any request.
+func (c config) validate(rest []string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	if err := c.target.Validate(); err != nil {
+		return err
+	}
+	switch strings.ToLower(c.metric) {
+	case "actual", "amortized":
+	default:
+		return fmt.Errorf("-metric must be actual or amortized, not %q", c.metric)
+	}
+	if c.target.Live && c.scope == "" {
+		return errors.New("-scope is required with -live")
+	}
+	if c.scope != "" {
+		if _, err := billing.ParseScope(c.scope); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func run(ctx context.Context, w io.Writer, c config) error {
-	var bc *billing.Client
-	if c.live {
-		if c.scope == "" {
-			return errors.New("-scope is required with -live")
-		}
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return err
-		}
-		if bc, err = billing.NewClient(cred, nil); err != nil {
-			return err
-		}
-	} else {
-		srv, err := billingtest.Start(c.emulator...)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		if c.scope == "" {
-			c.scope = "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount
-		}
-		if bc, err = billing.NewClient(srv.Credential(c.as), srv.ClientOptions()); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "emulator at %s, signed in as %s\n", srv.ARMEndpoint(), c.as)
+	conn, err := c.target.Connect()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	bc := conn.Client
+	fmt.Fprintln(w, conn.Where)
+	if c.scope == "" {
+		c.scope = "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount
 	}
 	scope, err := billing.ParseScope(c.scope)
 	if err != nil {
@@ -112,9 +136,9 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	}
 	// The client's clock is the emulator's world clock there, the real one on Azure.
 	if c.mtd {
-		opts.Period = bc.MonthToDate()
+		opts.Period = billing.MonthToDate(bc.Now())
 	} else {
-		opts.Period = bc.LastMonths(1)
+		opts.Period = billing.LastMonthsAt(bc.Now(), 1)
 	}
 
 	uc := usage.NewClient(bc)

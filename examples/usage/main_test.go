@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/examples/internal/target"
 	"github.com/azbilling/azbilling/roles"
 )
 
 func TestRunPrintsLastMonthDayByDay(t *testing.T) {
 	var out bytes.Buffer
 
-	require.NoError(t, run(context.Background(), &out, config{as: billingtest.EAEnterpriseAdmin, metric: "actual"}))
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.EAEnterpriseAdmin)}, metric: "actual"}))
 
 	s := out.String()
 	assert.Contains(t, s, "Cost Details report of /providers/Microsoft.Billing/billingAccounts/"+billingtest.EAAccount)
@@ -36,7 +37,7 @@ func TestRunSavesTheCSV(t *testing.T) {
 	var out bytes.Buffer
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.MCAAccount + "/billingProfiles/" + billingtest.MCAProfileUS
 
-	require.NoError(t, run(context.Background(), &out, config{as: billingtest.MCAProfileOwner, scope: scope, mtd: true, metric: "amortized", out: path}))
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MCAProfileOwner)}, scope: scope, mtd: true, metric: "amortized", out: path}))
 
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -48,7 +49,7 @@ func TestRunSavesTheCSV(t *testing.T) {
 func TestRunPayAsYouGo(t *testing.T) {
 	var out bytes.Buffer
 
-	require.NoError(t, run(context.Background(), &out, config{as: billingtest.MOSPAccountAdmin,
+	require.NoError(t, run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)},
 		scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, metric: "actual"}))
 
 	assert.Contains(t, out.String(), "Consumption usage details of /subscriptions/"+billingtest.SubscriptionPayAsYouGo)
@@ -59,11 +60,21 @@ func TestRunReportsTheViewChargesPolicy(t *testing.T) {
 	var out bytes.Buffer
 	scope := "/providers/Microsoft.Billing/billingAccounts/" + billingtest.EAAccount + "/enrollmentAccounts/" + billingtest.EAEnrollmentAccountEngineering
 
-	err := run(context.Background(), &out, config{as: billingtest.EAAccountOwner, scope: scope, metric: "actual"})
+	err := run(context.Background(), &out, config{target: target.Flags{As: string(billingtest.EAAccountOwner)}, scope: scope, metric: "actual"})
 
 	var perr *roles.PermissionError
 	require.ErrorAs(t, err, &perr)
 	assert.Equal(t, roles.PolicyEAAccountOwnerViewCharges, perr.Policy)
+}
+
+func TestFlagsAreCheckedBeforeAnyRequest(t *testing.T) {
+	for _, args := range [][]string{
+		{"-metric", "bogus"}, {"-live"}, {"-scope", "nope"}, {"-emulator", "https://127.0.0.1:1"}, {"stray"},
+	} {
+		var out, errOut bytes.Buffer
+		assert.Equal(t, 2, realMain(args, &out, &errOut), "%v", args)
+		assert.Empty(t, out.String(), "%v", args)
+	}
 }
 
 // shape is the output with every number replaced by N, so that a run on another date (other
@@ -75,12 +86,12 @@ func shape(s string) string {
 // The program behaves the same with the world clock months ahead.
 func TestRunMonthsAhead(t *testing.T) {
 	for _, c := range []config{
-		{as: billingtest.EAEnterpriseAdmin, metric: "actual"},
-		{as: billingtest.MOSPAccountAdmin, scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, mtd: true, metric: "actual"},
+		{target: target.Flags{As: string(billingtest.EAEnterpriseAdmin)}, metric: "actual"},
+		{target: target.Flags{As: string(billingtest.MOSPAccountAdmin)}, scope: "/subscriptions/" + billingtest.SubscriptionPayAsYouGo, mtd: true, metric: "actual"},
 	} {
 		var today, ahead bytes.Buffer
 		require.NoError(t, run(context.Background(), &today, c))
-		c.emulator = []billingtest.Option{billingtest.WithNow(monthsAhead(4))}
+		c.target.Options = []billingtest.Option{billingtest.WithNow(monthsAhead(4))}
 		require.NoError(t, run(context.Background(), &ahead, c))
 		// Month lengths differ, so compare what each line says, not how many days there are.
 		assert.Equal(t, firstAndLast(shape(today.String())), firstAndLast(shape(ahead.String())))

@@ -160,6 +160,9 @@ func (s *consumptionSetup) floor(ctx context.Context) (rows, bytes int64, err er
 				if err := json.Unmarshal(rest[:j+2], &next); err != nil {
 					return rows, bytes, err
 				}
+				// The service repeats $filter raw in its nextLinks (blanks, quotes): escape
+				// what a URL may not hold, as any client must.
+				next = strings.NewReplacer(" ", "%20", `"`, "%22").Replace(next)
 			}
 		}
 	}

@@ -150,6 +150,13 @@ type ReadOptions struct {
 	MaxResumes int
 	// MaxRefreshes bounds how often an expired link is replaced; 0 means 3.
 	MaxRefreshes int
+	// Offset, when > 0, starts the download at this byte: the caller already has the bytes
+	// before it (a partial file an earlier process left). Set ExpectedSize to the blob's size as
+	// first announced, and Prefix to read those bytes again for the MD5 check.
+	Offset int64
+	// Prefix reads the Offset bytes the caller already has; it is only read when the host
+	// announces an MD5, which then covers them too.
+	Prefix io.Reader
 }
 
 // Stats describe a finished or failed download.
@@ -167,6 +174,12 @@ func (c *Client) Open(ctx context.Context, get LinkFunc, opts *ReadOptions) (*Re
 	r := &Reader{c: c, ctx: ctx, get: get, total: -1}
 	if opts != nil {
 		r.opts = *opts
+	}
+	if r.opts.Offset > 0 {
+		r.off = r.opts.Offset
+		if r.opts.ExpectedSize > 0 {
+			r.total = r.opts.ExpectedSize // a host announcing another size fails setTotal
+		}
 	}
 	if r.opts.MaxResumes <= 0 {
 		r.opts.MaxResumes = 8
@@ -217,6 +230,9 @@ func (r *Reader) Stats() Stats {
 
 // Size returns the blob's size as announced by the host, or -1.
 func (r *Reader) Size() int64 { return r.total }
+
+// MD5 returns the MD5 the host announced for the whole blob, or nil.
+func (r *Reader) MD5() []byte { return r.wantMD5 }
 
 // Close releases the connection.
 func (r *Reader) Close() error {
@@ -389,6 +405,13 @@ func (r *Reader) open() error {
 				return err
 			}
 			r.readMD5(resp, true)
+			if r.off == r.opts.Offset && r.opts.Offset > 0 && r.hash == nil && r.wantMD5 != nil {
+				// Started past the bytes the caller had: they count in the MD5 too.
+				if err := r.primeHash(); err != nil {
+					resp.Body.Close()
+					return err
+				}
+			}
 			if r.off == 0 {
 				// Hash only when the host announced an MD5 to compare with: hashing costs about
 				// a second of CPU per gigabyte.
@@ -410,6 +433,12 @@ func (r *Reader) open() error {
 				return err
 			}
 			r.readMD5(resp, false)
+			if r.opts.Offset > 0 && r.hash == nil && r.wantMD5 != nil && start == r.opts.Offset {
+				if err := r.primeHash(); err != nil {
+					resp.Body.Close()
+					return err
+				}
+			}
 			r.body = resp.Body
 			return nil
 		case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
@@ -440,6 +469,20 @@ func (r *Reader) open() error {
 			return &Error{Op: "download", URL: Redact(r.link.URL), StatusCode: resp.StatusCode, Reason: "the blob host answered " + resp.Status + snippet, Kind: kind}
 		}
 	}
+}
+
+// primeHash hashes the bytes the caller already had (ReadOptions.Prefix).
+func (r *Reader) primeHash() error {
+	h := md5.New()
+	if r.opts.Prefix == nil {
+		return &Error{Op: "download", URL: Redact(r.link.URL), Reason: "resuming needs the bytes already downloaded", Kind: KindIntegrity}
+	}
+	n, err := io.Copy(h, io.LimitReader(r.opts.Prefix, r.opts.Offset))
+	if err != nil || n != r.opts.Offset {
+		return &Error{Op: "download", URL: Redact(r.link.URL), Reason: fmt.Sprintf("reading the %d bytes already downloaded failed", r.opts.Offset), Kind: KindIntegrity, Err: err}
+	}
+	r.hash = h
+	return nil
 }
 
 func (r *Reader) setTotal(total int64) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -111,9 +112,48 @@ func checkInvoice(t *testing.T, want bt.Invoice, idPrefix string, got *armbillin
 	}
 }
 
-func TestOfficialInvoiceLists(t *testing.T) {
+// TestOfficialInvoiceListsRecordedShapes: on the recorded shapes armbilling reads the first
+// page of invoices (seven-digit dates decode; EA documents come without a name, with
+// documentNumbers, a url and source "Other") but cannot follow the relative nextLink.
+func TestOfficialInvoiceListsRecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t, bt.WithPageSize(7))
+	now := srv.Now()
+	from := time.Date(now.Year()-1, now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(1, 0, -1)
+	for _, c := range []struct {
+		p       bt.Principal
+		account string
+	}{{bt.EAEnterpriseAdmin, bt.EAAccount}, {bt.MCAAccountOwner, bt.MCAAccount}} {
+		o := newOfficial(t, srv, c.p)
+		first := secondPageFails(t, "InvoicesClient.NewListByBillingAccountPager "+c.account, o.billing(t, "").NewInvoicesClient().NewListByBillingAccountPager(c.account,
+			&armbilling.InvoicesClientListByBillingAccountOptions{PeriodStartDate: &from, PeriodEndDate: &to}))
+		require.Len(t, first.Value, 7)
+		for _, inv := range first.Value {
+			want, ok := srv.Invoice(str(inv.Name))
+			require.True(t, ok)
+			require.NotNil(t, inv.Properties.InvoiceDate)
+			assert.True(t, want.Date.Equal(*inv.Properties.InvoiceDate))
+			if c.account != bt.EAAccount {
+				continue
+			}
+			var kinds []string
+			for _, d := range inv.Properties.Documents {
+				assert.Nil(t, d.Name)
+				assert.Equal(t, "Other", strOf(d.Source))
+				assert.NotEmpty(t, str(d.URL))
+				require.Len(t, d.DocumentNumbers, 1)
+				kinds = append(kinds, strOf(d.Kind))
+			}
+			assert.Contains(t, kinds, "Invoice")
+			assert.Contains(t, kinds, "Summary")
+		}
+	}
+}
+
+func TestOfficialInvoiceLists(t *testing.T) {
+	t.Parallel()
+	srv := bt.NewServer(t, bt.WithPageSize(7), bt.WithSpecShapes())
 	ctx := context.Background()
 	now := srv.Now()
 	from := time.Date(now.Year()-1, now.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -235,9 +275,43 @@ func checkDownloadResult(t *testing.T, srv *bt.Server, what string, r armbilling
 	return fetchBlob(t, srv, *r.URL)
 }
 
-func TestOfficialInvoiceDownloadPollers(t *testing.T) {
+// TestOfficialInvoiceDownloadEARecordedShapes: armbilling's pollers finish EA downloads whose
+// 202s carry no Retry-After (they poll at the caller's frequency) and whose result is {"url"}
+// alone; the model then has no ExpiryTime (azbilling reads it from the SAS link's se=).
+func TestOfficialInvoiceDownloadEARecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := bt.NewServer(t)
+	ctx := context.Background()
+	o := newOfficial(t, srv, bt.EAEnterpriseAdmin)
+	ic := o.billing(t, "").NewInvoicesClient()
+	inv := invoicesWhere(srv, func(inv bt.Invoice) bool { return inv.Account == bt.EAAccount })[0]
+	poller, err := ic.BeginDownloadSummaryByBillingAccount(ctx, bt.EAAccount, inv.Name, nil)
+	require.NoError(t, err)
+	first := o.rec.last(t)
+	assert.Equal(t, http.StatusAccepted, first.Status)
+	res, err := poller.PollUntilDone(ctx, poll)
+	require.NoError(t, err)
+	assert.Nil(t, res.ExpiryTime)
+	require.NotNil(t, res.URL)
+	u, err := url.Parse(*res.URL)
+	require.NoError(t, err)
+	se, err := time.Parse(time.RFC3339, u.Query().Get("se"))
+	require.NoError(t, err)
+	assert.True(t, se.After(srv.Now()))
+	assert.Equal(t, srv.DocumentBytes(inv.Name, "Summary"), fetchBlob(t, srv, *res.URL))
+
+	poller2, err := ic.BeginDownloadByBillingAccount(ctx, bt.EAAccount, inv.Name,
+		&armbilling.InvoicesClientBeginDownloadByBillingAccountOptions{DocumentName: to.Ptr(inv.Documents[0].Name)})
+	require.NoError(t, err)
+	res2, err := poller2.PollUntilDone(ctx, poll)
+	require.NoError(t, err)
+	assert.Nil(t, res2.ExpiryTime)
+	assert.Equal(t, srv.DocumentBytes(inv.Name, inv.Documents[0].Name), fetchBlob(t, srv, *res2.URL))
+}
+
+func TestOfficialInvoiceDownloadPollers(t *testing.T) {
+	t.Parallel()
+	srv := bt.NewServer(t, bt.WithSpecShapes())
 	ctx := context.Background()
 
 	t.Run("BeginDownloadByBillingAccount", func(t *testing.T) {

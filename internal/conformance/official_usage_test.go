@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azbilling/azbilling/billing"
 	bt "github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/usage"
 )
 
 // Usage: the Cost Details report poller of armcostmanagement/v3 (api-version 2025-03-01) and the
@@ -199,3 +201,56 @@ func TestOfficialConsumptionUsageDetailsPager(t *testing.T) {
 }
 
 func toPtr[T any](v T) *T { return &v }
+
+// TestOfficialConsumptionOlderShapeLosesEveryValue: on the older item shape the service was
+// recorded sending (no kind; pretaxCost, usageQuantity, instanceId), armconsumption v1.2.0 falls
+// back to its base UsageDetail, which has no properties: every row decodes, without an error,
+// to an id, a name and a type — no cost, no quantity, no date (README: where azbilling works and
+// the official client does not).
+func TestOfficialConsumptionOlderShapeLosesEveryValue(t *testing.T) {
+	t.Parallel()
+	srv := bt.NewServer(t, bt.WithOlderConsumptionShape())
+	now := srv.Now()
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	to := from.AddDate(0, 0, 6)
+	filter := "properties/usageStart ge '" + from.Format(time.DateOnly) + "' and properties/usageEnd le '" + to.Format(time.DateOnly) + "'"
+	o := newOfficial(t, srv, bt.MOSPAccountAdmin)
+	cl, err := armconsumption.NewUsageDetailsClient(o.cred, o.opts)
+	require.NoError(t, err)
+	scope := "/subscriptions/" + bt.SubscriptionPayAsYouGo
+	rows := 0
+	for pager := cl.NewListPager(scope, &armconsumption.UsageDetailsClientListOptions{Filter: &filter}); pager.More(); {
+		page, err := pager.NextPage(context.Background())
+		require.NoError(t, err)
+		assert.Contains(t, string(o.rec.last(t).Body), `"pretaxCost":`)
+		for _, item := range page.Value {
+			d, ok := item.(*armconsumption.UsageDetail)
+			require.True(t, ok, "an item without kind decodes as the base UsageDetail, got %T", item)
+			assert.Nil(t, d.Kind)
+			assert.NotEmpty(t, str(d.ID))
+			rows++
+		}
+	}
+	assert.Equal(t, srv.UsageRowCount(scope, bt.Period{Start: from, End: to}, "ActualCost"), rows)
+
+	// azbilling on the same answers: every row with its cost (exact total), date and ARM id.
+	bc, err := billing.NewClient(srv.Credential(bt.MOSPAccountAdmin), srv.ClientOptions())
+	require.NoError(t, err)
+	sc, err := billing.SubscriptionScope(bt.SubscriptionPayAsYouGo)
+	require.NoError(t, err)
+	period := billing.Period{Start: billing.DateOf(from), End: billing.DateOf(to)}
+	n, total := 0, billing.Decimal{}
+	for rec, err := range usage.NewClient(bc).Records(context.Background(), sc, &usage.Options{Period: period, Agreement: billing.AgreementMOSP}) {
+		require.NoError(t, err)
+		n++
+		total = total.Add(rec.Cost)
+		assert.False(t, rec.Date.IsZero())
+		if rec.ResourceID != "" {
+			assert.True(t, strings.HasPrefix(rec.ResourceID, "/subscriptions/"), rec.ResourceID)
+		}
+	}
+	assert.Equal(t, rows, n)
+	want, err := billing.ParseDecimal(srv.UsageTotal(scope, bt.Period{Start: from, End: to}, "ActualCost")["USD"])
+	require.NoError(t, err)
+	assert.True(t, want.Equal(total), "total %s, want %s", total, want)
+}

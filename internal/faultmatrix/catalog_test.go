@@ -18,6 +18,10 @@ const (
 	budgetBlobRetry = 5
 	budgetResumes   = 8
 	budgetRefreshes = 3
+	// budgetRefetches: a download that fails its integrity check (MD5, length, a PDF's trailer)
+	// is fetched again from scratch up to twice when it goes to a file (invoice documents,
+	// SaveCSV); a stream (Records) cannot take back what it delivered.
+	budgetRefetches = 2
 )
 
 // drawn is one fault of a scenario.
@@ -30,7 +34,7 @@ type drawn struct {
 	expireLinks int
 
 	// What the fault costs of the retry budgets, when it fires as often as it may.
-	arm, blobRetry, resumes, refreshes int
+	arm, blobRetry, resumes, refreshes, refetches int
 	// fatal: no retry gets past it (the run may still finish if it never fires).
 	fatal bool
 }
@@ -38,7 +42,7 @@ type drawn struct {
 // recoverable reports whether the faults together stay within every retry budget, so the run
 // must finish as if nothing happened.
 func recoverable(ds []drawn) bool {
-	var arm, blobRetry, resumes, refreshes int
+	var arm, blobRetry, resumes, refreshes, refetches int
 	for _, d := range ds {
 		if d.fatal {
 			return false
@@ -47,8 +51,9 @@ func recoverable(ds []drawn) bool {
 		blobRetry += d.blobRetry
 		resumes += d.resumes
 		refreshes += d.refreshes
+		refetches += d.refetches
 	}
-	return arm <= budgetARM && blobRetry <= budgetBlobRetry && resumes <= budgetResumes && refreshes <= budgetRefreshes
+	return arm <= budgetARM && blobRetry <= budgetBlobRetry && resumes <= budgetResumes && refreshes <= budgetRefreshes && refetches <= budgetRefetches
 }
 
 // catalog describes where a suite's faults may aim.
@@ -57,6 +62,18 @@ type catalog struct {
 	pagePath string   // path of a list whose second page can fail ("" = none)
 	minBody  int64    // smallest blob body of the run, for byte offsets
 	links    bool     // ExpireNextInvoiceLinks applies (invoice downloads)
+	refetch  bool     // downloads go to files: a one-off integrity fault is fetched again
+}
+
+// integrity marks d, a fault that fails one answer's integrity check once: recoverable when the
+// suite's downloads go to files (they are fetched again), fatal otherwise.
+func (c catalog) integrity(d drawn) drawn {
+	if c.refetch {
+		d.refetches = 1
+	} else {
+		d.fatal = true
+	}
+	return d
 }
 
 func pick[T any](rng *rand.Rand, xs ...T) T { return xs[rng.IntN(len(xs))] }
@@ -135,7 +152,7 @@ func (c catalog) draw(rng *rand.Rand) drawn {
 				decl = c.minBody + 1 + rng.Int64N(1000)
 			}
 			f, _, n := times(rng, billingtest.WrongContentLength(decl), 1)
-			return drawn{name: "blob-wrong-length", desc: fmt.Sprintf("blob Content-Length %d %s", decl, n), fault: &f, fatal: true}
+			return c.integrity(drawn{name: "blob-wrong-length", desc: fmt.Sprintf("blob Content-Length %d %s", decl, n), fault: &f})
 		case 11: // expired SAS: 403 from the blob host
 			f, k, n := times(rng, billingtest.ExpireSAS(), 4)
 			return drawn{name: "blob-sas-expired", desc: "blob SAS expired " + n, fault: &f, refreshes: k}
@@ -174,7 +191,7 @@ func (c catalog) draw(rng *rand.Rand) drawn {
 			at := offset()
 			r := billingtest.CorruptByte(at)
 			n := 1 + rng.IntN(4)
-			return drawn{name: "blob-corrupt", desc: fmt.Sprintf("blob byte %d flipped, answer #%d", at, n), tamper: []billingtest.TamperRule{r.Nth(n)}, fatal: true}
+			return c.integrity(drawn{name: "blob-corrupt", desc: fmt.Sprintf("blob byte %d flipped, answer #%d", at, n), tamper: []billingtest.TamperRule{r.Nth(n)}})
 		case 17: // a blob host that sends no MD5 (recoverable: the length still counts)
 			return drawn{name: "blob-no-md5", desc: "blob host sends no MD5", tamper: []billingtest.TamperRule{billingtest.StripMD5().Always()}}
 		case 18: // connection reset on ARM (azcore retries transport errors)
@@ -188,8 +205,8 @@ func (c catalog) draw(rng *rand.Rand) drawn {
 			}
 			decl := c.minBody/2 + rng.Int64N(c.minBody/2-16)
 			f := billingtest.WrongContentLength(decl)
-			return drawn{name: "blob-no-md5-short", desc: fmt.Sprintf("blob host sends no MD5, Content-Length %d", decl), fault: &f,
-				tamper: []billingtest.TamperRule{billingtest.StripMD5().Always()}, fatal: true}
+			return c.integrity(drawn{name: "blob-no-md5-short", desc: fmt.Sprintf("blob host sends no MD5, Content-Length %d", decl), fault: &f,
+				tamper: []billingtest.TamperRule{billingtest.StripMD5().Always()}})
 		case 19: // 503 with Retry-After on ARM
 			ra := c.retryAfter(rng)
 			f, where := c.armPath(rng, billingtest.ServerError(http.StatusServiceUnavailable).WithHeader("Retry-After", fmt.Sprint(ra)))

@@ -51,7 +51,7 @@ func mospDoc(t *testing.T) (*env, *invoice.Client, invoice.Invoice, []byte) {
 // download and no file appears.
 func TestIntegrityMD5MismatchIsCaught(t *testing.T) {
 	e, c, inv, _ := mospDoc(t)
-	e.tamper.Add(billingtest.CorruptByte(5000))
+	e.tamper.Add(billingtest.CorruptByte(5000).Always()) // once would be fetched again: see TestIntegrityOneOffFaultsAreFetchedAgain
 	dir := t.TempDir()
 
 	_, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
@@ -157,7 +157,7 @@ func TestIntegrityZipIsCheckedBeforeItIsKept(t *testing.T) {
 
 	// A byte of the first file's compressed data flipped, with no MD5 to catch it: decompressing
 	// every file (CRC-32) does.
-	e.tamper.Add(billingtest.StripMD5(), billingtest.CorruptByte(100))
+	e.tamper.Add(billingtest.StripMD5().Always(), billingtest.CorruptByte(100).Always())
 	_, err = c.DownloadZip(context.Background(), refs, filepath.Join(dir, "bad.zip"), nil)
 	var de *billing.DownloadError
 	require.ErrorAs(t, err, &de)
@@ -175,7 +175,9 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.StripMD5().Always())
-	e.srv.InjectFault(billingtest.WrongContentLength(5000))
+	// Every answer cut short: the save and both of its fresh starts fail. (Once would be fetched
+	// again: see TestIntegrityOneOffFaultsAreFetchedAgain.)
+	e.srv.InjectFault(billingtest.WrongContentLength(5000).Always())
 	dir := t.TempDir()
 	path := filepath.Join(dir, "usage.csv")
 
@@ -183,6 +185,7 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	requireKind(t, err, billing.DownloadKindIntegrity)
 	requireEmptyDir(t, dir)
 
+	e.srv.ClearFaults()
 	_, err = uc.SaveCSV(context.Background(), s, nil, path)
 	require.NoError(t, err)
 	f, err := os.Open(path)
@@ -192,4 +195,83 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	open := e.srv.UsageOpenMonth()
 	assert.Empty(t, compareSums(e.srv.UsageTotal(eaAccountID, open, "ActualCost"), e.srv.UsageRowCount(eaAccountID, open, "ActualCost"), sums, n))
+}
+
+// One answer that fails its integrity check — a byte flipped under the host's MD5, a wrong
+// Content-Length, a body cut short without an MD5 — is fetched again from scratch: the file is
+// complete and byte-identical, and nothing else is left in the folder.
+func TestIntegrityOneOffFaultsAreFetchedAgain(t *testing.T) {
+	faults := map[string]func(e *env, size int64){
+		"md5 mismatch": func(e *env, size int64) { e.tamper.Add(billingtest.CorruptByte(size / 2)) },
+		"short length": func(e *env, size int64) { e.srv.InjectFault(billingtest.WrongContentLength(size - 10)) },
+		"cut short without md5": func(e *env, size int64) {
+			e.tamper.Add(billingtest.StripMD5().Always())
+			e.srv.InjectFault(billingtest.WrongContentLength(size - 100))
+		},
+	}
+	for name, inject := range faults {
+		t.Run("DownloadFile/"+name, func(t *testing.T) {
+			e, c, inv, want := mospDoc(t)
+			inject(e, int64(len(want)))
+			dir := t.TempDir()
+
+			path, err := c.DownloadFile(context.Background(), inv, invoice.KindInvoice, dir)
+
+			require.NoError(t, err)
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+			assert.Positive(t, e.srv.FaultsFired()+e.tamper.Fired(), "the fault hit the download")
+			requireOnly(t, dir, filepath.Base(path), invoice.RecordFile)
+		})
+		t.Run("SaveCSV/"+name, func(t *testing.T) {
+			e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+			uc := usage.NewClient(e.bc)
+			s, _ := billing.ParseScope(eaAccountID)
+			dir := t.TempDir()
+			clean := filepath.Join(dir, "clean.csv")
+			_, err := uc.SaveCSV(context.Background(), s, nil, clean)
+			require.NoError(t, err)
+			inject(e, 8<<10)
+			path := filepath.Join(dir, "usage.csv")
+
+			_, err = uc.SaveCSV(context.Background(), s, nil, path)
+
+			require.NoError(t, err)
+			assert.Positive(t, e.srv.FaultsFired()+e.tamper.Fired(), "the fault hit the download")
+			want, _ := os.ReadFile(clean)
+			got, _ := os.ReadFile(path)
+			assert.Equal(t, want, got)
+			requireOnly(t, dir, "clean.csv", "usage.csv")
+		})
+	}
+}
+
+// requireOnly fails unless dir holds exactly the given names.
+func requireOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	assert.ElementsMatch(t, names, got)
+}
+
+// A zip damaged once in transit (no MD5 to catch it; the CRC check does) is fetched again.
+func TestIntegrityOneOffDamagedZipIsFetchedAgain(t *testing.T) {
+	e := newTestEnv(t, billingtest.MCAProfileOwner)
+	c := profileClient(e.bc)
+	refs := []invoice.DocumentRef{{Invoice: "G000000001"}, {Invoice: "G000000002"}}
+	dir := t.TempDir()
+	e.tamper.Add(billingtest.StripMD5(), billingtest.CorruptByte(100))
+
+	arc, err := c.DownloadZip(context.Background(), refs, filepath.Join(dir, "docs.zip"), nil)
+
+	require.NoError(t, err)
+	assert.Len(t, arc.Files, 2)
+	assert.Equal(t, 1, e.tamper.Fired(), "one answer damaged")
+	assert.Len(t, e.srv.BlobRequests(), 2, "and fetched again")
+	requireOnly(t, dir, "docs.zip")
 }

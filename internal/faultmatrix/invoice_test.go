@@ -94,7 +94,7 @@ func runInvoiceSeed(t *testing.T, seed int64) (string, []string, []violation, st
 		e.close()
 		return "setup", nil, []violation{{"setup", err.Error()}}, desc
 	}
-	cat := catalog{armPaths: []string{"", "/invoices", "/download", "/operationResults"}, pagePath: "/invoices", minBody: minBody, links: true}
+	cat := catalog{armPaths: []string{"", "/invoices", "/download", "/operationResults"}, pagePath: "/invoices", minBody: minBody, links: true, refetch: true}
 	faults := cat.drawFaults(rng)
 	desc = describe(desc, faultDescs(faults))
 	e.srv.ResetRequests()
@@ -162,7 +162,7 @@ func expectedDocuments(e *env, c *invoice.Client, lopts *invoice.ListOptions, sc
 		}
 		names[inv.Name] = true
 		for _, d := range inv.Documents {
-			b := e.srv.DocumentBytes(inv.Name, d.Name)
+			b := e.srv.DocumentContent(inv.Name, string(d.Kind), d.Name) // EA documents are listed without a name
 			if b == nil {
 				return nil, 0, fmt.Errorf("no bytes for %s/%s", inv.Name, d.Name)
 			}
@@ -188,13 +188,16 @@ func expectedDocuments(e *env, c *invoice.Client, lopts *invoice.ListOptions, sc
 	return expected, minBody, nil
 }
 
-type sidecarFile struct {
+// recordLine is one line of invoice.RecordFile.
+type recordLine struct {
+	File   string `json:"file"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 }
 
 // scanInvoiceDir checks every file in dir: documents must be complete and byte-identical, no
-// temporary file may be left, and sidecars must describe the file next to them.
+// temporary file may be left, and the folder's record must describe the files it names (the
+// last line of a file wins).
 func scanInvoiceDir(dir string, expected map[string][]byte) (map[string]bool, []violation) {
 	present := map[string]bool{}
 	var vs []violation
@@ -202,15 +205,18 @@ func scanInvoiceDir(dir string, expected map[string][]byte) (map[string]bool, []
 	if err != nil {
 		return present, []violation{{vPartial, err.Error()}}
 	}
-	sidecars := map[string]string{}
+	var records []byte
 	for _, en := range entries {
 		name := en.Name()
 		path := filepath.Join(dir, name)
 		switch {
 		case strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp"):
 			vs = append(vs, violation{vPartial, "temporary file left: " + name})
-		case strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".azbilling"):
-			sidecars[strings.TrimSuffix(strings.TrimPrefix(name, "."), ".azbilling")] = path
+		case name == invoice.RecordFile:
+			records, err = os.ReadFile(path)
+			if err != nil {
+				vs = append(vs, violation{vCorrupt, err.Error()})
+			}
 		default:
 			want, ok := expected[name]
 			got, err := os.ReadFile(path)
@@ -230,19 +236,22 @@ func scanInvoiceDir(dir string, expected map[string][]byte) (map[string]bool, []
 			}
 		}
 	}
-	for name, path := range sidecars {
-		if !present[name] {
-			vs = append(vs, violation{vPartial, "sidecar without its file: " + name})
+	last := map[string]recordLine{}
+	for line := range strings.Lines(string(records)) {
+		var r recordLine
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			vs = append(vs, violation{vCorrupt, fmt.Sprintf("%s: unreadable line %q", invoice.RecordFile, line)})
 			continue
 		}
-		b, err := os.ReadFile(path)
-		var sc sidecarFile
-		if err == nil {
-			err = json.Unmarshal(b, &sc)
+		last[r.File] = r
+	}
+	for name, r := range last {
+		if !present[name] {
+			continue // recorded before a rename that did not happen: only means a download next time
 		}
 		sum := sha256.Sum256(expected[name])
-		if err != nil || sc.Size != int64(len(expected[name])) || !strings.EqualFold(sc.SHA256, hex.EncodeToString(sum[:])) {
-			vs = append(vs, violation{vCorrupt, fmt.Sprintf("sidecar of %s does not describe it (%v)", name, err)})
+		if r.Size != int64(len(expected[name])) || !strings.EqualFold(r.SHA256, hex.EncodeToString(sum[:])) {
+			vs = append(vs, violation{vCorrupt, fmt.Sprintf("the record of %s does not describe it", name)})
 		}
 	}
 	return present, vs

@@ -1,0 +1,87 @@
+package exports
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrIntegrity is what an *IntegrityError unwraps to, for errors.Is.
+var ErrIntegrity = errors.New("export data does not match its manifest")
+
+// IntegrityError says that a blob does not match what its run's manifest
+// says about it: missing, another size, or another number of rows. No
+// records of a blob whose size is wrong are yielded; a wrong row count is
+// found at the blob's end, after its records.
+type IntegrityError struct {
+	Blob string // the blob's name in the container
+	What string // "missing", "size" or "rows"
+	Want int64  // what the manifest says (bytes or rows)
+	Got  int64  // what the blob has
+	Err  error  // the storage error for a missing blob
+}
+
+// Error says which blob and what differs.
+func (e *IntegrityError) Error() string {
+	if e.What == "missing" {
+		return fmt.Sprintf("azbilling: export blob %s is listed in its manifest but missing from the container", e.Blob)
+	}
+	unit := "bytes"
+	if e.What == "rows" {
+		unit = "rows"
+	}
+	return fmt.Sprintf("azbilling: export blob %s has %d %s, its manifest says %d", e.Blob, e.Got, unit, e.Want)
+}
+
+// Unwrap returns the storage error, if any.
+func (e *IntegrityError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrIntegrity) true.
+func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// ManifestError says that a manifest.json cannot be used: not JSON, or
+// inconsistent (blob count, byte or row totals, names).
+type ManifestError struct {
+	Blob   string // the manifest's name in the container
+	Reason string // what is wrong
+	Err    error  // the JSON error, if any
+}
+
+// Error names the manifest and what is wrong with it.
+func (e *ManifestError) Error() string {
+	return fmt.Sprintf("azbilling: export manifest %s %s", e.Blob, e.Reason)
+}
+
+// Unwrap returns the JSON error, if any.
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// FormatError says that a blob's content is not what its format promises
+// (a Parquet file that does not open, a nested schema).
+type FormatError struct {
+	Blob   string // the blob's name in the container
+	Format Format // the format it was read as
+	Err    error  // the decoder's error
+}
+
+// Error names the blob and the decoder's complaint.
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("azbilling: export blob %s is not readable as %s: %v", e.Blob, e.Format, e.Err)
+}
+
+// Unwrap returns the decoder's error.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// StorageError says that reading from the storage account failed (after
+// the azblob SDK's retries): listing, or downloading a blob.
+type StorageError struct {
+	Op   string // "list", "download"
+	Blob string // the blob or prefix
+	Err  error  // the azblob error (*azcore.ResponseError for an answer)
+}
+
+// Error names the operation and the blob.
+func (e *StorageError) Error() string {
+	return fmt.Sprintf("azbilling: export storage %s of %s failed: %v", e.Op, e.Blob, e.Err)
+}
+
+// Unwrap returns the azblob error.
+func (e *StorageError) Unwrap() error { return e.Err }

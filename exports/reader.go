@@ -1,0 +1,536 @@
+package exports
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"os"
+	"path"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/azbilling/azbilling/usage"
+)
+
+// ReaderOptions configure a Reader. The zero value is ready to use.
+type ReaderOptions struct {
+	// Concurrency is how many partitions download and parse at once;
+	// 0 means twice the number of CPUs, at least 2 and at most 8.
+	Concurrency int
+
+	// CostColumn, if set, names the column Record.Cost is read from (see
+	// usage.ReaderOptions.CostColumn), e.g. "EffectiveCost" for the
+	// amortized cost of a FocusCost export.
+	CostColumn string
+
+	// MaxMemoryBlob is the largest Parquet blob held in memory while it is
+	// read (Parquet is read from its end, so a blob is downloaded whole
+	// before decoding); larger ones go to a temporary file in TempDir that
+	// is removed when read. 0 means 64 MiB. CSV is streamed and never held.
+	MaxMemoryBlob int64
+
+	// TempDir is where large Parquet blobs are spooled; empty means
+	// os.TempDir().
+	TempDir string
+
+	// MaxRetries is how often a download that breaks off is resumed from
+	// where it stopped (azblob's retry reader); 0 means 5.
+	MaxRetries int
+}
+
+// Reader reads the output of exports from a storage container with the
+// azblob SDK. It is safe for concurrent use.
+type Reader struct {
+	cc   *container.Client
+	opts ReaderOptions
+}
+
+// NewReader returns a Reader for the container the exports write to, e.g.
+// container.NewClient(url, cred, nil) with an azcore.TokenCredential that has
+// the Storage Blob Data Reader role, or container.NewClientWithNoCredential
+// with a container SAS URL (read and list permissions). opts may be nil.
+func NewReader(cc *container.Client, opts *ReaderOptions) *Reader {
+	r := &Reader{cc: cc}
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.Concurrency <= 0 {
+		r.opts.Concurrency = min(max(2*runtime.GOMAXPROCS(0), 2), 8)
+	}
+	if r.opts.MaxMemoryBlob <= 0 {
+		r.opts.MaxMemoryBlob = 64 << 20
+	}
+	if r.opts.MaxRetries <= 0 {
+		r.opts.MaxRetries = 5
+	}
+	return r
+}
+
+// Run is one run of an export as found in storage: its manifest and where
+// it is.
+type Run struct {
+	Manifest
+	// Folder is the run's folder in the container (where manifest.json is).
+	Folder string
+	// PeriodFolder is the YYYYMMDD-YYYYMMDD folder the run is under, or ""
+	// if the layout has none.
+	PeriodFolder string
+
+	listed map[string]int64 // sizes of the blobs in Folder, from the listing
+}
+
+// Listing is what Runs found under an export's folder.
+type Listing struct {
+	// Runs holds the run that counts for each period: the latest complete
+	// run with rows. Oldest period first.
+	Runs []Run
+	// Superseded holds complete runs replaced by a later run of the same
+	// period (refresh runs, reruns).
+	Superseded []Run
+	// Empty holds complete runs without rows; they are not read.
+	Empty []Run
+	// Incomplete lists folders holding blobs but no manifest: runs still
+	// being written, or failed. They are not read.
+	Incomplete []string
+}
+
+var periodFolder = regexp.MustCompile(`^[0-9]{8}-[0-9]{8}$`)
+
+// maxManifestBytes bounds a manifest download.
+const maxManifestBytes = 32 << 20
+
+// Runs lists the runs under folder, an export's folder in the container
+// ("RootFolder/ExportName"), reads their manifests and picks the run that
+// counts for each period. A manifest that cannot be used is a
+// *ManifestError; listing failures are *StorageError.
+func (r *Reader) Runs(ctx context.Context, folder string) (*Listing, error) {
+	prefix := strings.Trim(folder, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	type dirInfo struct {
+		manifest string
+		blobs    map[string]int64
+	}
+	dirs := map[string]*dirInfo{}
+	pager := r.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, &StorageError{Op: "list", Blob: prefix, Err: err}
+		}
+		for _, it := range page.Segment.BlobItems {
+			if it.Name == nil {
+				continue
+			}
+			name := *it.Name
+			dir := path.Dir(name)
+			d := dirs[dir]
+			if d == nil {
+				d = &dirInfo{blobs: map[string]int64{}}
+				dirs[dir] = d
+			}
+			if base := path.Base(name); base == "manifest.json" || base == "_manifest.json" {
+				d.manifest = name
+				continue
+			}
+			var size int64
+			if it.Properties != nil && it.Properties.ContentLength != nil {
+				size = *it.Properties.ContentLength
+			}
+			d.blobs[name] = size
+		}
+	}
+	l := &Listing{}
+	byPeriod := map[string][]Run{}
+	for dir, d := range dirs {
+		if d.manifest == "" {
+			if len(d.blobs) > 0 {
+				l.Incomplete = append(l.Incomplete, dir)
+			}
+			continue
+		}
+		data, err := r.download(ctx, d.manifest, maxManifestBytes)
+		if err != nil {
+			return nil, err
+		}
+		m, err := ParseManifest(d.manifest, data)
+		if err != nil {
+			return nil, err
+		}
+		run := Run{Manifest: *m, Folder: dir, listed: d.blobs}
+		for _, seg := range strings.Split(strings.TrimPrefix(dir, prefix), "/") {
+			if periodFolder.MatchString(seg) {
+				run.PeriodFolder = seg
+				break
+			}
+		}
+		// Blobs may sit beside the manifest or elsewhere; record the sizes
+		// of those listed elsewhere too.
+		for _, b := range m.Blobs {
+			if _, ok := run.listed[b.Name]; !ok {
+				if od := dirs[path.Dir(b.Name)]; od != nil {
+					if sz, ok := od.blobs[b.Name]; ok {
+						run.listed[b.Name] = sz
+					}
+				}
+			}
+		}
+		key := run.PeriodFolder
+		if key == "" {
+			key = m.Period.Start.String() + "-" + m.Period.End.String()
+		}
+		if m.RowCount == 0 || len(m.Blobs) == 0 {
+			l.Empty = append(l.Empty, run)
+			continue
+		}
+		byPeriod[key] = append(byPeriod[key], run)
+	}
+	for _, runs := range byPeriod {
+		sort.Slice(runs, func(i, j int) bool {
+			if !runs[i].Submitted.Equal(runs[j].Submitted) {
+				return runs[i].Submitted.After(runs[j].Submitted)
+			}
+			return runs[i].Folder > runs[j].Folder
+		})
+		l.Runs = append(l.Runs, runs[0])
+		l.Superseded = append(l.Superseded, runs[1:]...)
+	}
+	byStart := func(a, b Run) int {
+		if c := a.Period.Start.Compare(b.Period.Start); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.PeriodFolder, b.PeriodFolder); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Folder, b.Folder)
+	}
+	slices.SortFunc(l.Runs, byStart)
+	slices.SortFunc(l.Superseded, byStart)
+	slices.SortFunc(l.Empty, byStart)
+	sort.Strings(l.Incomplete)
+	return l, nil
+}
+
+// download reads a small blob whole, up to limit bytes.
+func (r *Reader) download(ctx context.Context, name string, limit int64) ([]byte, error) {
+	resp, err := r.cc.NewBlobClient(name).DownloadStream(ctx, nil)
+	if err != nil {
+		return nil, storageErr(name, err)
+	}
+	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, &StorageError{Op: "download", Blob: name, Err: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, &ManifestError{Blob: name, Reason: fmt.Sprintf("is larger than %d bytes", limit)}
+	}
+	return data, nil
+}
+
+func storageErr(name string, err error) error {
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		return &IntegrityError{Blob: name, What: "missing", Err: err}
+	}
+	return &StorageError{Op: "download", Blob: name, Err: err}
+}
+
+// part is one blob to read, with its run.
+type part struct {
+	run  *Run
+	blob ManifestBlob
+	// loose: the manifest's size of this gzip blob may be its uncompressed size (see
+	// Run.looseSizes), so it is checked against both sizes after reading.
+	loose bool
+}
+
+// isGzip reports whether a blob of run is gzip-compressed CSV.
+func isGzip(run *Run, name string) bool {
+	return run.Compression == Gzip || strings.HasSuffix(strings.ToLower(name), ".gz")
+}
+
+// looseSizes reports whether the manifest's byte counts of the run's gzip blobs may be their
+// uncompressed sizes: none of them matches the stored size. (The documentation does not say
+// which size a gzip manifest gives; a run is written by one service version, so either all
+// stored sizes match or none does. When some match, the others are damaged.)
+func (run *Run) looseSizes() bool {
+	if run.listed == nil {
+		return true
+	}
+	for _, b := range run.Blobs {
+		if sz, ok := run.listed[b.Name]; ok && isGzip(run, b.Name) && sz == b.Size {
+			return false
+		}
+	}
+	return true
+}
+
+// batchSize is how many records a partition worker hands over at once.
+const batchSize = 256
+
+type batch struct {
+	recs []usage.Record
+	err  error
+}
+
+// Records reads the runs' blobs and yields their rows as usage.Records: run
+// by run in the order given, each run's blobs in manifest order, each blob's
+// rows in file order, whatever the concurrency. Before anything is yielded,
+// every blob is checked against the listing Runs made (present, size as the
+// manifest says); each download is checked again, and each blob's row count
+// at its end. On error it yields a zero Record and the error once and stops:
+// the records yielded before are then incomplete. Breaking out of the loop
+// stops every download. Memory is bounded by Concurrency partitions of a
+// few hundred records each, whatever the size of the export.
+func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record, error] {
+	runs = slices.Clone(runs)
+	return func(yield func(usage.Record, error) bool) {
+		var parts []part
+		for i := range runs {
+			run := &runs[i]
+			loose := run.looseSizes()
+			for _, b := range run.Blobs {
+				if run.listed != nil {
+					sz, ok := run.listed[b.Name]
+					if !ok {
+						yield(usage.Record{}, &IntegrityError{Blob: b.Name, What: "missing"})
+						return
+					}
+					if b.Size > 0 && sz != b.Size && !(loose && isGzip(run, b.Name)) {
+						yield(usage.Record{}, &IntegrityError{Blob: b.Name, What: "size", Want: b.Size, Got: sz})
+						return
+					}
+				}
+				parts = append(parts, part{run: run, blob: b, loose: loose && isGzip(run, b.Name)})
+			}
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel()
+		outs := make([]chan batch, len(parts))
+		for i := range outs {
+			outs[i] = make(chan batch, 4)
+		}
+		sem := make(chan struct{}, r.opts.Concurrency)
+		wg.Add(1)
+		go func() { // starts partitions in order, at most Concurrency at once
+			defer wg.Done()
+			for i, p := range parts {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					defer close(outs[i])
+					r.readPart(ctx, p, outs[i])
+				}()
+			}
+		}()
+		for i := range parts {
+			for {
+				var b batch
+				var ok bool
+				select {
+				case b, ok = <-outs[i]:
+				case <-ctx.Done():
+					yield(usage.Record{}, ctx.Err())
+					return
+				}
+				if !ok {
+					break
+				}
+				for _, rec := range b.recs {
+					if !yield(rec, nil) {
+						return
+					}
+				}
+				if b.err != nil {
+					yield(usage.Record{}, b.err)
+					return
+				}
+			}
+		}
+	}
+}
+
+// readPart downloads and parses one blob, sending batches to out.
+func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
+	send := func(b batch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	recs := make([]usage.Record, 0, batchSize)
+	emit := func(rec usage.Record) bool {
+		recs = append(recs, rec)
+		if len(recs) == batchSize {
+			if !send(batch{recs: recs}) {
+				return false
+			}
+			recs = make([]usage.Record, 0, batchSize)
+		}
+		return true
+	}
+	n, err := r.parse(ctx, p, emit)
+	if err == nil && ctx.Err() == nil && n != p.blob.Rows && (p.blob.Rows != 0 || p.run.RowCount != 0) {
+		err = &IntegrityError{Blob: p.blob.Name, What: "rows", Want: p.blob.Rows, Got: n}
+	}
+	send(batch{recs: recs, err: err})
+}
+
+func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool) (int64, error) {
+	name := p.blob.Name
+	resp, err := r.cc.NewBlobClient(name).DownloadStream(ctx, nil)
+	if err != nil {
+		return 0, storageErr(name, err)
+	}
+	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
+	defer body.Close()
+	var size int64 = -1
+	if resp.ContentLength != nil {
+		size = *resp.ContentLength
+	}
+	if p.blob.Size > 0 && size >= 0 && size != p.blob.Size && !p.loose {
+		return 0, &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: size}
+	}
+	isParquet := strings.EqualFold(string(p.run.Format), string(Parquet)) || strings.HasSuffix(strings.ToLower(name), ".parquet")
+	if isParquet {
+		return r.parseParquet(ctx, p, body, size, emit)
+	}
+	// gzip is undone here rather than by the usage reader, to count the uncompressed bytes and
+	// to tell a cut-off stream from a malformed one.
+	cr := &countReader{r: body}
+	var src io.Reader = cr
+	var dr *countReader
+	if isGzip(p.run, name) {
+		zr, err := gzip.NewReader(cr)
+		if err != nil {
+			return 0, r.csvError(name, p, cr, nil, err)
+		}
+		defer zr.Close()
+		dr = &countReader{r: zr}
+		src = dr
+	}
+	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn})
+	var n int64
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return n, r.csvError(name, p, cr, dr, err)
+		}
+		n++
+		if !emit(rec) {
+			return n, nil
+		}
+	}
+	if want := p.blob.Size; want > 0 && cr.n != want && (dr == nil || !p.loose || dr.n != want) {
+		got := cr.n
+		if p.loose && dr != nil {
+			got = dr.n
+		}
+		return n, &IntegrityError{Blob: name, What: "size", Want: want, Got: got}
+	}
+	return n, nil
+}
+
+// csvError explains a failed CSV read: the download failing is a *StorageError, a stream that
+// ends early (a short blob) an *IntegrityError, malformed gzip a *FormatError; bad rows stay
+// the usage reader's *usage.ParseError.
+func (r *Reader) csvError(name string, p part, cr, dr *countReader, err error) error {
+	switch {
+	case cr.err != nil && cr.err != io.EOF:
+		return &StorageError{Op: "download", Blob: name, Err: cr.err}
+	case dr == nil && (errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		return &FormatError{Blob: name, Format: CSV, Err: err} // not gzip at all
+	case dr != nil && dr.err != nil && dr.err != io.EOF:
+		if p.blob.Size > 0 && cr.n != p.blob.Size && !p.loose {
+			return &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: cr.n}
+		}
+		if errors.Is(dr.err, io.ErrUnexpectedEOF) {
+			return &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: cr.n, Err: dr.err}
+		}
+		return &FormatError{Blob: name, Format: CSV, Err: dr.err}
+	}
+	return err
+}
+
+func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func(usage.Record) bool) (int64, error) {
+	name := p.blob.Name
+	want := p.blob.Size
+	if want <= 0 {
+		want = size
+	}
+	var ra io.ReadSeeker
+	var n int64
+	if want >= 0 && want <= r.opts.MaxMemoryBlob {
+		data, err := io.ReadAll(io.LimitReader(body, want+1))
+		if err != nil {
+			return 0, &StorageError{Op: "download", Blob: name, Err: err}
+		}
+		ra, n = bytes.NewReader(data), int64(len(data))
+	} else {
+		f, err := os.CreateTemp(r.opts.TempDir, ".azbilling-export-*.parquet")
+		if err != nil {
+			return 0, fmt.Errorf("azbilling: spooling export blob %s: %w", name, err)
+		}
+		defer func() { f.Close(); os.Remove(f.Name()) }()
+		if n, err = io.Copy(f, body); err != nil {
+			return 0, &StorageError{Op: "download", Blob: name, Err: err}
+		}
+		ra = f
+	}
+	if p.blob.Size > 0 && n != p.blob.Size {
+		return 0, &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: n}
+	}
+	return parquetRows(ctx, ra.(parquetSource), name, &usage.ReaderOptions{CostColumn: r.opts.CostColumn}, emit)
+}
+
+// parquetSource is what the Parquet reader reads from: a bytes.Reader or an *os.File.
+type parquetSource interface {
+	io.ReaderAt
+	io.Seeker
+	io.Reader
+}
+
+// countReader counts the bytes read and keeps the error that ended them.
+type countReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
