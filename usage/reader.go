@@ -887,25 +887,8 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 			if text == nil {
 				v = ""
 			}
-			switch b.f {
-			case fFocusSubscriptionID:
-				if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
-					v = v[len("/subscriptions/"):]
-				}
-				rec.SubscriptionID = v
-			case fBracedSubscriptionID:
-				rec.SubscriptionID = trimBraces(v)
-			case fBracedMeterID:
-				rec.MeterID = trimBraces(v)
-			case fCurrency:
-				if v != "" {
-					c, ok := normalizeCurrency(strings.TrimSpace(v))
-					if !ok {
-						return r.fieldError(line, b.col, sp, ErrBadCurrency)
-					}
-					v = c
-				}
-				rec.Currency = v
+			if err := setStringField(rec, b.f, v); err != nil {
+				return r.fieldError(line, b.col, sp, err)
 			}
 		case kindDecimal:
 			var d billing.Decimal
@@ -940,6 +923,32 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 			}
 			rec.CreditEligible = v
 		}
+	}
+	return nil
+}
+
+// setStringField sets a string field that needs work: FOCUS's
+// "/subscriptions/{id}", GUIDs in braces, currency codes (checked, upper-cased).
+func setStringField(rec *Record, f field, v string) error {
+	switch f {
+	case fFocusSubscriptionID:
+		if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
+			v = v[len("/subscriptions/"):]
+		}
+		rec.SubscriptionID = v
+	case fBracedSubscriptionID:
+		rec.SubscriptionID = trimBraces(v)
+	case fBracedMeterID:
+		rec.MeterID = trimBraces(v)
+	case fCurrency:
+		if v != "" {
+			c, ok := normalizeCurrency(strings.TrimSpace(v))
+			if !ok {
+				return ErrBadCurrency
+			}
+			v = c
+		}
+		rec.Currency = v
 	}
 	return nil
 }
