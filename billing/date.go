@@ -27,12 +27,8 @@ func NewDate(y int, m time.Month, d int) Date {
 }
 
 // DateOf returns the date of t in t's own location: a timestamp of 2026-01-31T23:00:00-05:00
-// is 2026-01-31, not the UTC date. Convert t first when another zone is meant. The zero
-// time.Time gives the zero Date, so that "no timestamp" stays "no date".
+// is 2026-01-31, not the UTC date. Convert t first when another zone is meant.
 func DateOf(t time.Time) Date {
-	if t.IsZero() {
-		return Date{}
-	}
 	y, m, d := t.Date()
 	return Date{Year: y, Month: m, Day: d}
 }
@@ -257,7 +253,10 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*d = DateOf(t)
+	*d = Date{}
+	if !t.IsZero() { // "none"
+		*d = DateOf(t)
+	}
 	return nil
 }
 

@@ -208,9 +208,9 @@ func (c *Client) documentTarget(inv Invoice, d Document) (target, error) {
 // not grow with its size. Nothing is written unless the content starts with "%PDF-"; otherwise
 // the error is a *billing.DownloadError of kind billing.DownloadKindContent that says what came
 // instead (an HTML page, say). An EA invoice's Transactions document is a CSV file: it is checked
-// to be text rather than an error page or an archive. A document whose bytes do not match the host's Content-Length or
-// MD5, or that ends without the PDF's %%EOF trailer (cut short), gives a *billing.DownloadError
-// of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
+// to be text rather than an error page or an archive. A document whose bytes do not match the
+// host's Content-Length or MD5, or that ends without the PDF's %%EOF trailer or, for a CSV, a
+// line break (cut short), gives a *billing.DownloadError of kind billing.DownloadKindIntegrity once the end is reached; DownloadFile then leaves no file.
 // Broken connections resume with Range requests and expired links are replaced, without the
 // caller noticing. For an EA invoice, kind KindSummary downloads the
 // enrollment summary (downloadSummary). On an EA account that refuses downloads the error is an

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
@@ -300,10 +301,10 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 		PurchaseOrder: string(p.PurchaseOrderNumber),
 		CreditFor:     p.CreditForDocumentID, BilledDocument: p.BilledDocumentID,
 	}
-	inv.Date = billing.DateOf(wire.Note(&inv.UnreadDates, "invoiceDate", p.InvoiceDate))
-	inv.DueDate = billing.DateOf(wire.Note(&inv.UnreadDates, "dueDate", p.DueDate))
-	inv.Period.Start = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodStartDate", p.InvoicePeriodStartDate))
-	inv.Period.End = billing.DateOf(wire.Note(&inv.UnreadDates, "invoicePeriodEndDate", p.InvoicePeriodEndDate))
+	inv.Date = dateOf(wire.Note(&inv.UnreadDates, "invoiceDate", p.InvoiceDate))
+	inv.DueDate = dateOf(wire.Note(&inv.UnreadDates, "dueDate", p.DueDate))
+	inv.Period.Start = dateOf(wire.Note(&inv.UnreadDates, "invoicePeriodStartDate", p.InvoicePeriodStartDate))
+	inv.Period.End = dateOf(wire.Note(&inv.UnreadDates, "invoicePeriodEndDate", p.InvoicePeriodEndDate))
 	if inv.Name == "" {
 		inv.Name = lastSegment(w.ID)
 	}
@@ -320,12 +321,20 @@ func (w *wireInvoice) invoice(ag billing.Agreement) Invoice {
 	if len(p.Payments) > 0 {
 		inv.Payments = make([]Payment, 0, len(p.Payments))
 		for i, pm := range p.Payments {
-			date := billing.DateOf(wire.Note(&inv.UnreadDates, fmt.Sprintf("payments[%d].date", i), pm.Date))
+			date := dateOf(wire.Note(&inv.UnreadDates, fmt.Sprintf("payments[%d].date", i), pm.Date))
 			inv.Payments = append(inv.Payments, Payment{Amount: pm.Amount.amount(), Date: date,
 				Family: string(pm.PaymentMethodFamily), MethodType: string(pm.PaymentMethodType), Type: string(pm.PaymentType)})
 		}
 	}
 	return inv
+}
+
+// dateOf is the date of a timestamp read from the service, the zero Date for none.
+func dateOf(t time.Time) billing.Date {
+	if t.IsZero() {
+		return billing.Date{}
+	}
+	return billing.DateOf(t)
 }
 
 // lastSegment returns what follows the last '/' of an ARM id (ids may lack the leading slash).

@@ -220,7 +220,12 @@ func (it *usageItem) record(rec *Record, n int) error {
 		if !ok {
 			return itemError(n, d.f, v, ErrBadDate, billing.ErrInvalidDate)
 		}
-		*d.dst = billing.DateOf(t)
+		if t.IsZero() && d.f == ciDate { // 0001-01-01 or blanks: no usage date after all
+			return itemError(n, d.f, v, ErrMissingField, fmt.Errorf("usage detail %s says its usage date is none", it.name))
+		}
+		if !t.IsZero() { // other dates may be none
+			*d.dst = billing.DateOf(t)
+		}
 	}
 	for _, d := range [...]struct {
 		f   itemField
@@ -295,6 +300,9 @@ func (c *Client) consumptionCSV(ctx context.Context, p *plan, pt part, cw *csvCo
 		t, ok := wire.ParseTime(f[ciDate])
 		if !ok {
 			return false, itemError(n, ciDate, f[ciDate], ErrBadDate, billing.ErrInvalidDate)
+		}
+		if t.IsZero() {
+			return false, itemError(n, ciDate, f[ciDate], ErrMissingField, fmt.Errorf("usage detail %s says its usage date is none", it.name))
 		}
 		date := billing.DateOf(t).String()
 		resourceID, _ := it.resource()

@@ -119,6 +119,7 @@ func TestItemWithoutDateOrCostIsATypedErrorNamingIt(t *testing.T) {
 	for _, tc := range []struct{ item, header string }{
 		{`{"name":"a1b2","kind":"unknownShape","properties":{"amount":3,"day":"2026-10-01"}}`, "properties.date"},
 		{`{"name":"a1b2","properties":{"date":"2026-10-01","quantity":3}}`, "properties.cost"},
+		{`{"name":"a1b2","properties":{"date":"0001-01-01T00:00:00.0000000Z","cost":3}}`, "properties.date"},
 	} {
 		var it usageItem
 		require.NoError(t, parseUsageDetail(tc.item, &it))
