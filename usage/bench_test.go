@@ -15,19 +15,34 @@ var benchLayouts = []string{
 	"ea-c360", "ea-export-2024-08-01", "mca-2023-12-01-preview", "mpa", "payg-2019-11-01", "focus-1.0",
 }
 
-const benchRows = 100_000
+var benchRowsFlag = flag.Int("usage.benchrows", 100_000, "rows of the files BenchmarkRead generates (the bar is measured at 1000000)")
 
 var benchHuge = flag.Bool("usage.bench1m", false, "also run BenchmarkPeakMemory with 1M rows (also needs -test.short unset)")
 
-// BenchmarkRead parses a generated 100k-row file of each dialect into typed
-// records ("typed") and, as the baseline, splits the same bytes with
-// encoding/csv and ReuseRecord ("encoding-csv"). Compare their MB/s.
+// BenchmarkRead parses a generated file of each dialect (100k rows, or
+// -usage.benchrows) into typed records on every core ("typed") and on one
+// goroutine ("typed-1core") and, as the baseline, splits the same bytes
+// with encoding/csv and ReuseRecord ("encoding-csv"). Compare their MB/s.
 func BenchmarkRead(b *testing.B) {
 	for _, name := range benchLayouts {
 		b.Run(name+"/typed", func(b *testing.B) {
 			data := benchFile(b, name)
 			benchLoop(b, data, func() int {
 				r := NewReader(bytes.NewReader(data), nil)
+				n := 0
+				for _, err := range r.All() {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				return n
+			})
+		})
+		b.Run(name+"/typed-1core", func(b *testing.B) {
+			data := benchFile(b, name)
+			benchLoop(b, data, func() int {
+				r := NewReader(bytes.NewReader(data), &ReaderOptions{Workers: 1})
 				n := 0
 				for _, err := range r.All() {
 					if err != nil {
@@ -69,7 +84,7 @@ func benchFile(b *testing.B, name string) []byte {
 		return f
 	}
 	clear(benchFiles)
-	f := genFile(b, genHeader(b, name), benchRows, false, false)
+	f := genFile(b, genHeader(b, name), *benchRowsFlag, false, false)
 	benchFiles[name] = f
 	return f
 }
@@ -88,8 +103,8 @@ func benchLoop(b *testing.B, data []byte, parse func() int) {
 	}
 	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	runtime.ReadMemStats(&ms1)
-	if rows != benchRows*b.N {
-		b.Fatalf("parsed %d rows, want %d", rows, benchRows*b.N)
+	if rows != *benchRowsFlag*b.N {
+		b.Fatalf("parsed %d rows, want %d", rows, *benchRowsFlag*b.N)
 	}
 	b.ReportMetric(float64(rows)/elapsed.Seconds(), "records/s")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(rows), "allocs/row")
@@ -111,7 +126,7 @@ func BenchmarkPeakMemory(b *testing.B) {
 			name = "rows=1M"
 		}
 		b.Run(name, func(b *testing.B) {
-			if rows > benchRows && (testing.Short() || !*benchHuge) {
+			if rows > 100_000 && (testing.Short() || !*benchHuge) {
 				b.Skip("1M rows: run with -usage.bench1m")
 			}
 			var peak, live uint64

@@ -58,7 +58,7 @@ func NewRecordBuilder(header []string, opts *ReaderOptions) (*RecordBuilder, err
 	if err != nil {
 		return nil, &ParseError{File: o.File, Line: 1, Err: err, Text: truncateText([]byte(headerText))}
 	}
-	b := &RecordBuilder{file: o.File, schema: &schema{names: names, keys: keys}, layout: layout, offs: make([]int32, 2*len(names))}
+	b := &RecordBuilder{file: o.File, schema: &schema{names: names, keys: keys, sep: ','}, layout: layout, offs: make([]int32, 2*len(names))}
 	for _, bd := range bs {
 		if off, ok := stringOffset(bd.f); ok {
 			b.strBindings = append(b.strBindings, strBinding{col: bd.col, off: off})
@@ -133,19 +133,26 @@ func (b *RecordBuilder) Build(fields []string, line int) (Record, error) {
 	raw := unsafe.String(unsafe.SliceData(buf), len(buf))
 	rec.Layout, rec.Line, rec.schema = b.layout, line, b.schema
 	rec.raw, rec.rowLen = raw, rowLen
+	focus := b.layout.Dialect == DialectFOCUS
 	for _, sb := range b.strBindings {
-		*(*string)(unsafe.Add(unsafe.Pointer(&rec), sb.off)) = raw[b.offs[2*sb.col]:b.offs[2*sb.col+1]]
+		v := raw[b.offs[2*sb.col]:b.offs[2*sb.col+1]]
+		if focus && v == "NULL" {
+			v = ""
+		}
+		*(*string)(unsafe.Add(unsafe.Pointer(&rec), sb.off)) = v
 	}
 	for bi := range b.bindings {
 		bd := &b.bindings[bi]
 		v := raw[b.offs[2*bd.col]:b.offs[2*bd.col+1]]
+		if b.layout.Dialect == DialectFOCUS && v == "NULL" {
+			v = "" // as the Reader reads FOCUS's SQL-style NULL
+		}
 		text := unsafe.Slice(unsafe.StringData(v), len(v))
 		switch bd.kind {
 		case kindString:
-			if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
-				v = v[len("/subscriptions/"):]
+			if err := setStringField(&rec, bd.f, v); err != nil {
+				return Record{}, b.fieldError(line, bd.col, v, err)
 			}
-			rec.SubscriptionID = v
 		case kindDecimal:
 			d, err := parseNumber(text)
 			if err != nil {

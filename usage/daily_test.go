@@ -12,7 +12,7 @@ import (
 )
 
 func TestDailyBreakdownOfAmortizedSample(t *testing.T) {
-	r := NewReader(strings.NewReader(string(readSample(t, samples+"EA_amortized_c360-costdetails_finops-toolkit.csv"))), nil)
+	r := NewReader(strings.NewReader(string(readSample(t, sharedSample(t, "EA_amortized_c360-costdetails_finops-toolkit.csv")))), nil)
 	b, err := DailyBreakdown(r.All(), nil)
 	require.NoError(t, err)
 	days := b.Totals()
@@ -35,7 +35,7 @@ func TestDailyBreakdownOfAmortizedSample(t *testing.T) {
 }
 
 func TestDailyBreakdownByTagAndMeter(t *testing.T) {
-	_, recs := readFile(t, samples+"EA_amortized_c360-costdetails_finops-toolkit.csv")
+	_, recs := readFile(t, sharedSample(t, "EA_amortized_c360-costdetails_finops-toolkit.csv"))
 	seq := func(yield func(Record, error) bool) {
 		for _, r := range recs {
 			if !yield(r, nil) {

@@ -29,14 +29,28 @@ const (
 	// localized "Name (EnglishName)" headers.
 	DialectPAYG Dialect = "payg"
 	// DialectFOCUS is the FinOps Open Cost and Usage Specification export.
+	// SQL-style NULL in any column reads as empty.
 	DialectFOCUS Dialect = "focus"
+	// DialectEAReporting is the Enterprise Agreement Reporting API v3
+	// usage-details CSV (columns in alphabetical order, AccountId first;
+	// retired in May 2024). It has no currency column: see
+	// ReaderOptions.Currency. Version is "v3".
+	DialectEAReporting Dialect = "ea-reporting"
+	// DialectSponsorship is the usage download of Azure Sponsorship and
+	// Azure for Students subscriptions (SubscriptionGuid, Date, ResourceGuid,
+	// ServiceName, ServiceType, ServiceRegion, ServiceResource, Quantity,
+	// Cost). It has no currency column: see ReaderOptions.Currency.
+	// ServiceName, ServiceType, ServiceRegion and ServiceResource fill
+	// MeterCategory, MeterSubcategory, MeterRegion and MeterName, ResourceGuid
+	// MeterID; GUIDs lose the braces older files write around them.
+	DialectSponsorship Dialect = "sponsorship"
 )
 
 // Agreement reports the billing agreement whose files use this dialect.
 // FOCUS files can come from any agreement, so it reports AgreementOther.
 func (d Dialect) Agreement() roles.Agreement {
 	switch d {
-	case DialectEAC360, DialectEAExport:
+	case DialectEAC360, DialectEAExport, DialectEAReporting:
 		return roles.AgreementEA
 	case DialectMCA:
 		return roles.AgreementMCA
@@ -48,22 +62,53 @@ func (d Dialect) Agreement() roles.Agreement {
 	return roles.AgreementOther
 }
 
-// Layout is a dialect and the schema version inferred from the header.
-// Version is the api-version or dataset version of the matching documented
-// header, e.g. "2023-12-01-preview" or "1.0"; it is empty when the header
-// matches the dialect but no documented version exactly.
+// Layout is a dialect and the schema version inferred from the header, and
+// how the file was written when that is not Azure's own way (comma-separated
+// UTF-8): the zero values of Separator, DecimalComma and Encoding mean that.
 type Layout struct {
-	Dialect   Dialect
-	Version   string
-	Localized bool // header names were written as "Localized (EnglishName)"
+	// Dialect is the family of the header.
+	Dialect Dialect
+	// Version is the api-version or dataset version of the matching
+	// documented header, e.g. "2023-12-01-preview" or "1.0"; it is empty
+	// when the header matches the dialect but no documented version exactly.
+	Version string
+	// Localized reports that header names were written as
+	// "Localized (EnglishName)".
+	Localized bool
+	// Separator is the field separator when it is not a comma: ';' (Excel
+	// saving with a locale whose decimal mark is a comma) or '\t' (Excel's
+	// "Unicode text"). 0 means a comma.
+	Separator rune
+	// DecimalComma reports that numbers may be written with a decimal
+	// comma ("0,075"), which the Reader assumes in semicolon-separated files.
+	DecimalComma bool
+	// Encoding is "UTF-16LE" or "UTF-16BE" for UTF-16 input (with a byte
+	// order mark); empty means UTF-8.
+	Encoding string
 }
 
-// String returns "dialect version", e.g. "ea-export 2023-12-01-preview".
+// String returns "dialect version", e.g. "ea-export 2023-12-01-preview",
+// followed by how the file differs from Azure's own format, if it does,
+// e.g. "ea-c360 (separator ';', decimal comma, UTF-16LE)".
 func (l Layout) String() string {
-	if l.Version == "" {
-		return string(l.Dialect)
+	s := string(l.Dialect)
+	if l.Version != "" {
+		s += " " + l.Version
 	}
-	return string(l.Dialect) + " " + l.Version
+	var extra []string
+	if l.Separator != 0 {
+		extra = append(extra, fmt.Sprintf("separator %q", l.Separator))
+	}
+	if l.DecimalComma {
+		extra = append(extra, "decimal comma")
+	}
+	if l.Encoding != "" {
+		extra = append(extra, l.Encoding)
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return s
 }
 
 // normalizeHeader turns a header cell into the key used for binding:
@@ -90,6 +135,8 @@ var signatures = []struct {
 	anyOf   []string // if set, at least one must be present
 }{
 	{DialectFOCUS, []string{"billedcost", "chargeperiodstart"}, nil},
+	{DialectSponsorship, []string{"subscriptionguid", "date", "resourceguid", "servicetype", "serviceresource", "cost"}, nil},
+	{DialectEAReporting, []string{"accountowneremail", "consumedquantity", "cost", "date", "subscriptionguid"}, nil},
 	{DialectMPA, nil, []string{"partnername", "customertenantid"}},
 	{DialectEAExport, []string{"costinbillingcurrency", "accountownerid"}, nil},
 	{DialectMCA, []string{"costinbillingcurrency", "invoiceid"}, nil},
@@ -103,7 +150,8 @@ var signatures = []struct {
 const expectedHeaders = "expected one of: FOCUS (BilledCost, ChargePeriodStart); " +
 	"MPA (partnerName or customerTenantId); EA export (CostInBillingCurrency, AccountOwnerId); " +
 	"MCA (costInBillingCurrency, invoiceId); EA c360 (Cost, BillingCurrency, InvoiceSection); " +
-	"EA 2019 usage (DepartmentName, PreTaxCost); pay-as-you-go (SubscriptionGuid, UsageDateTime, PreTaxCost)"
+	"EA 2019 usage (DepartmentName, PreTaxCost); pay-as-you-go (SubscriptionGuid, UsageDateTime, PreTaxCost); " +
+	"EA Reporting API v3 (AccountOwnerEmail, ConsumedQuantity, Cost); Sponsorship (SubscriptionGuid, ResourceGuid, ServiceResource, Cost)"
 
 // detect finds the layout of a header given its normalized keys and the
 // names as written (for the few versions that differ only in case).
@@ -181,6 +229,8 @@ func version(d Dialect, has map[string]bool, keys, names []string) string {
 		if has["servicename"] && has["servicetier"] {
 			return "2019-11-01"
 		}
+	case DialectEAReporting:
+		return "v3"
 	}
 	return ""
 }
@@ -251,6 +301,31 @@ var candidates = []struct {
 	{fAdditionalInfo, []string{"additionalinfo", "x_skudetails"}},
 }
 
+// dialectCandidates come before the general table for one dialect, where
+// its names mean something else than in the others.
+var dialectCandidates = map[Dialect][]struct {
+	f     field
+	names []string
+}{
+	DialectSponsorship: {
+		{fBracedSubscriptionID, []string{"subscriptionguid"}},
+		{fBracedMeterID, []string{"resourceguid"}},
+		{fMeterCategory, []string{"servicename"}},
+		{fMeterSubcategory, []string{"servicetype"}},
+		{fMeterRegion, []string{"serviceregion"}},
+		{fMeterName, []string{"serviceresource"}},
+	},
+	DialectEAReporting: {
+		// SubscriptionId is a number there; the GUID is SubscriptionGuid.
+		{fSubscriptionID, []string{"subscriptionguid"}},
+		{fAccountOwnerID, []string{"accountowneremail"}},
+		{fInvoiceSectionID, []string{"departmentid"}},
+		{fInvoiceSectionName, []string{"departmentname"}},
+		{fEffectivePrice, []string{"resourcerate"}},
+		{fResourceID, []string{"instanceid"}},
+	},
+}
+
 // binding says which column feeds which Record field.
 type binding struct {
 	col  int
@@ -271,7 +346,26 @@ func bind(keys []string, d Dialect, costColumn string) ([]binding, error) {
 		index[keys[i]] = i
 	}
 	var bs []binding
+	done := map[field]bool{}
+	for _, c := range dialectCandidates[d] {
+		for _, n := range c.names {
+			if i, ok := index[n]; ok {
+				bs = append(bs, binding{col: i, f: c.f, kind: c.f.kind()})
+				done[c.f] = true
+				if c.f == fBracedSubscriptionID {
+					done[fSubscriptionID] = true
+				}
+				if c.f == fBracedMeterID {
+					done[fMeterID] = true
+				}
+				break
+			}
+		}
+	}
 	for _, c := range candidates {
+		if done[c.f] {
+			continue
+		}
 		names := c.names
 		if c.f == fCost && costKey != "" {
 			if _, ok := index[costKey]; !ok {

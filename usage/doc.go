@@ -4,8 +4,10 @@
 // Agreement (the "c360" download and the Cost Details / Exports layouts
 // 2019-10-01 to 2024-08-01), Microsoft Customer Agreement (2019-10-01 to
 // 2023-12-01-preview), Microsoft Partner Agreement, pay-as-you-go usage-only
-// files (also with localized "Name (EnglishName)" headers) and FOCUS exports
-// (1.0, 1.0r2, 1.2-preview) — and yields one [Record] per row:
+// files (also with localized "Name (EnglishName)" headers), FOCUS exports
+// (1.0, 1.0r2, 1.2-preview; SQL-style NULL reads as empty), the EA Reporting
+// API v3 usage-details CSV and the Azure Sponsorship / Azure for Students
+// usage download — and yields one [Record] per row:
 //
 //	r := usage.NewReader(f, &usage.ReaderOptions{File: "usage.csv"})
 //	for rec, err := range r.All() {
@@ -28,13 +30,22 @@
 // text, including the brace-less form EA files write, and parse on demand
 // ([Tags.Get], [Tags.Map]); so does [AdditionalInfo].
 //
+// Files Excel saved again read too: semicolon-separated with decimal commas
+// and day-first dates (Dutch, German, French locales), or tab-separated
+// UTF-16 ("Unicode text"); [Layout] says how the file was written. Files
+// without a currency column (Sponsorship, EA Reporting v3) take it from
+// [ReaderOptions.Currency], or leave Record.Currency empty: unknown, never
+// made up. Currency codes are upper-cased and checked.
+//
 // Nothing is dropped silently: a row that cannot be typed is an error, or,
 // with [ReaderOptions.SkipBadRows], is skipped and counted
 // ([Reader.Skipped], [Reader.SkippedErrors]).
 //
-// Reading is as fast as splitting the same file with encoding/csv, in
-// constant memory: one allocation per record, whose strings all point into
-// it (see BENCHMARKS.md in this directory).
+// Reading uses every core for large inputs (chunks cut at row boundaries,
+// records still in file order, the same line numbers and errors), in
+// bounded memory: one allocation per record, whose strings all point into
+// it, and a few megabytes of read-ahead (see BENCHMARKS.md in this
+// directory).
 //
 // [Client] fetches usage from Azure: Cost Details reports for EA and MCA
 // scopes, Consumption usage details for pay-as-you-go subscriptions. A

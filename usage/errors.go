@@ -34,6 +34,11 @@ var (
 	ErrBadTags = errors.New("bad tags")
 	// ErrBadAdditionalInfo means an AdditionalInfo value is not a JSON object.
 	ErrBadAdditionalInfo = errors.New("bad additional info")
+	// ErrBadCurrency means a currency code is not three letters.
+	ErrBadCurrency = errors.New("bad currency code")
+	// ErrTooLarge means gzip input decompressed to more than
+	// ReaderOptions.MaxDecompressedBytes (or looked like a decompression bomb).
+	ErrTooLarge = errors.New("decompressed input too large")
 	// ErrMissingField means a Consumption usage detail has no date or no cost under any name
 	// the SDK knows (date/usageStart; cost/costInBillingCurrency/pretaxCost): an item shape it
 	// cannot read, which must not become a row of zeros.

@@ -106,7 +106,7 @@ func ExampleReaderOptions_skipBadRows() {
 }
 
 func ExampleNewReader_file() {
-	f, err := os.Open("testdata/samples/MCA_actual_2019-11-01-camelCase_koku.csv")
+	f, err := os.Open("testdata/fixtures/mca-2023-12-01-preview.csv")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -121,8 +121,6 @@ func ExampleNewReader_file() {
 		fmt.Println(rec.Line, rec.Date, rec.ResourceGroup, rec.Cost)
 	}
 	// Output:
-	// 2 2023-08-01 filtered-group-demo 0.0000204972
-	// 3 2023-08-01 RG1 0.00000160
-	// 4 2023-08-01 RG1 0.00000400
-	// 5 2023-08-01 costmgmt 0.000000144000000000000000
+	// 2 2024-02-29 rg-app 0.000020497200000000000000
+	// 3 2024-02-01 rg-app 0
 }

@@ -57,8 +57,10 @@ const (
 	fPublisherType
 	fTags
 	fAdditionalInfo
-	fFocusSubscriptionID // SubAccountId: /subscriptions/{id}
-	firstDecimal         // marker
+	fFocusSubscriptionID  // SubAccountId: /subscriptions/{id}
+	fBracedSubscriptionID // SubscriptionGuid, maybe "{GUID}"
+	fBracedMeterID        // ResourceGuid, maybe "{GUID}"
+	firstDecimal          // marker
 
 	fQuantity
 	fEffectivePrice
@@ -196,8 +198,6 @@ func stringOffset(f field) (uintptr, bool) {
 		return unsafe.Offsetof(r.ConsumedService), true
 	case fUnitOfMeasure:
 		return unsafe.Offsetof(r.UnitOfMeasure), true
-	case fCurrency:
-		return unsafe.Offsetof(r.Currency), true
 	case fChargeType:
 		return unsafe.Offsetof(r.ChargeType), true
 	case fPricingModel:

@@ -17,7 +17,7 @@ func FuzzReader(f *testing.F) {
 	// minimizes small inputs far faster, and every dialect is still covered.
 	// (TestGolden reads the whole files.)
 	var seeds [][]byte
-	for _, path := range append(sampleFiles(f), fixtureFiles(f)...) {
+	for _, path := range append(sharedSampleFiles(f), fixtureFiles(f)...) {
 		seeds = append(seeds, firstLines(readSample(f, path), 3))
 	}
 	for _, s := range seeds[:] {

@@ -12,7 +12,7 @@ import (
 // version) and compares the typed records with testdata/golden. After an
 // intended change, run: go test ./usage -run TestGolden -update
 func TestGolden(t *testing.T) {
-	files := append(sampleFiles(t), fixtureFiles(t)...)
+	files := fixtureFiles(t)
 	for _, path := range files {
 		name := strings.TrimSuffix(filepath.Base(path), ".csv")
 		t.Run(name, func(t *testing.T) {

@@ -1,6 +1,6 @@
 package usage
 
-// Header lines of every layout, from /work/shared/reference/usage-data.md §4 (copied verbatim
+// Header lines of every layout, from ../shared/reference/usage-data.md §4 (copied verbatim
 // where the reference quotes them, derived as it describes otherwise). Tests build fixtures
 // and benchmark files from them because no public sample exists for most layouts.
 

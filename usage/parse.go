@@ -13,6 +13,7 @@ import (
 // the value itself:
 //
 //	09/21/2023, 9/2/2023, 3/1/21          month first (US), 2-digit years are 20xx
+//	21.09.2023, 21-9-2023                 day first (Excel saving with a German or Dutch locale)
 //	2023-09-21, 2023-09-21 00:00:00       ISO date, optional time
 //	2024-01-01T00:00Z, 2024-01-01T00:00:00Z, 2019-04-09T00:00:00.0000000Z, RFC 3339
 //
@@ -45,12 +46,18 @@ func parseDate(b []byte) (billing.Date, bool, error) {
 		}
 		return finishDate(b, 10, y, m, d, true)
 	}
-	// Month first: M/D/YYYY or M/D/YY, as EA and MCA files and Excel write it.
-	if m, i, ok = varDigits(b, 0, 2); !ok || i >= len(b) || b[i] != '/' {
+	// Month first: M/D/YYYY or M/D/YY, as EA and MCA files and Excel write
+	// it. Day first with dots or dashes, D.M.YYYY or D-M-YYYY, as Excel
+	// writes dates when it saves with a German or Dutch locale.
+	if m, i, ok = varDigits(b, 0, 2); !ok || i >= len(b) || (b[i] != '/' && b[i] != '.' && b[i] != '-') {
 		return billing.Date{}, false, ErrBadDate
 	}
-	if d, i, ok = varDigits(b, i+1, 2); !ok || i >= len(b) || b[i] != '/' {
+	sep := b[i]
+	if d, i, ok = varDigits(b, i+1, 2); !ok || i >= len(b) || b[i] != sep {
 		return billing.Date{}, false, ErrBadDate
+	}
+	if sep != '/' {
+		m, d = d, m
 	}
 	start := i + 1
 	if y, i, ok = varDigits(b, start, 4); !ok {

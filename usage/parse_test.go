@@ -47,7 +47,7 @@ func TestParseDateFormats(t *testing.T) {
 func TestParseDateRejects(t *testing.T) {
 	for _, in := range []string{
 		"2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "13/01/2024", "0/1/2024", "1/0/2024",
-		"1/2/023", "1/2/20233", "2024/01/02", "21.09.2023", "2023-9-21", "20230921", "yesterday",
+		"1/2/023", "1/2/20233", "2024/01/02", "21.13.2023", "2023-9-21", "20230921", "yesterday",
 		"2024-01-01T", "2024-01-01T25:00Z", "2024-01-01T10:61Z", "2024-01-01T10:00:00+25:00",
 		"2024-01-01T10:00:00Zjunk", "2024-01-01T10:00:00.Z", "9/2/2023 13:00 PM", "9/2/2023 0:00 AM",
 		"9/2/2023T00:00", "2024-01-01 10", "2024-01-01x",
@@ -159,7 +159,7 @@ func FuzzParseNumber(f *testing.F) {
 
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"09/21/2023", "9/2/2023", "3/1/21", "2019-07-29 00:00:00", "2024-01-01T00:00Z",
-		"2024-01-01T00:00:00Z", "2019-04-09T00:00:00.0000000Z", "2024-01-01T00:30:00+02:00", "9/2/2023 12:00:00 AM", "2023-02-30", ""} {
+		"2024-01-01T00:00:00Z", "2019-04-09T00:00:00.0000000Z", "2024-01-01T00:30:00+02:00", "9/2/2023 12:00:00 AM", "2023-02-30", "", "21.09.2023", "2-9-2023 0:00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -179,6 +179,12 @@ func FuzzParseDate(f *testing.F) {
 			tm, err := time.Parse(time.DateOnly, trimmed)
 			require.NoError(t, err)
 			require.Equal(t, billing.DateOf(tm), d)
+		}
+		// Day-first dates with dots or dashes agree with package time.
+		for _, layout := range []string{"2.1.2006", "2-1-2006"} {
+			if tm, err := time.Parse(layout, trimmed); err == nil {
+				require.Equal(t, billing.DateOf(tm), d, "%q", s)
+			}
 		}
 		if tm, err := time.Parse(time.RFC3339, trimmed); err == nil && tm.Year() > 0 && tm.Year() < 10000 {
 			require.Equal(t, billing.DateOf(tm.UTC()), d, "%q", s)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/azbilling/azbilling/billing"
@@ -41,9 +43,35 @@ type ReaderOptions struct {
 	// of the dialect's default, e.g. "EffectiveCost" for amortized cost in a
 	// FOCUS file (whose default is BilledCost) or "costInUsd" in an MCA file.
 	CostColumn string
+
+	// Currency is the currency of a file that has no currency column (the
+	// Azure Sponsorship usage download, the EA Reporting API v3 CSV), as a
+	// three-letter code such as "USD". It is set on every Record of such a
+	// file; without it their Currency is empty, meaning unknown. Files with a
+	// currency column ignore it. A value that is not three letters makes
+	// every read fail with a *ParseError.
+	Currency string
+
+	// Workers is how many goroutines parse rows in parallel. 0 means
+	// runtime.GOMAXPROCS(0); 1 parses on the calling goroutine only. Inputs
+	// that fit in the first 64 KiB are always parsed on the calling goroutine.
+	// Records come out in file order either way, with the same line numbers,
+	// errors and skipped-row accounting.
+	Workers int
+
+	// MaxDecompressedBytes bounds the decompressed size of gzip input.
+	// 0 means the default: 64 GiB, and also stop once more than 1 GiB has
+	// come out at more than 200 times the compressed bytes read (usage CSVs
+	// compress 5 to 30 times; a file of blank lines or one repeated row is
+	// a decompression bomb). Negative means no limit. Exceeding it is a
+	// *ParseError wrapping ErrTooLarge.
+	MaxDecompressedBytes int64
 }
 
 const (
+	defaultMaxDecompressed  = 64 << 30
+	bombMinBytes            = 1 << 30
+	bombRatio               = 200
 	defaultMaxSkippedErrors = 100
 	defaultMaxRowBytes      = 64 << 20
 	initialBufferSize       = 64 << 10
@@ -51,17 +79,27 @@ const (
 )
 
 // Reader reads typed usage records from a CSV file of any supported
-// dialect. It detects the layout from the header row, then reads one row at
-// a time in constant memory: a Reader holds one buffer of 64 KiB (more only
-// for longer rows), and each Record owns one allocation with its row's text.
+// dialect. It detects the layout from the header row, then reads rows in
+// bounded memory: on one goroutine a Reader holds one buffer of 64 KiB (more
+// only for longer rows); with more than one core it reads ahead in chunks of
+// 512 KiB cut at row boundaries and parses them in parallel (see
+// ReaderOptions.Workers), holding a few megabytes whatever the file size.
+// Each Record owns one allocation with its row's text.
 //
-// The input may be UTF-8 with or without a byte order mark, gzip-compressed,
-// with LF, CRLF or mixed line endings, and RFC 4180 quoting (fields with
-// commas, doubled quotes and line breaks). Blank lines are skipped, and up
-// to 10 short lines (fewer than 3 fields, such as a report title) before the
-// header are tolerated.
+// The input may be UTF-8 with or without a byte order mark, UTF-16 (little
+// or big endian) with a byte order mark, or gzip-compressed; with LF, CRLF
+// or mixed line endings, and RFC 4180 quoting (fields with separators,
+// doubled quotes and line breaks). The separator is a comma, or a semicolon
+// or tab as Excel writes when it saves with a European locale or as
+// "Unicode text": it is detected from the header, and in a semicolon file
+// numbers may use a decimal comma. Layout reports all of this. Blank lines
+// are skipped, and up to 10 short lines (fewer than 3 fields, such as a
+// report title) before the header are tolerated.
 //
-// A Reader is not safe for concurrent use.
+// A Reader is not safe for concurrent use. When it parses in parallel, its
+// goroutines stop when the input ends, on an error, when a loop over All
+// returns, or on Close; a Reader read with Read and dropped early should be
+// closed.
 type Reader struct {
 	src  io.Reader
 	opts ReaderOptions
@@ -94,6 +132,23 @@ type Reader struct {
 	rows        int
 	skipped     int
 	skippedErrs []*ParseError
+
+	sep      byte // field separator: ',', ';' or '\t'
+	decComma bool // numbers may use a decimal comma (';' files)
+	nullLit  bool // "NULL" means empty (FOCUS)
+
+	noCurrencyCol bool   // the file has no currency column: records get currency
+	currency      string // ReaderOptions.Currency, checked; for files without a currency column
+
+	// Parallel reading (pipeline.go): chunkSize is the read-ahead unit
+	// (tests make it tiny), pipe the running pipeline, cur the chunk whose
+	// records are being handed out.
+	chunkSize  int
+	bombMin    int64 // bombMinBytes (tests make it small)
+	sequential bool  // decided: parse on the calling goroutine
+	pipe       *pipeline
+	cur        *chunk
+	curIdx     int
 }
 
 // span is one field of the current row: its text in buf, between the quotes
@@ -114,9 +169,12 @@ type strBinding struct {
 
 // NewReader returns a Reader reading from r. opts may be nil; it is copied.
 func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
-	rd := &Reader{src: r, line: 1}
+	rd := &Reader{src: r, line: 1, sep: ',', chunkSize: defaultChunkSize, bombMin: bombMinBytes}
 	if opts != nil {
 		rd.opts = *opts
+	}
+	if rd.opts.MaxDecompressedBytes == 0 {
+		rd.opts.MaxDecompressedBytes = defaultMaxDecompressed
 	}
 	if rd.opts.MaxRowBytes <= 0 {
 		rd.opts.MaxRowBytes = defaultMaxRowBytes
@@ -173,8 +231,27 @@ func (r *Reader) SkippedErrors() []*ParseError {
 // out of the loop leaves the Reader where it stopped.
 func (r *Reader) All() iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
+		// Parallel parsing stops when the loop does, and resumes if
+		// reading goes on.
+		defer func() {
+			if r.pipe != nil {
+				r.pipe.pause()
+			}
+		}()
 		var rec Record
 		for {
+			// In parallel, hand the parsed records out of their batch
+			// without copying each one first.
+			if c := r.cur; c != nil && r.curIdx < len(c.recs) {
+				p := &c.recs[r.curIdx]
+				p.Line += r.line - 1
+				r.curIdx++
+				r.rows++
+				if !yield(*p, nil) {
+					return
+				}
+				continue
+			}
 			err := r.read(&rec)
 			if err == io.EOF {
 				return
@@ -205,6 +282,12 @@ func (r *Reader) read(rec *Record) error {
 	}
 	if err := r.readHeader(); err != nil {
 		return err
+	}
+	if !r.sequential && r.pipe == nil {
+		r.startPipeline()
+	}
+	if r.pipe != nil {
+		return r.readPipeline(rec)
 	}
 	for {
 		rowStart, rowEnd, line, err := r.nextRow()
@@ -239,23 +322,42 @@ func (r *Reader) readHeader() error {
 	if r.err != nil {
 		return r.err
 	}
+	if r.err = r.checkCurrencyOption(); r.err != nil {
+		return r.err
+	}
 	var firstLine int
+	var firstRow []byte // the first non-blank line, for error hints
 	for skippedRows := 0; ; skippedRows++ {
 		rowStart, rowEnd, line, err := r.nextRow()
 		if err == io.EOF {
 			err = &ParseError{File: r.opts.File, Line: r.line, Err: ErrNoHeader}
+			if firstRow != nil {
+				err = r.noHeaderError(firstRow)
+			}
 		}
 		if err != nil {
 			r.err = err
 			return err
 		}
-		if perr := r.split(rowStart, rowEnd, line); perr != nil {
+		if firstRow == nil {
+			firstRow = bytes.Clone(r.buf[rowStart:rowEnd])
+		}
+		if perr := r.splitHeader(rowStart, rowEnd, line); perr != nil {
 			r.err = perr
-			return perr
+			if skippedRows > 0 {
+				// Past short lines, a row that does not even split: the
+				// header was not found, and the likely cause says more.
+				r.err = r.noHeaderError(firstRow)
+			}
+			return r.err
 		}
 		firstLine = line
-		if len(r.spans) >= 3 || skippedRows == maxPreambleRows {
+		if len(r.spans) >= 3 {
 			break
+		}
+		if skippedRows == maxPreambleRows {
+			r.err = r.noHeaderError(firstRow)
+			return r.err
 		}
 	}
 	if len(r.spans) > 0xFFFF {
@@ -271,21 +373,30 @@ func (r *Reader) readHeader() error {
 		keys[i], loc = normalizeHeader(names[i])
 		localized = localized || loc
 	}
-	headerText := strings.Join(names, ",")
+	headerText := strings.Join(names, string(r.sep))
 	layout, ok := detect(keys, names)
 	if !ok {
-		r.err = &ParseError{File: r.opts.File, Line: firstLine,
-			Err: fmt.Errorf("%w; %s", ErrUnknownHeader, expectedHeaders), Text: truncateText([]byte(headerText))}
+		r.err = r.unknownHeaderError(firstLine, names, headerText)
 		return r.err
 	}
 	layout.Localized = localized
+	if r.sep != ',' {
+		layout.Separator = rune(r.sep)
+	}
+	layout.DecimalComma = r.decComma
+	layout.Encoding = r.layout.Encoding // set by sniff
 	bs, err := bind(keys, layout.Dialect, r.opts.CostColumn)
 	if err != nil {
 		r.err = &ParseError{File: r.opts.File, Line: firstLine, Err: err, Text: truncateText([]byte(headerText))}
 		return r.err
 	}
-	r.schema = &schema{names: names, keys: keys}
+	r.schema = &schema{names: names, keys: keys, sep: r.sep}
 	r.layout = layout
+	r.nullLit = layout.Dialect == DialectFOCUS
+	r.noCurrencyCol = true
+	for _, b := range bs {
+		r.noCurrencyCol = r.noCurrencyCol && b.f != fCurrency
+	}
 	// Plain string fields go to their own list, stored by offset: they are
 	// most of the columns, and a switch per column measurably slowed reading.
 	for _, b := range bs {
@@ -296,6 +407,113 @@ func (r *Reader) readHeader() error {
 		}
 	}
 	return nil
+}
+
+// headerSeparators are the separators a header is tried with: Azure writes
+// commas; Excel writes semicolons where the decimal mark is a comma, and tabs
+// in "Unicode text" files.
+var headerSeparators = [...]byte{',', ';', '\t'}
+
+// splitHeader splits a header candidate with the separator that gives it the
+// most fields (commas on a tie), and sets r.sep and r.decComma accordingly.
+func (r *Reader) splitHeader(s, e, line int) *ParseError {
+	best, bestN := byte(0), -1
+	var firstErr *ParseError
+	for _, sep := range headerSeparators {
+		r.sep = sep
+		if perr := r.split(s, e, line); perr != nil {
+			if firstErr == nil {
+				firstErr = perr
+			}
+			continue
+		}
+		if len(r.spans) > bestN {
+			best, bestN = sep, len(r.spans)
+		}
+	}
+	if bestN < 0 {
+		r.sep = ','
+		return firstErr
+	}
+	r.sep = best
+	r.decComma = best == ';'
+	return r.split(s, e, line)
+}
+
+// checkCurrencyOption checks ReaderOptions.Currency and keeps it upper-cased.
+func (r *Reader) checkCurrencyOption() error {
+	if r.opts.Currency == "" {
+		return nil
+	}
+	c, ok := normalizeCurrency(r.opts.Currency)
+	if !ok {
+		return &ParseError{File: r.opts.File, Err: fmt.Errorf("%w: ReaderOptions.Currency %q is not a three-letter code", ErrBadCurrency, r.opts.Currency)}
+	}
+	r.currency = c
+	return nil
+}
+
+// noHeaderError explains why no header was found in an input that has lines:
+// most often a separator or an encoding the reader does not read.
+func (r *Reader) noHeaderError(firstRow []byte) error {
+	return &ParseError{File: r.opts.File, Line: r.line, Err: fmt.Errorf("%w: no line before line %d has 3 or more fields separated by commas, semicolons or tabs; %s",
+		ErrNoHeader, r.line, likelyCause(firstRow))}
+}
+
+// unknownHeaderError reports a header no layout matches. When the row looks
+// like data (the header line is missing) or like text in another encoding,
+// it says so instead of quoting the row.
+func (r *Reader) unknownHeaderError(line int, names []string, headerText string) error {
+	if looksLikeData(names) {
+		return &ParseError{File: r.opts.File, Line: line,
+			Err: fmt.Errorf("%w: the first row holds data (dates or numbers), not column names: the header line is missing", ErrUnknownHeader)}
+	}
+	if cause := encodingCause([]byte(headerText)); cause != "" {
+		return &ParseError{File: r.opts.File, Line: line, Err: fmt.Errorf("%w: %s", ErrUnknownHeader, cause)}
+	}
+	return &ParseError{File: r.opts.File, Line: line,
+		Err: fmt.Errorf("%w; %s", ErrUnknownHeader, expectedHeaders), Text: truncateText([]byte(headerText))}
+}
+
+// likelyCause guesses why a line could not be split into a header.
+func likelyCause(line []byte) string {
+	if c := encodingCause(line); c != "" {
+		return c
+	}
+	for _, sep := range []byte{'|', ':', '^', '~', ' '} {
+		if bytes.Count(line, []byte{sep}) >= 2 {
+			return fmt.Sprintf("the first line looks separated by %q, which usage files never are: save the file as CSV with commas", sep)
+		}
+	}
+	return "is this a usage CSV file? Save it as CSV (comma-, semicolon- or tab-separated, UTF-8 or UTF-16 with a byte order mark)"
+}
+
+// encodingCause recognises text that is not UTF-8: UTF-16 without a byte
+// order mark (every other byte zero), or a legacy code page.
+func encodingCause(b []byte) string {
+	if zeros := bytes.Count(b, []byte{0}); zeros > 0 && zeros*4 >= len(b) {
+		return "the file looks like UTF-16 without a byte order mark: save it as UTF-8, or as UTF-16 with a byte order mark"
+	}
+	if !utf8.Valid(b) {
+		return "the header is not valid UTF-8 (a Windows code page such as 1252?): save the file as UTF-8"
+	}
+	return ""
+}
+
+// looksLikeData reports whether most cells of a row are dates or numbers.
+func looksLikeData(cells []string) bool {
+	n := 0
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if _, _, err := parseDate([]byte(c)); err == nil {
+			n++
+		} else if _, err := billing.ParseDecimal(strings.TrimSpace(c)); err == nil {
+			n++
+		}
+	}
+	return n >= 2 // column names are never numbers or dates
 }
 
 // fill reads more input into buf, keeping buf[start:end]. It moves the
@@ -312,7 +530,9 @@ func (r *Reader) fill() error {
 		r.start, r.end = 0, n
 	}
 	if r.end == len(r.buf) {
-		nb := make([]byte, 2*len(r.buf))
+		// Grow, but not past what a row may hold plus one read: an
+		// unclosed quote must fail near MaxRowBytes, not at twice it.
+		nb := make([]byte, min(2*len(r.buf), r.opts.MaxRowBytes+initialBufferSize))
 		copy(nb, r.buf[:r.end])
 		r.buf = nb
 	}
@@ -331,37 +551,66 @@ func (r *Reader) fill() error {
 	return nil
 }
 
-// sniff drops a UTF-8 byte order mark and switches to gzip decompression
-// if the input starts with the gzip magic number.
+// sniff drops a UTF-8 byte order mark, switches to gzip decompression if
+// the input starts with the gzip magic number, and to UTF-16 decoding if it
+// starts with a UTF-16 byte order mark.
 func (r *Reader) sniff() error {
 	r.sniffed = true
-	for r.end-r.start < 3 && r.srcErr == nil {
-		if err := r.fill(); err != nil {
-			return err
-		}
+	if err := r.fillAtLeast(3); err != nil {
+		return err
 	}
 	data := r.buf[r.start:r.end]
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		rest := r.src
-		if r.srcErr != nil {
-			rest = eofReader{r.srcErr}
-		}
-		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(bytes.Clone(data)), rest))
+		cr := &countingReader{r: r.restOfInput(0)}
+		zr, err := gzip.NewReader(cr)
 		if err != nil {
 			return err
 		}
 		r.src, r.start, r.end, r.srcErr = zr, 0, 0, nil
-		for r.end-r.start < 3 && r.srcErr == nil {
-			if err := r.fill(); err != nil {
-				return err
-			}
+		if max := r.opts.MaxDecompressedBytes; max > 0 {
+			r.src = &limitReader{r: zr, compressed: cr, max: max, bomb: max == defaultMaxDecompressed, bombMin: r.bombMin}
+		}
+		if err := r.fillAtLeast(3); err != nil {
+			return err
 		}
 		data = r.buf[r.start:r.end]
 	}
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
 		r.start += 3
+	case len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff):
+		be := data[0] == 0xfe
+		r.src = newUTF16Reader(r.restOfInput(2), be)
+		r.start, r.end, r.srcErr = 0, 0, nil
+		r.layout.Encoding = "UTF-16LE"
+		if be {
+			r.layout.Encoding = "UTF-16BE"
+		}
+		if err := r.fillAtLeast(1); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// fillAtLeast reads until n bytes are buffered or the input ends.
+func (r *Reader) fillAtLeast(n int) error {
+	for r.end-r.start < n && r.srcErr == nil {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restOfInput returns a reader of the buffered bytes after the first skip
+// and then the rest of the source.
+func (r *Reader) restOfInput(skip int) io.Reader {
+	rest := r.src
+	if r.srcErr != nil {
+		rest = eofReader{r.srcErr}
+	}
+	return io.MultiReader(bytes.NewReader(bytes.Clone(r.buf[r.start+skip:r.end])), rest)
 }
 
 type eofReader struct{ err error }
@@ -399,7 +648,7 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 				e--
 			}
 			if rs, re, line, ok := r.take(s, e); ok {
-				return rs, re, line, nil
+				return r.checkRowLength(rs, re, line)
 			}
 			data = r.buf[r.start:r.end]
 		}
@@ -409,6 +658,10 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 			}
 			if len(data) == 0 {
 				return 0, 0, 0, io.EOF
+			}
+			if len(data) > r.opts.MaxRowBytes {
+				// Whether the end of the input was seen or not.
+				return 0, 0, 0, tooLongError(r.opts.File, r.line, r.opts.MaxRowBytes, data)
 			}
 			if r.quotes%2 != 0 {
 				line := r.line
@@ -420,19 +673,33 @@ func (r *Reader) nextRow() (rowStart, rowEnd, line int, err error) {
 				e--
 			}
 			if rs, re, line, ok := r.take(s, e); ok {
-				return rs, re, line, nil
+				return r.checkRowLength(rs, re, line)
 			}
 			return 0, 0, 0, io.EOF
 		}
 		if r.end-r.start > r.opts.MaxRowBytes {
-			return 0, 0, 0, &ParseError{File: r.opts.File, Line: r.line,
-				Err:  fmt.Errorf("%w: more than %d bytes without the row ending (an unclosed quote?)", ErrRowTooLong, r.opts.MaxRowBytes),
-				Text: truncateText(data)}
+			return 0, 0, 0, tooLongError(r.opts.File, r.line, r.opts.MaxRowBytes, data)
 		}
 		if err := r.fill(); err != nil {
 			return 0, 0, 0, r.ioError(err)
 		}
 	}
+}
+
+// checkRowLength refuses a row longer than MaxRowBytes even when it fits in
+// the buffer, so that the limit does not depend on how the input was
+// buffered or cut into chunks.
+func (r *Reader) checkRowLength(rs, re, line int) (int, int, int, error) {
+	if re-rs > r.opts.MaxRowBytes {
+		return 0, 0, 0, tooLongError(r.opts.File, line, r.opts.MaxRowBytes, r.buf[rs:re])
+	}
+	return rs, re, line, nil
+}
+
+func tooLongError(file string, line, max int, row []byte) *ParseError {
+	return &ParseError{File: file, Line: line,
+		Err:  fmt.Errorf("%w: more than %d bytes without the row ending (an unclosed quote?)", ErrRowTooLong, max),
+		Text: truncateText(row)}
 }
 
 // countQuotes counts the quotes in b; most lines have none, and IndexByte
@@ -459,9 +726,20 @@ func (r *Reader) take(s, e int) (int, int, int, bool) {
 	return s, e, line, true
 }
 
+var errReaderClosed = errors.New("usage: Reader closed")
+
 func (r *Reader) ioError(err error) error {
-	if r.opts.File != "" {
-		return fmt.Errorf("reading %s: %w", r.opts.File, err)
+	return ioError(r.opts.File, err)
+}
+
+func ioError(file string, err error) error {
+	var pe *ParseError
+	if errors.As(err, &pe) && errors.Is(err, ErrTooLarge) {
+		pe.File = file
+		return pe
+	}
+	if file != "" {
+		return fmt.Errorf("reading %s: %w", file, err)
 	}
 	return fmt.Errorf("reading usage data: %w", err)
 }
@@ -473,10 +751,10 @@ func (r *Reader) ioError(err error) error {
 func (r *Reader) split(s, e, line int) *ParseError {
 	spans := r.spans[:0]
 	r.unq = r.unq[:0]
-	buf := r.buf
+	buf, sep := r.buf, r.sep
 	if !r.rowQuoted {
 		for i := s; ; {
-			j := indexComma(buf[i:e])
+			j := indexSep(buf[i:e], sep)
 			if j < 0 {
 				spans = append(spans, span{start: int32(i), end: int32(e), ulen: -1})
 				break
@@ -503,7 +781,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 			j := bytes.IndexByte(buf[k:e], '"')
 			if j < 0 {
 				r.spans = spans
-				return r.quoteError(line, s, len(spans), i, "quote not closed")
+				return r.quoteError(line, s, e, len(spans), i, "quote not closed")
 			}
 			k += j
 			sp := span{start: int32(i + 1), end: int32(k), ulen: -1}
@@ -512,7 +790,7 @@ func (r *Reader) split(s, e, line int) *ParseError {
 				var ok bool
 				if k, ok = r.unquote(&sp, i+1, e, len(spans)); !ok {
 					r.spans = spans
-					return r.quoteError(line, s, len(spans), i, "quote not closed")
+					return r.quoteError(line, s, e, len(spans), i, "quote not closed")
 				}
 			}
 			// k is the closing quote.
@@ -521,21 +799,21 @@ func (r *Reader) split(s, e, line int) *ParseError {
 			if k == e {
 				break
 			}
-			if buf[k] != ',' {
+			if buf[k] != sep {
 				r.spans = spans
-				return r.quoteError(line, s, len(spans)-1, k, "text after a closing quote")
+				return r.quoteError(line, s, e, len(spans)-1, k, "text after a closing quote")
 			}
 			i = k + 1
 			continue
 		}
 		end := e
-		j := indexComma(buf[i:e])
+		j := indexSep(buf[i:e], sep)
 		if j >= 0 {
 			end = i + j
 		}
 		if nextQ < end {
 			r.spans = spans
-			return r.quoteError(line, s, len(spans), nextQ, "quote inside an unquoted field")
+			return r.quoteError(line, s, e, len(spans), nextQ, "quote inside an unquoted field")
 		}
 		spans = append(spans, span{start: int32(i), end: int32(end), ulen: -1})
 		if j < 0 {
@@ -547,20 +825,16 @@ func (r *Reader) split(s, e, line int) *ParseError {
 	return nil
 }
 
-func (r *Reader) quoteError(line, rowStart, col, at int, what string) *ParseError {
+func (r *Reader) quoteError(line, rowStart, rowEnd, col, at int, what string) *ParseError {
 	pe := &ParseError{File: r.opts.File, Line: line + bytes.Count(r.buf[rowStart:at], []byte{'\n'}),
 		Column: col + 1, Err: fmt.Errorf("%w: %s", ErrQuote, what)}
 	if r.schema != nil && col < len(r.schema.names) {
 		pe.Header = r.schema.names[col]
 	}
-	end := at + maxErrorText
-	if end > len(r.buf) {
-		end = len(r.buf)
-	}
-	from := at - 20
-	if from < rowStart {
-		from = rowStart
-	}
+	// The text shown stays within the row: what lies beyond it depends on
+	// how much input happens to be buffered.
+	end := min(at+maxErrorText, rowEnd)
+	from := max(at-20, rowStart)
 	if nl := bytes.IndexByte(r.buf[at:end], '\n'); nl >= 0 {
 		end = at + nl
 	}
@@ -589,23 +863,41 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 		} else {
 			v = raw[sp.uoff : sp.uoff+sp.ulen]
 		}
+		if r.nullLit && v == "NULL" {
+			v = ""
+		}
 		*(*string)(unsafe.Add(unsafe.Pointer(rec), b.off)) = v
+	}
+	if r.noCurrencyCol {
+		rec.Currency = r.currency
 	}
 	for bi := range r.bindings {
 		b := &r.bindings[bi]
 		sp := spans[b.col]
+		text := r.buf[sp.start:sp.end]
+		if r.nullLit && string(text) == "NULL" {
+			text = nil
+		}
 		switch b.kind {
-		case kindString: // only the FOCUS subscription id, which needs trimming
+		case kindString: // strings that need work
 			v := raw[int(sp.start)-s : int(sp.end)-s]
 			if sp.ulen >= 0 {
 				v = raw[sp.uoff : sp.uoff+sp.ulen]
 			}
-			if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
-				v = v[len("/subscriptions/"):]
+			if text == nil {
+				v = ""
 			}
-			rec.SubscriptionID = v
+			if err := setStringField(rec, b.f, v); err != nil {
+				return r.fieldError(line, b.col, sp, err)
+			}
 		case kindDecimal:
-			d, err := parseNumber(r.buf[sp.start:sp.end])
+			var d billing.Decimal
+			var err error
+			if r.decComma {
+				d, err = parseNumberComma(text)
+			} else {
+				d, err = parseNumber(text)
+			}
 			if err != nil {
 				return r.fieldError(line, b.col, sp, err)
 			}
@@ -613,7 +905,6 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 		case kindDate:
 			// Dates repeat from row to row (the billing period in every row,
 			// the usage day in runs), so the last one parsed is remembered.
-			text := r.buf[sp.start:sp.end]
 			if !b.last.matches(text) {
 				d, midnight, err := parseDate(text)
 				if err != nil {
@@ -626,7 +917,7 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 			}
 			*rec.date(b.f) = b.last.date
 		case kindBool:
-			v, err := parseBool(r.buf[sp.start:sp.end])
+			v, err := parseBool(text)
 			if err != nil {
 				return r.fieldError(line, b.col, sp, err)
 			}
@@ -634,6 +925,40 @@ func (r *Reader) typeRow(rec *Record, s, e, line int) *ParseError {
 		}
 	}
 	return nil
+}
+
+// setStringField sets a string field that needs work: FOCUS's
+// "/subscriptions/{id}", GUIDs in braces, currency codes (checked, upper-cased).
+func setStringField(rec *Record, f field, v string) error {
+	switch f {
+	case fFocusSubscriptionID:
+		if len(v) > len("/subscriptions/") && strings.EqualFold(v[:len("/subscriptions/")], "/subscriptions/") {
+			v = v[len("/subscriptions/"):]
+		}
+		rec.SubscriptionID = v
+	case fBracedSubscriptionID:
+		rec.SubscriptionID = trimBraces(v)
+	case fBracedMeterID:
+		rec.MeterID = trimBraces(v)
+	case fCurrency:
+		if v != "" {
+			c, ok := normalizeCurrency(strings.TrimSpace(v))
+			if !ok {
+				return ErrBadCurrency
+			}
+			v = c
+		}
+		rec.Currency = v
+	}
+	return nil
+}
+
+// trimBraces removes the braces of a GUID written as "{GUID}".
+func trimBraces(v string) string {
+	if len(v) >= 2 && v[0] == '{' && v[len(v)-1] == '}' {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 func (r *Reader) fieldError(line, col int, sp span, err error) *ParseError {
@@ -757,11 +1082,11 @@ func zeroBytes(x uint64) uint64 {
 	return ^((x&low7 + low7) | x | low7)
 }
 
-// indexComma is bytes.IndexByte(b, ','), answering without a call for the
+// indexSep is bytes.IndexByte(b, sep), answering without a call for the
 // empty fields that make up a third of a typical usage row.
-func indexComma(b []byte) int {
-	if len(b) > 0 && b[0] == ',' {
+func indexSep(b []byte, sep byte) int {
+	if len(b) > 0 && b[0] == sep {
 		return 0
 	}
-	return bytes.IndexByte(b, ',')
+	return bytes.IndexByte(b, sep)
 }

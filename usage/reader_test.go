@@ -52,7 +52,7 @@ func TestReaderAcceptsBOMAndLineEndings(t *testing.T) {
 }
 
 func TestReaderReadsThroughOneByteReads(t *testing.T) {
-	data := readSample(t, samples+"EA_amortized_c360-costdetails_finops-toolkit.csv")
+	data := readSample(t, sharedSample(t, "EA_amortized_c360-costdetails_finops-toolkit.csv"))
 	_, want := readAll(t, data, nil)
 	r := NewReader(iotest.OneByteReader(bytes.NewReader(data)), nil)
 	var got []Record
@@ -70,7 +70,7 @@ func TestReaderReadsThroughOneByteReads(t *testing.T) {
 func TestReaderDecompressesGzip(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(readSample(t, samples+"EA_actual_c360-costdetails_finops-toolkit.csv"))
+	_, err := zw.Write(readSample(t, sharedSample(t, "EA_actual_c360-costdetails_finops-toolkit.csv")))
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	_, recs := readAll(t, buf.Bytes(), nil)
@@ -80,7 +80,7 @@ func TestReaderDecompressesGzip(t *testing.T) {
 func TestCorruptGzipIsAnError(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(readSample(t, samples+"EA_actual_c360-costdetails_finops-toolkit.csv"))
+	_, err := zw.Write(readSample(t, sharedSample(t, "EA_actual_c360-costdetails_finops-toolkit.csv")))
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	data := buf.Bytes()
@@ -165,7 +165,7 @@ func TestBadValueErrorsSayWhere(t *testing.T) {
 		"decimal":  {paygRow("2024-01-01", "1", "1,5x"), nil, 0, "", ""}, // becomes a field count error
 		"decimal2": {paygRow("2024-01-01", "1", "12.3.4"), ErrBadDecimal, 12, "PreTaxCost", "12.3.4"},
 		"date":     {paygRow("2024-02-30", "1", "1"), ErrBadDate, 4, "UsageDateTime", "2024-02-30"},
-		"date fmt": {paygRow("30.01.2024", "1", "1"), ErrBadDate, 4, "UsageDateTime", "30.01.2024"},
+		"date fmt": {paygRow("01.30.2024", "1", "1"), ErrBadDate, 4, "UsageDateTime", "01.30.2024"},
 		"quote":    {strings.Replace(paygRow("2024-01-01", "1", "1"), "LRS Data", `LRS "Data"`, 1), ErrQuote, 8, "MeterName", ""},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestIOErrorsAreWrapped(t *testing.T) {
 }
 
 func TestRecordsStayValidAfterTheReaderMovesOn(t *testing.T) {
-	data := readSample(t, samples+"EA_amortized_c360-costdetails_finops-toolkit.csv")
+	data := readSample(t, sharedSample(t, "EA_amortized_c360-costdetails_finops-toolkit.csv"))
 	r := NewReader(iotest.HalfReader(bytes.NewReader(data)), nil)
 	first, err := r.Read()
 	require.NoError(t, err)
@@ -320,7 +320,7 @@ func TestRecordsStayValidAfterTheReaderMovesOn(t *testing.T) {
 }
 
 func TestRawAndFields(t *testing.T) {
-	_, recs := readFile(t, samples+"EA_actual_c360-costdetails_finops-toolkit.csv")
+	_, recs := readFile(t, sharedSample(t, "EA_actual_c360-costdetails_finops-toolkit.csv"))
 	rec := recs[1]
 	fields := rec.Fields(nil)
 	require.Len(t, fields, 55)
@@ -338,7 +338,7 @@ func TestRawAndFields(t *testing.T) {
 }
 
 func TestCostColumnOption(t *testing.T) {
-	data := readSample(t, samples+"MCA_actual_2019-11-01-camelCase_koku.csv")
+	data := readSample(t, sharedSample(t, "MCA_actual_2019-11-01-camelCase_koku.csv"))
 	_, recs := readAll(t, data, &ReaderOptions{CostColumn: "paygCostInBillingCurrency"})
 	assertDec(t, "0.0000204972", recs[0].Cost)
 

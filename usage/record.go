@@ -94,6 +94,7 @@ type Record struct {
 type schema struct {
 	names []string // header cells as written (BOM removed)
 	keys  []string // normalized: localized names unwrapped, lower case
+	sep   byte     // field separator
 }
 
 // Agreement returns the billing agreement of the file's dialect (see
@@ -166,11 +167,11 @@ func (rec *Record) walk(fn func(k int, f string) bool) {
 			if esc, ok := rec.unquoted(k); ok {
 				f = esc
 			}
-			pos = q + 2 // past the closing quote and the comma
+			pos = q + 2 // past the closing quote and the separator
 		} else {
 			end := len(row)
 			if pos < len(row) {
-				if j := strings.IndexByte(row[pos:], ','); j >= 0 {
+				if j := strings.IndexByte(row[pos:], rec.schema.sep); j >= 0 {
 					end = pos + j
 				}
 			} else {

@@ -105,7 +105,7 @@ func TestSplitMatchesEncodingCSV(t *testing.T) {
 }
 
 func TestSplitSamplesMatchEncodingCSV(t *testing.T) {
-	for _, f := range sampleFiles(t) {
+	for _, f := range sharedSampleFiles(t) {
 		data := readSample(t, f)
 		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		checkSameAsEncodingCSV(t, data)

@@ -1,7 +1,11 @@
 // Command usagecsv prints the daily cost breakdown of Azure usage CSV files of
 // any dialect (EA, MCA, MPA, pay-as-you-go, FOCUS), exactly, per currency.
 //
-//	go run ./examples/usagecsv [-by meter|resource-group|subscription|tag:NAME] [-skip-bad] FILE...
+//	go run ./examples/usagecsv [-by meter|resource-group|subscription|tag:NAME] [-skip-bad] [-currency USD] FILE...
+//
+// Files may be comma-, semicolon- or tab-separated (Excel re-saves), UTF-8 or
+// UTF-16 with a byte order mark, or gzip-compressed; large files are parsed on
+// every core.
 //
 // The table goes to standard output, followed by one line of JSON:
 //
@@ -46,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	by := fs.String("by", "", "also group by meter, resource-group, subscription or tag:NAME")
 	skipBad := fs.Bool("skip-bad", false, "skip rows that cannot be read (they are counted and reported)")
 	costColumn := fs.String("cost-column", "", "read the cost from this column, e.g. EffectiveCost in FOCUS files")
+	currency := fs.String("currency", "", "currency of files without a currency column (Azure Sponsorship, EA Reporting v3), e.g. USD; without it their totals are under \"\" (unknown)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: usagecsv [flags] FILE...")
 		fs.PrintDefaults()
@@ -62,12 +67,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usagecsv:", err)
 		return 2
 	}
+	if *currency != "" && !isCurrencyCode(*currency) {
+		fmt.Fprintf(stderr, "usagecsv: -currency %q: want a three-letter code such as USD\n", *currency)
+		return 2
+	}
 
 	b := usage.NewBreakdown(opts)
 	var dialects []string
 	skipped := 0
 	for _, path := range fs.Args() {
-		layout, n, err := addFile(b, path, &usage.ReaderOptions{File: path, SkipBadRows: *skipBad, CostColumn: *costColumn}, stderr)
+		layout, n, err := addFile(b, path, &usage.ReaderOptions{File: path, SkipBadRows: *skipBad, CostColumn: *costColumn, Currency: *currency}, stderr)
 		skipped += n
 		if err != nil {
 			fmt.Fprintln(stderr, "usagecsv:", err)
@@ -93,6 +102,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, string(line))
 	return 0
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func breakdownOptions(by string) (*usage.BreakdownOptions, error) {
