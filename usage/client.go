@@ -90,8 +90,10 @@ type Options struct {
 
 	// BlobConcurrency is how many blobs of a Cost Details report are downloaded at once
 	// (default 4; 1 downloads them one after the other). Records still come out in blob
-	// order: the blobs after the one being read are fetched ahead into bounded buffers
-	// (at most 1 MiB each), so memory stays flat whatever the report's size.
+	// order: the blobs after the one being read are fetched ahead. Each blob is held whole
+	// until its length and MD5 are verified, its first MiB in memory and the rest in an
+	// unnamed temporary file (os.TempDir), so memory stays flat whatever the report's size;
+	// the disk holds up to BlobConcurrency blobs at a time.
 	BlobConcurrency int
 }
 
@@ -110,9 +112,11 @@ func NewClient(bc *billing.Client) *Client {
 	return &Client{bc: bc, cc: (*core.Client)(bc)}
 }
 
-// Records yields the usage records of scope selected by opts, in the service's order, streamed
-// from the report blobs (or Consumption pages) straight into the CSV reader: nothing is buffered
-// on disk and memory stays flat whatever the size. A report split over several blobs reads as
+// Records yields the usage records of scope selected by opts, in the service's order, read from
+// the report blobs (or Consumption pages) with flat memory whatever the size. No record of a
+// blob is yielded before the whole blob has arrived and passed its integrity check (the
+// manifest's byte count, the host's MD5): a blob that fails it is fetched again from scratch,
+// at most twice, before the error (a *billing.DownloadError of kind DownloadKindIntegrity). A report split over several blobs reads as
 // one stream. A period longer than a month is fetched as one report per calendar month.
 // A report the service refuses as too large (413, its 2 GB limit) is requested again as two
 // halves of its date range, and so on down to single days; the parts are read in date order,
@@ -184,8 +188,8 @@ func (c *Client) Report(ctx context.Context, scope billing.Scope, opts *Options)
 // an unnamed one where Linux offers O_TMPFILE, so even a killed process leaves nothing),
 // synced, then renamed over path, with mode 0644 before the umask. On any error no file is left
 // at path (an existing file there is kept); temporary files that killed processes left in the
-// folder are removed, never one another live process is writing. A download that fails its
-// integrity check (MD5, length) starts the save over, at most twice. Local trouble is a
+// folder are removed, never one another live process is writing. A blob that fails its
+// integrity check (MD5, length) is fetched again from scratch, at most twice; the save goes on. Local trouble is a
 // *billing.FileError naming path.
 func (c *Client) SaveCSV(ctx context.Context, scope billing.Scope, opts *Options, path string) (int64, error) {
 	o := copyOptions(opts)

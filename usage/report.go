@@ -1,18 +1,21 @@
 package usage
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/blob"
-	"github.com/azbilling/azbilling/internal/readahead"
 	"github.com/azbilling/azbilling/internal/wire"
 )
 
@@ -277,8 +280,10 @@ func (r *Report) openBlob(ctx context.Context, i int) (*blob.Reader, error) {
 }
 
 // Records yields the report's records. A report split over several blobs reads as one stream:
-// blobs are downloaded several at once (Options.BlobConcurrency) into bounded read-ahead
-// buffers and parsed in order on the caller's goroutine, each with its own header row; all
+// blobs are downloaded several at once (Options.BlobConcurrency), each held whole (memory,
+// then an unnamed temporary file) until its length and MD5 are verified, fetched again from
+// scratch at most twice when they are not, and parsed in order on the caller's goroutine,
+// each with its own header row; all
 // blobs must have the same layout. Iteration stops at the first error,
 // which is yielded once with a zero Record; parse errors name the blob ("report blob 2 of 3")
 // in ParseError.File.
@@ -329,30 +334,22 @@ func (r *Report) inlineBlobs(ctx context.Context, yield func(Record, error) bool
 	})
 }
 
-// blobAhead is the read-ahead buffering of one blob: 4 buffers of 256 KiB.
-const (
-	blobAheadBuf = 256 << 10
-	blobAheadN   = 4
-)
-
-// aheadBuf sizes the read-ahead buffers of a blob of size bytes: a quarter of it, between
-// 16 KiB and blobAheadBuf, so a small blob does not allocate a megabyte of buffers.
-func aheadBuf(size int64) int {
-	return int(min(max(size/blobAheadN+1, 16<<10), blobAheadBuf))
-}
-
-// fetched is a blob download started ahead of its turn.
+// fetched is a blob download started ahead of its turn: a verified spool, or the error that
+// ended it.
 type fetched struct {
 	rc  io.ReadCloser
 	err error
 }
 
 // eachBlob hands the report's blobs to fn in order (with gunzip, decompressed when the manifest
-// says so; the CSV Reader detects gzip itself),
-// until fn returns false or an error. Up to plan.blobs downloads run at once: blob i+k is
-// requested while blob i is read, and each reads ahead into its own bounded buffer (TLS, MD5
-// and the network on other goroutines, parsing on the caller's). When eachBlob returns, every
-// download it started has been cancelled and closed and its goroutine has ended.
+// says so; the CSV Reader detects gzip itself), until fn returns false or an error. Up to
+// plan.blobs downloads run at once: blob i+k is fetched while blob i is read. Each blob is
+// downloaded whole into a spool (memory up to spoolMem, then an unnamed temporary file) and
+// verified (length, and MD5 when the host announces one) before fn sees a byte of it, so no
+// record of a damaged blob is ever handed out; a blob that fails its integrity check is fetched
+// again from scratch, at most maxRefetches times, on its own goroutine while earlier blobs are
+// read. When eachBlob returns, every download it started has been cancelled and closed and its
+// goroutine has ended.
 func (r *Report) eachBlob(ctx context.Context, gunzip bool, fn func(i int, src io.Reader) (bool, error)) error {
 	n := len(r.Manifest.Blobs)
 	ahead := max(1, r.plan.blobs)
@@ -363,13 +360,12 @@ func (r *Report) eachBlob(ctx context.Context, gunzip bool, fn func(i int, src i
 		ch := make(chan fetched, 1)
 		slots[i], cancels[i] = ch, cancel
 		go func() {
-			br, err := r.openBlob(bctx, i)
+			sp, err := r.fetchVerified(bctx, i)
 			if err != nil {
 				ch <- fetched{err: err}
 				return
 			}
-			// Cancelling first cuts short a read in progress, so Close never waits on the network.
-			ch <- fetched{rc: closeFunc{readahead.New(br, aheadBuf(r.Manifest.Blobs[i].Size), blobAheadN), cancel}}
+			ch <- fetched{rc: sp}
 		}()
 	}
 	next := 0 // next blob to start
@@ -392,8 +388,8 @@ func (r *Report) eachBlob(ctx context.Context, gunzip bool, fn func(i int, src i
 		}
 		f := <-slots[i]
 		slots[i] = nil
+		cancels[i]() // the spool is complete: its download is over
 		if f.err != nil {
-			cancels[i]()
 			return f.err
 		}
 		var src io.Reader = f.rc
@@ -410,6 +406,125 @@ func (r *Report) eachBlob(ctx context.Context, gunzip bool, fn func(i int, src i
 		if err != nil || !more {
 			return err
 		}
+	}
+	return nil
+}
+
+// fetchVerified downloads blob i whole into a spool, fetching it again from scratch (with a
+// fresh link when the old one has expired) when it fails its integrity check, at most
+// maxRefetches times; then the error is the last *billing.DownloadError of kind
+// DownloadKindIntegrity, saying how often the blob was fetched.
+func (r *Report) fetchVerified(ctx context.Context, i int) (*spool, error) {
+	for attempt := 0; ; attempt++ {
+		sp, err := r.spoolBlob(ctx, i)
+		if err == nil {
+			return sp, nil
+		}
+		var be *blob.Error
+		if !errors.As(err, &be) || be.Kind != blob.KindIntegrity {
+			return nil, err
+		}
+		if attempt >= maxRefetches {
+			e := *be
+			e.Reason = fmt.Sprintf("%s (report blob %d of %d, fetched %d times)", e.Reason, i+1, len(r.Manifest.Blobs), attempt+1)
+			return nil, &e
+		}
+	}
+}
+
+// spoolBlob downloads blob i into a spool. The blob reader verifies the manifest's byte count
+// and the host's MD5 at the end, so a spool returned without error holds exactly the blob.
+func (r *Report) spoolBlob(ctx context.Context, i int) (*spool, error) {
+	br, err := r.openBlob(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	defer br.Close()
+	sp := &spool{}
+	if size := r.Manifest.Blobs[i].Size; size > 0 {
+		sp.mem = make([]byte, 0, min(size, spoolMem))
+	}
+	buf := make([]byte, 64<<10)
+	if _, err := io.CopyBuffer(sp, br, buf); err != nil {
+		sp.Close()
+		return nil, err
+	}
+	if err := sp.rewind(); err != nil {
+		sp.Close()
+		return nil, err
+	}
+	return sp, nil
+}
+
+// spoolMem is how much of one blob a spool keeps in memory; the rest goes to a temporary file.
+// With plan.blobs spools at once (4 by default) that bounds the memory of a report's reading.
+const spoolMem = 1 << 20
+
+// spool holds one downloaded blob: its first spoolMem bytes in memory, the rest in a temporary
+// file that has no name (it is removed as soon as it is created, where the system allows that
+// for an open file; otherwise on Close), so a killed process leaves nothing behind.
+type spool struct {
+	mem  []byte
+	f    *os.File
+	name string // the file's name while it still has one (Windows), to remove on Close
+	rd   io.Reader
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	n := 0
+	if room := spoolMem - len(s.mem); room > 0 && s.f == nil {
+		n = min(room, len(p))
+		s.mem = append(s.mem, p[:n]...)
+		p = p[n:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp("", ".azbilling-blob-*")
+		if err != nil {
+			return n, &billing.FileError{Op: "create", Path: os.TempDir(), Err: err}
+		}
+		s.f = f
+		if os.Remove(f.Name()) != nil {
+			s.name = f.Name()
+		}
+	}
+	m, err := s.f.Write(p)
+	if err != nil {
+		err = &billing.FileError{Op: "write", Path: os.TempDir(), Err: err}
+	}
+	return n + m, err
+}
+
+// rewind makes the spool readable from its first byte.
+func (s *spool) rewind() error {
+	s.rd = bytes.NewReader(s.mem)
+	if s.f != nil {
+		if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+			return &billing.FileError{Op: "read", Path: os.TempDir(), Err: err}
+		}
+		s.rd = io.MultiReader(s.rd, bufio.NewReaderSize(s.f, 64<<10))
+	}
+	return nil
+}
+
+func (s *spool) Read(p []byte) (int, error) {
+	if s.rd == nil {
+		return 0, io.EOF
+	}
+	return s.rd.Read(p)
+}
+
+// Close removes the temporary file, if any.
+func (s *spool) Close() error {
+	s.rd, s.mem = nil, nil
+	if s.f != nil {
+		s.f.Close()
+		if s.name != "" {
+			os.Remove(s.name)
+		}
+		s.f = nil
 	}
 	return nil
 }
@@ -460,15 +575,4 @@ func (r *Report) writeCSV(ctx context.Context, cw *csvConcat) error {
 		}
 		return true, nil
 	})
-}
-
-// closeFunc closes a read-ahead reader after cancelling its download.
-type closeFunc struct {
-	*readahead.Reader
-	cancel context.CancelFunc
-}
-
-func (c closeFunc) Close() error {
-	c.cancel()
-	return c.Reader.Close()
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/internal/atomicfile"
 )
 
@@ -139,25 +138,18 @@ func readHeaderLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// maxRefetches bounds how often a save starts over after a download failed its integrity
-// check (an MD5 mismatch, a wrong length): fetching again usually gets past a one-off fault.
+// maxRefetches bounds how often a report blob that failed its integrity check (an MD5
+// mismatch, a wrong length) is fetched again: fetching again usually gets past a one-off fault.
 const maxRefetches = 2
 
 // writeFileAtomic writes a file through fill: to a temporary file in path's folder (created if
 // missing; an unnamed one where Linux offers it), synced and renamed over path only when fill
 // succeeds; otherwise nothing is left. What killed writers left in the folder is swept first.
-// A fill that fails an integrity check is run again from the start, at most maxRefetches
-// times. Local trouble is a *billing.FileError naming path.
+// (A blob that fails its integrity check is fetched again on its own, see Report.eachBlob, so
+// the save never starts over.) Local trouble is a *billing.FileError naming path.
 func writeFileAtomic(path string, fill func(*csvConcat) error) (int64, error) {
-	dir := filepath.Dir(path)
-	atomicfile.Sweep(dir, nil)
-	for attempt := 0; ; attempt++ {
-		n, err := writeOnce(path, fill)
-		var be *billing.DownloadError
-		if err == nil || attempt >= maxRefetches || !errors.As(err, &be) || be.Kind != billing.DownloadKindIntegrity {
-			return n, err
-		}
-	}
+	atomicfile.Sweep(filepath.Dir(path), nil)
+	return writeOnce(path, fill)
 }
 
 func writeOnce(path string, fill func(*csvConcat) error) (int64, error) {

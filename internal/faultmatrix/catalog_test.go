@@ -19,8 +19,9 @@ const (
 	budgetResumes   = 8
 	budgetRefreshes = 3
 	// budgetRefetches: a download that fails its integrity check (MD5, length, a PDF's trailer)
-	// is fetched again from scratch up to twice when it goes to a file (invoice documents,
-	// SaveCSV); a stream (Records) cannot take back what it delivered.
+	// is fetched again from scratch up to twice: invoice documents and usage report blobs alike,
+	// whether they go to a file (SaveCSV) or to records (Records holds a blob back until it is
+	// verified).
 	budgetRefetches = 2
 )
 
@@ -62,17 +63,12 @@ type catalog struct {
 	pagePath string   // path of a list whose second page can fail ("" = none)
 	minBody  int64    // smallest blob body of the run, for byte offsets
 	links    bool     // ExpireNextInvoiceLinks applies (invoice downloads)
-	refetch  bool     // downloads go to files: a one-off integrity fault is fetched again
 }
 
-// integrity marks d, a fault that fails one answer's integrity check once: recoverable when the
-// suite's downloads go to files (they are fetched again), fatal otherwise.
+// integrity marks d, a fault that fails one answer's integrity check once: recoverable in every
+// suite, since every download is fetched again from scratch before its bytes are used.
 func (c catalog) integrity(d drawn) drawn {
-	if c.refetch {
-		d.refetches = 1
-	} else {
-		d.fatal = true
-	}
+	d.refetches = 1
 	return d
 }
 

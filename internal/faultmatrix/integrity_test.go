@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,18 +60,19 @@ func TestIntegrityMD5MismatchIsCaught(t *testing.T) {
 	requireEmptyDir(t, dir)
 }
 
-// The same flip in a usage report blob: Records ends with an error, SaveCSV leaves no file.
+// The same flip in a usage report blob: Records ends with an integrity error, SaveCSV leaves no file.
 func TestIntegrityMD5MismatchInUsageIsCaught(t *testing.T) {
 	e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin)
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.CorruptByte(3000).Always())
 
-	_, _, err := sumRecords(uc.Records(context.Background(), s, nil))
-	require.Error(t, err)
-	var de *billing.DownloadError
-	var pe *usage.ParseError
-	assert.True(t, errors.As(err, &de) || errors.As(err, &pe), "%T: %v", err, err)
+	// Every answer of the blob is damaged: it is fetched three times, then Records ends with
+	// the integrity error, having yielded none of the damaged blob's records.
+	recs, err := collect(uc.Records(context.Background(), s, nil))
+	requireKind(t, err, billing.DownloadKindIntegrity)
+	assert.Contains(t, err.Error(), "fetched 3 times")
+	assert.Empty(t, recs, "records of a blob that failed its MD5 check were yielded")
 
 	dir := t.TempDir()
 	_, err = uc.SaveCSV(context.Background(), s, nil, filepath.Join(dir, "usage.csv"))
@@ -175,7 +175,7 @@ func TestIntegrityUsageCSVParsesToTheEnd(t *testing.T) {
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	e.tamper.Add(billingtest.StripMD5().Always())
-	// Every answer cut short: the save and both of its fresh starts fail. (Once would be fetched
+	// Every answer cut short: the blob and both of its refetches fail. (Once would be fetched
 	// again: see TestIntegrityOneOffFaultsAreFetchedAgain.)
 	e.srv.InjectFault(billingtest.WrongContentLength(5000).Always())
 	dir := t.TempDir()
@@ -244,7 +244,61 @@ func TestIntegrityOneOffFaultsAreFetchedAgain(t *testing.T) {
 			assert.Equal(t, want, got)
 			requireOnly(t, dir, "clean.csv", "usage.csv")
 		})
+		t.Run("Records/"+name, func(t *testing.T) {
+			e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+			uc := usage.NewClient(e.bc)
+			s, _ := billing.ParseScope(eaAccountID)
+			want, err := collect(uc.Records(context.Background(), s, nil))
+			require.NoError(t, err)
+			inject(e, 8<<10)
+
+			got, err := collect(uc.Records(context.Background(), s, nil))
+
+			require.NoError(t, err)
+			assert.Positive(t, e.srv.FaultsFired()+e.tamper.Fired(), "the fault hit the download")
+			assert.Equal(t, want, got)
+		})
 	}
+}
+
+// A blob larger than what a spool keeps in memory goes to a temporary file, which is gone
+// afterwards, whether the blob was fetched again or failed for good.
+func TestIntegrityLargeBlobIsSpooledAndFetchedAgain(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(8<<20), billingtest.WithUsageRowsPerDay(2000))
+	uc := usage.NewClient(e.bc)
+	s, _ := billing.ParseScope(eaAccountID)
+	rep, err := uc.Report(context.Background(), s, nil)
+	require.NoError(t, err)
+	require.Greater(t, rep.Manifest.Blobs[0].Size, int64(3<<20), "the first blob must exceed the spool's memory")
+	want, err := collect(rep.Records(context.Background()))
+	require.NoError(t, err)
+
+	e.tamper.Add(billingtest.CorruptByte(2 << 20)) // past the first MiB: in the temporary file
+	got, err := collect(rep.Records(context.Background()))
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.tamper.Fired())
+	assert.Equal(t, want, got)
+	requireEmptyDir(t, tmp)
+
+	e.tamper.Add(billingtest.CorruptByte(2 << 20).Always())
+	got, err = collect(rep.Records(context.Background()))
+	requireKind(t, err, billing.DownloadKindIntegrity)
+	assert.Empty(t, got)
+	requireEmptyDir(t, tmp)
+}
+
+// collect gathers the records of seq up to its first error.
+func collect(seq func(func(usage.Record, error) bool)) ([]usage.Record, error) {
+	var recs []usage.Record
+	for rec, err := range seq {
+		if err != nil {
+			return recs, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
 }
 
 // requireOnly fails unless dir holds exactly the given names.

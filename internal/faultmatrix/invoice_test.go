@@ -94,7 +94,7 @@ func runInvoiceSeed(t *testing.T, seed int64) (string, []string, []violation, st
 		e.close()
 		return "setup", nil, []violation{{"setup", err.Error()}}, desc
 	}
-	cat := catalog{armPaths: []string{"", "/invoices", "/download", "/operationResults"}, pagePath: "/invoices", minBody: minBody, links: true, refetch: true}
+	cat := catalog{armPaths: []string{"", "/invoices", "/download", "/operationResults"}, pagePath: "/invoices", minBody: minBody, links: true}
 	faults := cat.drawFaults(rng)
 	desc = describe(desc, faultDescs(faults))
 	e.srv.ResetRequests()

@@ -108,7 +108,7 @@ func runUsageSeed(t *testing.T, seed int64) (string, []string, []violation, stri
 	truth := e.srv.UsageTotal(sc.id, billingtest.DayRange{Start: start.Time(), End: end.Time()}, string(metric))
 	rows := e.srv.UsageRowCount(sc.id, billingtest.DayRange{Start: start.Time(), End: end.Time()}, string(metric))
 
-	cat := catalog{armPaths: []string{"", "/generateCostDetailsReport", "/costDetailsOperationResults", "/usageDetails"}, minBody: min(blobSize, 4096), refetch: save}
+	cat := catalog{armPaths: []string{"", "/generateCostDetailsReport", "/costDetailsOperationResults", "/usageDetails"}, minBody: min(blobSize, 4096)}
 	if sc.mosp {
 		cat.pagePath = "/usageDetails"
 	}
