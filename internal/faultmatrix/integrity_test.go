@@ -245,7 +245,7 @@ func TestIntegrityOneOffFaultsAreFetchedAgain(t *testing.T) {
 			requireOnly(t, dir, "clean.csv", "usage.csv")
 		})
 		t.Run("Records/"+name, func(t *testing.T) {
-			e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
+			e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithUsageBlobSize(16<<10), billingtest.WithUsageRowsPerDay(5))
 			uc := usage.NewClient(e.bc)
 			s, _ := billing.ParseScope(eaAccountID)
 			want, err := collect(uc.Records(context.Background(), s, nil))
@@ -266,7 +266,7 @@ func TestIntegrityOneOffFaultsAreFetchedAgain(t *testing.T) {
 func TestIntegrityLargeBlobIsSpooledAndFetchedAgain(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	e := newTestEnv(t, billingtest.EAEnterpriseAdmin, billingtest.WithUsageBlobSize(8<<20), billingtest.WithUsageRowsPerDay(2000))
+	e := newTestEnv(t, billingtest.PrincipalEAEnterpriseAdmin, billingtest.WithUsageBlobSize(8<<20), billingtest.WithUsageRowsPerDay(2000))
 	uc := usage.NewClient(e.bc)
 	s, _ := billing.ParseScope(eaAccountID)
 	rep, err := uc.Report(context.Background(), s, nil)
