@@ -28,7 +28,7 @@ func BenchmarkRead(b *testing.B) {
 		b.Run(name+"/typed", func(b *testing.B) {
 			data := benchFile(b, name)
 			benchLoop(b, data, func() int {
-				r := NewReader(bytes.NewReader(data), nil)
+				r := NewReader(bytes.NewReader(data), &ReaderOptions{Workers: -1})
 				n := 0
 				for _, err := range r.All() {
 					if err != nil {

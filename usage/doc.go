@@ -41,9 +41,10 @@
 // with [ReaderOptions.SkipBadRows], is skipped and counted
 // ([Reader.Skipped], [Reader.SkippedErrors]).
 //
-// Reading uses every core for large inputs (chunks cut at row boundaries,
-// records still in file order, the same line numbers and errors), in
-// bounded memory: one allocation per record, whose strings all point into
+// Reading is on one goroutine by default; [ReaderOptions.Workers] above 1
+// parses large inputs in parallel (chunks cut at row boundaries, records
+// still in file order, the same line numbers and errors), which pays for
+// narrow layouts only on 2 cores. Either way memory is bounded: one allocation per record, whose strings all point into
 // it, and a few megabytes of read-ahead (see BENCHMARKS.md in this
 // directory).
 //

@@ -52,9 +52,12 @@ type ReaderOptions struct {
 	// every read fail with a *ParseError.
 	Currency string
 
-	// Workers is how many goroutines parse rows in parallel. 0 means
-	// runtime.GOMAXPROCS(0); 1 parses on the calling goroutine only. Inputs
-	// that fit in the first 64 KiB are always parsed on the calling goroutine.
+	// Workers is how many goroutines parse rows in parallel. 0 and 1 parse
+	// on the calling goroutine only; -1 means runtime.GOMAXPROCS(0). One
+	// goroutine is the default because, measured on 2 cores, the parallel
+	// pipeline wins only for narrow layouts (pay-as-you-go 1.6x) and loses
+	// for the wide ones (see usage/BENCHMARKS.md). Inputs that fit in the
+	// first 64 KiB are always parsed on the calling goroutine.
 	// Records come out in file order either way, with the same line numbers,
 	// errors and skipped-row accounting.
 	Workers int
@@ -81,9 +84,9 @@ const (
 // Reader reads typed usage records from a CSV file of any supported
 // dialect. It detects the layout from the header row, then reads rows in
 // bounded memory: on one goroutine a Reader holds one buffer of 64 KiB (more
-// only for longer rows); with more than one core it reads ahead in chunks of
-// 512 KiB cut at row boundaries and parses them in parallel (see
-// ReaderOptions.Workers), holding a few megabytes whatever the file size.
+// only for longer rows); with ReaderOptions.Workers above 1 it reads ahead in
+// chunks of 512 KiB cut at row boundaries and parses them in parallel,
+// holding a few megabytes whatever the file size.
 // Each Record owns one allocation with its row's text.
 //
 // The input may be UTF-8 with or without a byte order mark, UTF-16 (little

@@ -4,8 +4,7 @@
 //	go run ./examples/usagecsv [-by meter|resource-group|subscription|tag:NAME] [-skip-bad] [-currency USD] FILE...
 //
 // Files may be comma-, semicolon- or tab-separated (Excel re-saves), UTF-8 or
-// UTF-16 with a byte order mark, or gzip-compressed; large files are parsed on
-// every core.
+// UTF-16 with a byte order mark, or gzip-compressed.
 //
 // The table goes to standard output, followed by one line of JSON:
 //

@@ -245,7 +245,7 @@ func splitCSV(data []byte, check func()) (int64, error) {
 // readTyped parses every row into a usage.Record, on every core; check (may be nil) is called
 // every 10k rows.
 func readTyped(data []byte, check func()) (int64, error) {
-	return readTypedWorkers(data, 0, check)
+	return readTypedWorkers(data, -1, check)
 }
 
 // readTyped1 is readTyped on one goroutine (ReaderOptions.Workers 1).
