@@ -328,6 +328,16 @@ func (e *exportRes) view(history bool) wireExportBody {
 	return b
 }
 
+// lookup finds the export the request names at scopePath, or the service's 404 answer. The
+// caller holds st.mu.
+func (st *exportState) lookup(rc *reqCtx, scopePath string) (*exportRes, response) {
+	name := rc.param("exportName")
+	if e := st.exports[exportKey(scopePath, name)]; e != nil {
+		return e, response{}
+	}
+	return nil, errResp(http.StatusNotFound, "NotFound", fmt.Sprintf("The export '%s' was not found.", name))
+}
+
 func (s *Server) getExport(rc *reqCtx) response {
 	scopePath, _, _, fail := rc.exportScope()
 	if fail != nil {
@@ -336,9 +346,9 @@ func (s *Server) getExport(rc *reqCtx) response {
 	st := s.exports
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.exports[exportKey(scopePath, rc.param("exportName"))]
+	e, missing := st.lookup(rc, scopePath)
 	if e == nil {
-		return errResp(http.StatusNotFound, "NotFound", fmt.Sprintf("The export '%s' was not found.", rc.param("exportName")))
+		return missing
 	}
 	return jsonResp(http.StatusOK, e.view(strings.EqualFold(rc.query.Get("$expand"), "runHistory")))
 }
@@ -398,9 +408,9 @@ func (s *Server) exportRunHistory(rc *reqCtx) response {
 	st := s.exports
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.exports[exportKey(scopePath, rc.param("exportName"))]
+	e, missing := st.lookup(rc, scopePath)
 	if e == nil {
-		return errResp(http.StatusNotFound, "NotFound", fmt.Sprintf("The export '%s' was not found.", rc.param("exportName")))
+		return missing
 	}
 	return jsonResp(http.StatusOK, wireExportRunList{Value: append([]wireExportRun{}, e.runs...)})
 }
@@ -426,9 +436,9 @@ func (s *Server) runExport(rc *reqCtx) response {
 	st := s.exports
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.exports[exportKey(scopePath, rc.param("exportName"))]
+	e, missing := st.lookup(rc, scopePath)
 	if e == nil {
-		return errResp(http.StatusNotFound, "NotFound", fmt.Sprintf("The export '%s' was not found.", rc.param("exportName")))
+		return missing
 	}
 	if st.storage == nil {
 		return badRequest("StorageAccountNotReachable", "The export's storage account cannot be reached (the emulator has no export storage: call SetExportStorage).")
