@@ -60,6 +60,27 @@ func NewDecimal(coefficient int64, exponent int32) Decimal {
 	return d
 }
 
+// NewDecimalInt128 returns the 128-bit two's-complement integer hi:lo (hi holds the upper 64
+// bits, with the sign) times 10^-scale: the form in which Parquet and Apache Arrow store DECIMAL
+// values, so that a column of decimals is read without going through text. For example hi 0, lo
+// 853, scale 2 is 8.53, and hi -1, lo 2^64-853, scale 2 is -8.53. The scale is kept as given
+// (1.500 stays 1.500; see Normalize); it must lie within ±1000 like ParseDecimal's. It never
+// allocates.
+func NewDecimalInt128(hi int64, lo uint64, scale int32) Decimal {
+	neg := hi < 0
+	uhi := uint64(hi)
+	if neg { // magnitude: two's complement negation; also right for the most negative value
+		var borrow uint64
+		lo, borrow = bits.Sub64(0, lo, 0)
+		uhi, _ = bits.Sub64(0, uhi, borrow)
+	}
+	d := Decimal{hi: uhi, lo: lo, scale: scale, neg: neg && uhi|lo != 0}
+	if d.scale < 0 && d.scale >= -maxNormalizeExponent {
+		d = d.rescale(0)
+	}
+	return d
+}
+
 // ParseDecimal parses a decimal number exactly: an optional sign, digits with an optional
 // point (".5" and "5." are accepted) and an optional exponent ("1E-7", "2.5e+3"). Spaces,
 // thousands separators, "NaN", "Inf" and hexadecimal are rejected. The scale of the result

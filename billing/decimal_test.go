@@ -536,3 +536,26 @@ func TestErrorsIsThroughWrapping(t *testing.T) {
 	wrapped := errors.Join(errors.New("line 3"), err)
 	assert.ErrorIs(t, wrapped, ErrInvalidDecimal)
 }
+
+func TestNewDecimalInt128(t *testing.T) {
+	assert.Equal(t, "8.53", NewDecimalInt128(0, 853, 2).String())
+	assert.Equal(t, "-8.53", NewDecimalInt128(-1, math.MaxUint64-852, 2).String())
+	assert.Equal(t, "0.500000000000000000", NewDecimalInt128(0, 5e17, 18).String())
+	assert.Equal(t, "0", NewDecimalInt128(0, 0, 0).String())
+	assert.Equal(t, 0, NewDecimalInt128(0, 0, 5).Sign())
+	assert.Equal(t, "1500", NewDecimalInt128(0, 15, -2).String())
+	// Every 128-bit value, including the extremes, is exact: compare with math/big.
+	two64 := new(big.Int).Lsh(big.NewInt(1), 64)
+	for _, c := range []struct {
+		hi int64
+		lo uint64
+	}{{math.MaxInt64, math.MaxUint64}, {math.MinInt64, 0}, {-1, 0}, {0, math.MaxUint64}, {-1, 1}, {12345, 678}} {
+		want := new(big.Int).Mul(big.NewInt(c.hi), two64)
+		want.Add(want, new(big.Int).SetUint64(c.lo))
+		d := NewDecimalInt128(c.hi, c.lo, 3)
+		w, err := ParseDecimal(want.String() + "e-3")
+		require.NoError(t, err)
+		assert.Zero(t, d.Cmp(w), "%d:%d: got %s want %s", c.hi, c.lo, d, w)
+		assert.Equal(t, int32(3), d.Scale())
+	}
+}

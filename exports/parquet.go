@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 	"unsafe"
@@ -15,62 +16,256 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/usage"
 )
 
 // Parquet blobs are read with Apache Arrow's Go Parquet reader
 // (github.com/apache/arrow-go/v18/parquet/pqarrow), chosen over
 // github.com/parquet-go/parquet-go by benchmark (2x the rows/s reading a
-// 60-column string file; see BENCHMARKS.md). Rows come in column batches; each
-// value is turned into the text the CSV of the same export holds and typed by
-// usage.RecordBuilder, so a Parquet export yields the same Records as its CSV
-// twin.
+// 60-column string file; see BENCHMARKS.md). Rows come in column batches that
+// become usage.Columns without going through text: string columns are read as
+// dictionaries, and each distinct value of a row group becomes one Go string
+// that every row holding it shares; decimals, floats, integers and dates become
+// billing.Decimal and billing.Date values directly. usage.RecordBuilder types
+// them into the same Records as the CSV twin of the export.
 
 // parquetBatchRows is the number of rows decoded at once: enough to amortise
 // the per-batch work, small enough to keep a partition's memory to a few MB.
-const parquetBatchRows = 1024
+const parquetBatchRows = 4096
 
-// colText appends the text of row i of a column to dst; ok is false for null.
-type colText func(dst []byte, i int) (out []byte, ok bool)
+// pqColumn turns the arrays of one Parquet column into usage.Columns, batch
+// after batch, remembering the last dictionary it converted.
+type pqColumn struct {
+	dictData arrow.ArrayData // the Arrow dictionary dict was made from
+	dict     []string
+	dateLast int64 // the last day number converted, and its date
+	dateVal  billing.Date
+	dateOK   bool
+	scratch  []byte
+}
 
-// columnText returns the converter of one column of a batch, or an error for
+// boolDict is the text of a boolean column's values, as the CSV of an export holds them.
+var boolDict = []string{"False", "True"}
+
+// column converts the first n rows of a into a usage.Column, or fails for
 // types an export does not write (nested columns).
-func columnText(a arrow.Array) (colText, error) {
+func (pc *pqColumn) column(a arrow.Array, n int) (usage.Column, error) {
 	switch c := a.(type) {
-	case *array.String:
-		return nil, nil // read as is, without copying
-	case *array.LargeString:
-		return func(dst []byte, i int) ([]byte, bool) { return append(dst, c.Value(i)...), true }, nil
-	case *array.Binary:
-		return func(dst []byte, i int) ([]byte, bool) { return append(dst, c.Value(i)...), true }, nil
+	case *array.Dictionary:
+		if d := c.Dictionary(); d.Data() != pc.dictData || pc.dict == nil {
+			texts, err := copyTexts(d)
+			if err != nil {
+				return usage.Column{}, err
+			}
+			pc.dict, pc.dictData = texts, d.Data()
+		}
+		idx := make([]int32, n)
+		ind, isInt32 := c.Indices().(*array.Int32)
+		switch {
+		case isInt32 && c.NullN() == 0:
+			copy(idx, ind.Int32Values())
+		default:
+			for i := range idx {
+				if c.IsNull(i) {
+					idx[i] = -1
+				} else {
+					idx[i] = int32(c.GetValueIndex(i))
+				}
+			}
+		}
+		return usage.Column{Dict: pc.dict, Index: idx}, nil
+	case *array.String, *array.LargeString, *array.Binary, *array.LargeBinary:
+		texts, err := copyTexts(a)
+		if err != nil {
+			return usage.Column{}, err
+		}
+		col := usage.Column{Dict: texts}
+		if a.NullN() > 0 {
+			col.Index = make([]int32, n)
+			for i := range col.Index {
+				col.Index[i] = int32(i)
+				if a.IsNull(i) {
+					col.Index[i] = -1
+				}
+			}
+		}
+		return col, nil
 	case *array.Boolean:
-		return func(dst []byte, i int) ([]byte, bool) { return strconv.AppendBool(dst, c.Value(i)), true }, nil
-	case *array.Int32:
-		return func(dst []byte, i int) ([]byte, bool) { return strconv.AppendInt(dst, int64(c.Value(i)), 10), true }, nil
-	case *array.Int64:
-		return func(dst []byte, i int) ([]byte, bool) { return strconv.AppendInt(dst, c.Value(i), 10), true }, nil
-	case *array.Float32:
-		// The shortest text that reads back as the same float: what a writer
-		// that converted a decimal to float had before it.
-		return func(dst []byte, i int) ([]byte, bool) {
-			return strconv.AppendFloat(dst, float64(c.Value(i)), 'f', -1, 32), true
-		}, nil
-	case *array.Float64:
-		return func(dst []byte, i int) ([]byte, bool) { return strconv.AppendFloat(dst, c.Value(i), 'f', -1, 64), true }, nil
+		idx := make([]int32, n)
+		for i := range idx {
+			switch {
+			case c.IsNull(i):
+				idx[i] = -1
+			case c.Value(i):
+				idx[i] = 1
+			}
+		}
+		return usage.Column{Dict: boolDict, Index: idx}, nil
 	case *array.Decimal128:
 		scale := c.DataType().(*arrow.Decimal128Type).Scale
-		return func(dst []byte, i int) ([]byte, bool) { return append(dst, c.Value(i).ToString(scale)...), true }, nil
+		col := usage.Column{Decimals: make([]billing.Decimal, n), Null: nulls(a, n)}
+		for i, v := range c.Values()[:n] {
+			col.Decimals[i] = billing.NewDecimalInt128(v.HighBits(), v.LowBits(), scale)
+		}
+		return col, nil
+	case *array.Float64:
+		return pc.floats(a, n, func(i int) float64 { return c.Value(i) }, 64)
+	case *array.Float32:
+		// The shortest text that reads back as the same float32: what a writer
+		// that converted a decimal to float had before it.
+		return pc.floats(a, n, func(i int) float64 { return float64(c.Value(i)) }, 32)
+	case *array.Int32:
+		return ints(a, n, func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Int64:
+		return ints(a, n, func(i int) int64 { return c.Value(i) }), nil
 	case *array.Date32:
-		return func(dst []byte, i int) ([]byte, bool) {
-			return c.Value(i).ToTime().AppendFormat(dst, time.DateOnly), true
-		}, nil
+		col := usage.Column{Dates: make([]billing.Date, n), Null: nulls(a, n)}
+		for i, v := range c.Date32Values()[:n] {
+			col.Dates[i] = pc.day(int64(v))
+		}
+		return col, nil
 	case *array.Timestamp:
 		unit := c.DataType().(*arrow.TimestampType).Unit
-		return func(dst []byte, i int) ([]byte, bool) {
-			return c.Value(i).ToTime(unit).UTC().AppendFormat(dst, time.RFC3339Nano), true
-		}, nil
+		perDay := int64(86400) * int64(time.Second/unit.Multiplier())
+		col := usage.Column{Dates: make([]billing.Date, n), Null: nulls(a, n)}
+		for i, v := range c.TimestampValues()[:n] {
+			if col.Null != nil && col.Null[i] {
+				continue
+			}
+			if int64(v)%perDay != 0 {
+				return pc.timeTexts(c, unit, n), nil // not at midnight: typed as its text is
+			}
+			col.Dates[i] = pc.day(int64(v) / perDay)
+		}
+		return col, nil
 	}
-	return nil, fmt.Errorf("column type %s is not one an export writes", a.DataType())
+	return usage.Column{}, fmt.Errorf("column type %s is not one an export writes", a.DataType())
+}
+
+// day returns the date of a day number (days since 1970-01-01), remembering the last one: a
+// date column repeats a few days over many rows.
+func (pc *pqColumn) day(v int64) billing.Date {
+	if !pc.dateOK || v != pc.dateLast {
+		pc.dateLast, pc.dateOK = v, true
+		pc.dateVal = billing.DateOf(time.Unix(v*86400, 0).UTC())
+	}
+	return pc.dateVal
+}
+
+// timeTexts is a time stamp column as text (RFC 3339), for values that are not midnights.
+func (pc *pqColumn) timeTexts(c *array.Timestamp, unit arrow.TimeUnit, n int) usage.Column {
+	b := pc.scratch[:0]
+	ends := make([]int, n)
+	for i := 0; i < n; i++ {
+		if !c.IsNull(i) {
+			b = c.Value(i).ToTime(unit).UTC().AppendFormat(b, time.RFC3339Nano)
+		}
+		ends[i] = len(b)
+	}
+	pc.scratch = b
+	return usage.Column{Dict: split(string(b), ends), Index: nullIndex(c, n)}
+}
+
+// floats converts a float column through its shortest exact text, which is
+// what a writer that stored a decimal as a float had.
+func (pc *pqColumn) floats(a arrow.Array, n int, val func(int) float64, bits int) (usage.Column, error) {
+	col := usage.Column{Decimals: make([]billing.Decimal, n), Null: nulls(a, n)}
+	for i := 0; i < n; i++ {
+		if col.Null != nil && col.Null[i] {
+			continue
+		}
+		f := val(i)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return usage.Column{}, fmt.Errorf("row %d holds %v, not a number", i+1, f)
+		}
+		pc.scratch = strconv.AppendFloat(pc.scratch[:0], f, 'f', -1, bits)
+		d, err := billing.ParseDecimalBytes(pc.scratch)
+		if err != nil {
+			return usage.Column{}, err
+		}
+		col.Decimals[i] = d
+	}
+	return col, nil
+}
+
+// ints is an integer column as decimals.
+func ints(a arrow.Array, n int, val func(int) int64) usage.Column {
+	col := usage.Column{Decimals: make([]billing.Decimal, n), Null: nulls(a, n)}
+	for i := range col.Decimals {
+		col.Decimals[i] = billing.NewDecimal(val(i), 0)
+	}
+	return col
+}
+
+// nulls marks the null rows of a, or is nil when there are none.
+func nulls(a arrow.Array, n int) []bool {
+	if a.NullN() == 0 {
+		return nil
+	}
+	m := make([]bool, n)
+	for i := range m {
+		m[i] = a.IsNull(i)
+	}
+	return m
+}
+
+// nullIndex is the identity index of a per-row text column, with -1 for nulls; nil when
+// there are no nulls.
+func nullIndex(a arrow.Array, n int) []int32 {
+	if a.NullN() == 0 {
+		return nil
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+		if a.IsNull(i) {
+			idx[i] = -1
+		}
+	}
+	return idx
+}
+
+// copyTexts copies every value of a text array into one Go string and returns
+// its values as substrings of it: one allocation for the lot, and the Records
+// that share them do not keep Arrow's buffers.
+func copyTexts(a arrow.Array) ([]string, error) {
+	var val func(int) string
+	switch c := a.(type) {
+	case *array.String:
+		val = c.Value
+	case *array.LargeString:
+		val = c.Value
+	case *array.Binary:
+		val = c.ValueString
+	case *array.LargeBinary:
+		val = c.ValueString
+	default:
+		return nil, fmt.Errorf("dictionary of %s, not text", a.DataType())
+	}
+	n := a.Len()
+	size := 0
+	for i := 0; i < n; i++ {
+		size += len(val(i))
+	}
+	b := make([]byte, 0, size)
+	ends := make([]int, n)
+	for i := 0; i < n; i++ {
+		b = append(b, val(i)...)
+		ends[i] = len(b)
+	}
+	return split(unsafe.String(unsafe.SliceData(b), len(b)), ends), nil
+}
+
+// split cuts s at the given ends.
+func split(s string, ends []int) []string {
+	out := make([]string, len(ends))
+	start := 0
+	for i, e := range ends {
+		out[i] = s[start:e]
+		start = e
+	}
+	return out
 }
 
 // parquetRows reads a Parquet file and hands each typed record to emit in
@@ -120,68 +315,30 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
 	defer rr.Release()
-	fields := make([]string, len(names))
-	offs := make([]int, 2*len(names))
-	convs := make([]colText, len(names))
-	strs := make([]*array.String, len(names))
-	dicts := make([]*array.String, len(names))
-	dictIdx := make([]*array.Dictionary, len(names))
-	var scratch []byte
+	conv := make([]pqColumn, len(names))
+	cols := make([]usage.Column, len(names))
+	var recs []usage.Record
 	for rr.Next() {
 		rec := rr.RecordBatch()
 		if int(rec.NumCols()) != len(names) {
 			return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("a batch has %d columns, the schema %d", rec.NumCols(), len(names))}
 		}
+		rows := int(rec.NumRows())
 		for c := range names {
-			col := rec.Column(c)
-			s, isString := col.(*array.String)
-			strs[c], dicts[c], dictIdx[c] = s, nil, nil
-			if d, ok := col.(*array.Dictionary); ok {
-				if ds, ok := d.Dictionary().(*array.String); ok {
-					dicts[c], dictIdx[c] = ds, d
-					isString = true
-				}
-			}
-			if !isString {
-				if convs[c], err = columnText(col); err != nil {
-					return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("column %q: %w", names[c], err)}
-				}
+			if cols[c], err = conv[c].column(rec.Column(c), rows); err != nil {
+				return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("column %q: %w", names[c], err)}
 			}
 		}
-		rows := int(rec.NumRows())
-		for i := 0; i < rows; i++ {
+		// Line numbers as for the CSV twin: the header is line 1.
+		recs, err = b.BuildColumns(recs[:0], cols, rows, int(n)+2)
+		for i := range recs {
 			n++
-			scratch = scratch[:0]
-			for c := range names {
-				fields[c], offs[2*c] = "", -1
-				col := rec.Column(c)
-				if col.IsNull(i) {
-					continue
-				}
-				if s := strs[c]; s != nil {
-					fields[c] = s.Value(i)
-					continue
-				}
-				if d := dicts[c]; d != nil {
-					fields[c] = d.Value(dictIdx[c].GetValueIndex(i))
-					continue
-				}
-				offs[2*c] = len(scratch)
-				scratch, _ = convs[c](scratch, i)
-				offs[2*c+1] = len(scratch)
-			}
-			for c := range names {
-				if offs[2*c] >= 0 && offs[2*c+1] > offs[2*c] {
-					fields[c] = unsafe.String(&scratch[offs[2*c]], offs[2*c+1]-offs[2*c])
-				}
-			}
-			r, err := b.Build(fields, int(n)+1)
-			if err != nil {
-				return n, err
-			}
-			if !emit(r) {
+			if !emit(recs[i]) {
 				return n, nil
 			}
+		}
+		if err != nil {
+			return n, err
 		}
 	}
 	if err := rr.Err(); err != nil && err != io.EOF {

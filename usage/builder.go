@@ -23,6 +23,7 @@ type RecordBuilder struct {
 	strBindings []strBinding
 	offs        []int32 // per column: start and end of its value in the row being built
 	rows        int
+	caches      []dictCache // per binding, for BuildColumns
 }
 
 // NewRecordBuilder returns a builder for rows with the given column names

@@ -132,9 +132,10 @@ type Record struct {
 	Tags           Tags           // raw text; Tags.Get and Tags.All parse on demand
 	AdditionalInfo AdditionalInfo // raw JSON text; parsed on demand
 
-	raw    string  // row text then field offsets, see Reader.store
-	rowLen int     // length of the row text within raw
-	schema *schema // header of the file, shared by its records
+	raw    string       // row text then field offsets, see Reader.store
+	rowLen int          // length of the row text within raw; with batch, the row in the batch
+	schema *schema      // header of the file, shared by its records
+	batch  *columnBatch // the columns the record was built from (BuildColumns), or nil
 }
 
 // schema is what the records of one file share.
@@ -164,10 +165,15 @@ func (rec *Record) NumColumns() int {
 // Raw returns the text of column i (0-based, in header order) as the file
 // holds it after CSV unquoting, or "" if i is out of range. It splits the
 // stored row again, so it costs a scan of the row but no allocation; to get
-// every column at once use Fields.
+// every column at once use Fields. For a record built from typed columns
+// (RecordBuilder.BuildColumns), the text of a decimal or date column is
+// printed on each call.
 func (rec *Record) Raw(i int) string {
 	if i < 0 || i >= rec.NumColumns() {
 		return ""
+	}
+	if rec.batch != nil {
+		return rec.batch.cols[i].text(rec.rowLen)
 	}
 	var v string
 	rec.walk(func(k int, f string) bool {
@@ -193,6 +199,14 @@ func (rec *Record) Fields(dst []string) []string {
 // walk calls fn with each field of the stored row until fn returns false.
 // The row was split successfully once, so its quoting is known to be valid.
 func (rec *Record) walk(fn func(k int, f string) bool) {
+	if rec.batch != nil {
+		for k := range rec.batch.cols {
+			if !fn(k, rec.batch.cols[k].text(rec.rowLen)) {
+				return
+			}
+		}
+		return
+	}
 	row := rec.raw[:rec.rowLen]
 	for k, pos := 0, 0; k < rec.NumColumns(); k++ {
 		var f string

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"path"
 	"strings"
 	"time"
@@ -17,10 +18,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/azbilling/azbilling/billing"
 )
 
 // An export run's output, as the service writes it (manifestVersion 2024-04-01):
@@ -32,9 +36,16 @@ import (
 // the parts, written last. The period folder is the calendar month of the run's start. The rows
 // are the same generated rows Cost Details reports carry (EA and MCA layouts, usage_csv.go); a
 // FocusCost export gets a FOCUS 1.0 layout (focusHeader) whose BilledCost and EffectiveCost are
-// both the actual cost (invented: the emulator has no separate amortized FOCUS figures). Parquet
-// columns are all optional UTF-8 strings holding the CSV text, empty values as nulls (invented:
-// the service's Parquet column types are not documented).
+// both the actual cost (invented: the emulator has no separate amortized FOCUS figures).
+//
+// Parquet column types are not documented. What is on record: users loading FOCUS Parquet
+// exports report that Azure writes the cost columns as DECIMAL with precision 38, where AWS
+// writes DOUBLE (FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec issues 679 and 1077, 2025). So the
+// emulator writes the cost, price and quantity columns (parquetDecimalColumns) as
+// DECIMAL(38,18) (the scale is invented; 18 holds every emulator value exactly) and every other
+// column as an optional UTF-8 string holding the CSV text, dictionary-encoded, empty values as
+// nulls (invented: nothing on record says whether dates are strings or time stamps).
+// ExportStorageOptions.ParquetText writes every column as text.
 
 // focusHeader is the emulator's FOCUS layout: a subset of FOCUS 1.0 columns with the Microsoft
 // x_ extensions the usage reader keys on.
@@ -165,7 +176,7 @@ func (s *Server) writeExportRun(rc *reqCtx, e *exportRes, subs []*usageSub, star
 		var err error
 		switch {
 		case parquetOut:
-			data, err = csvToParquet(header, data, comp == "snappy", st.cfg.RowGroupRows)
+			data, err = csvToParquet(header, data, comp == "snappy", st.cfg.RowGroupRows, !st.cfg.ParquetText)
 		case comp == "gzip":
 			var zb bytes.Buffer
 			zw := gzip.NewWriter(&zb)
@@ -309,13 +320,63 @@ func isStorageCode(err error, code string) bool {
 	return errors.As(err, &re) && re.ErrorCode == code
 }
 
+// parquetDecimalColumns are the columns written as DECIMAL(38, parquetDecimalScale) in
+// Parquet: the cost, price and quantity columns of the EA, MCA and FOCUS layouts (lower case).
+var parquetDecimalColumns = map[string]bool{
+	"quantity": true, "effectiveprice": true, "costinbillingcurrency": true, "costinpricingcurrency": true,
+	"costinusd": true, "paygcostinbillingcurrency": true, "paygcostinusd": true, "exchangeratepricingtobilling": true,
+	"unitprice": true, "paygprice": true, "cost": true, "pretaxcost": true,
+	"billedcost": true, "effectivecost": true, "listcost": true, "listunitprice": true, "contractedcost": true,
+	"contractedunitprice": true, "consumedquantity": true, "pricingquantity": true, "commitmentdiscountquantity": true,
+	"x_effectiveunitprice": true, "x_billedcostinusd": true, "x_effectivecostinusd": true, "x_billedunitprice": true,
+	"x_billingexchangerate": true, "x_contractedcostinusd": true, "x_listcostinusd": true, "x_pricingunitprice": true,
+}
+
+const parquetDecimalScale = 18
+
+// decimal128Text turns the text of a decimal into its DECIMAL(38, scale) value, exactly, or
+// fails if it has more fractional digits than scale or more than 38 digits.
+func decimal128Text(s string, scale int) (decimal128.Num, error) {
+	d, err := billing.ParseDecimal(s)
+	if err != nil {
+		return decimal128.Num{}, err
+	}
+	if int(d.Scale()) > scale {
+		return decimal128.Num{}, fmt.Errorf("%q has more than %d fractional digits", s, scale)
+	}
+	t := d.String() // plain notation
+	neg := strings.HasPrefix(t, "-")
+	ip, fp, _ := strings.Cut(strings.TrimPrefix(t, "-"), ".")
+	digits := ip + fp + strings.Repeat("0", scale-len(fp))
+	if len(digits) > 38+1 || (len(digits) == 39 && digits[0] != '0') {
+		return decimal128.Num{}, fmt.Errorf("%q has more than 38 digits", s)
+	}
+	var hi, lo uint64
+	for i := 0; i < len(digits); i++ {
+		h, l := bits.Mul64(lo, 10)
+		var c uint64
+		lo, c = bits.Add64(l, uint64(digits[i]-'0'), 0)
+		hi = hi*10 + h + c
+	}
+	n := decimal128.New(int64(hi), lo)
+	if neg {
+		n = n.Negate()
+	}
+	return n, nil
+}
+
 // csvToParquet turns a partition's CSV (header first) into a Parquet file whose columns are
-// optional strings named as the header, in header order, empty values written as nulls.
-func csvToParquet(header string, data []byte, snappy bool, rowGroup int) ([]byte, error) {
+// named as the header, in header order: with typed, the columns of parquetDecimalColumns are
+// DECIMAL(38,18) and the others optional strings; without, all are strings. Empty values are
+// written as nulls.
+func csvToParquet(header string, data []byte, snappy bool, rowGroup int, typed bool) ([]byte, error) {
 	names := strings.Split(strings.TrimSuffix(strings.TrimPrefix(header, utf8BOM), "\r\n"), ",")
 	fields := make([]arrow.Field, len(names))
 	for i, n := range names {
 		fields[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+		if typed && parquetDecimalColumns[strings.ToLower(n)] {
+			fields[i].Type = &arrow.Decimal128Type{Precision: 38, Scale: parquetDecimalScale}
+		}
 	}
 	schema := arrow.NewSchema(fields, nil)
 	codec := compress.Codecs.Uncompressed
@@ -331,10 +392,6 @@ func csvToParquet(header string, data []byte, snappy bool, rowGroup int) ([]byte
 	}
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer rb.Release()
-	cols := make([]*array.StringBuilder, len(names))
-	for i := range names {
-		cols[i] = rb.Field(i).(*array.StringBuilder)
-	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = len(names)
 	cr.ReuseRecord = true
@@ -357,10 +414,23 @@ func csvToParquet(header string, data []byte, snappy bool, rowGroup int) ([]byte
 			return nil, err
 		}
 		for i, v := range row {
-			if v == "" {
-				cols[i].AppendNull()
-			} else {
-				cols[i].Append(v)
+			switch col := rb.Field(i).(type) {
+			case *array.StringBuilder:
+				if v == "" {
+					col.AppendNull()
+				} else {
+					col.Append(v)
+				}
+			case *array.Decimal128Builder:
+				if v == "" {
+					col.AppendNull()
+					continue
+				}
+				d, err := decimal128Text(v, parquetDecimalScale)
+				if err != nil {
+					return nil, fmt.Errorf("column %s: %w", names[i], err)
+				}
+				col.Append(d)
 			}
 		}
 		if pending++; pending == 4096 {

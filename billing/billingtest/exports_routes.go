@@ -124,6 +124,10 @@ type ExportStorageOptions struct {
 	PartitionBytes int64
 	// RowGroupRows is the number of rows per Parquet row group; 0 means 65,536.
 	RowGroupRows int
+	// ParquetText writes every Parquet column as text (optional UTF-8 strings holding the CSV's
+	// text), as some writers do; by default cost, price and quantity columns are DECIMAL(38,18)
+	// as the service writes them (see exports_output.go).
+	ParquetText bool
 }
 
 // SetExportStorage makes export runs write their output through client, an azblob client of a

@@ -187,7 +187,9 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		}
 		costs := map[string]string{}
 		for cur, v := range cost {
-			costs[cur] = v.String()
+			// Normalized: each format keeps the scale its file has (the CSV's text, the Parquet
+			// column's DECIMAL scale), so equal sums may print with different trailing zeros.
+			costs[cur] = v.Normalize().String()
 		}
 		if i > 0 && (rows != sum.Rows || !maps.Equal(costs, sum.Cost)) {
 			return fmt.Errorf("%s read %d rows costing %v, %s read %d costing %v", f.name, rows, costs, formats[0].name, sum.Rows, sum.Cost)
