@@ -61,8 +61,8 @@ func typedParquet(t testing.TB) []byte {
 func TestParquetTypedColumns(t *testing.T) {
 	data := typedParquet(t)
 	var recs []usage.Record
-	n, err := parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", nil, func(r usage.Record) bool {
-		recs = append(recs, r)
+	n, err := parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", nil, func(b []usage.Record) bool {
+		recs = append(recs, b...)
 		return true
 	})
 	require.NoError(t, err)
@@ -83,18 +83,18 @@ func TestParquetTypedColumns(t *testing.T) {
 	require.Equal(t, `{"env":"prod, eu"}`, string(recs[0].Tags))
 
 	// CostColumn picks another column, as for CSV.
-	n, err = parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", &usage.ReaderOptions{CostColumn: "EffectiveCost"}, func(r usage.Record) bool {
-		require.Equal(t, "1.2345678901", r.Cost.String())
+	n, err = parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", &usage.ReaderOptions{CostColumn: "EffectiveCost"}, func(b []usage.Record) bool {
+		require.Equal(t, "1.2345678901", b[0].Cost.String())
 		return false
 	})
 	require.NoError(t, err)
-	require.EqualValues(t, 1, n)
+	require.EqualValues(t, 2, n, "stopped after the first batch")
 }
 
 func TestParquetBadInput(t *testing.T) {
 	data := typedParquet(t)
 	for _, bad := range [][]byte{nil, []byte("PAR1"), data[:len(data)/2], append(bytes.Clone(data[:len(data)-12]), []byte("xxxxxxxxPAR1")...)} {
-		_, err := parquetRows(context.Background(), bytes.NewReader(bad), "bad.parquet", nil, func(usage.Record) bool { return true })
+		_, err := parquetRows(context.Background(), bytes.NewReader(bad), "bad.parquet", nil, func([]usage.Record) bool { return true })
 		var fe *FormatError
 		require.True(t, errors.As(err, &fe), "%v", err)
 	}
@@ -109,8 +109,11 @@ func FuzzParquetRows(f *testing.F) {
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n := 0
-		_, _ = parquetRows(context.Background(), bytes.NewReader(b), "fuzz.parquet", nil, func(usage.Record) bool {
-			n++
+		_, _ = parquetRows(context.Background(), bytes.NewReader(b), "fuzz.parquet", nil, func(recs []usage.Record) bool {
+			for i := range recs { // every column of every record must be readable
+				_ = recs[i].Fields(nil)
+			}
+			n += len(recs)
 			return n < 1000
 		})
 	})

@@ -395,14 +395,24 @@ func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
 		}
 		return true
 	}
-	n, err := r.parse(ctx, p, emit)
+	// Parquet's records come in batches of their own: sent as they are, after any pending.
+	emitBatch := func(b []usage.Record) bool {
+		if len(recs) > 0 {
+			if !send(batch{recs: recs}) {
+				return false
+			}
+			recs = make([]usage.Record, 0, batchSize)
+		}
+		return send(batch{recs: b})
+	}
+	n, err := r.parse(ctx, p, emit, emitBatch)
 	if err == nil && ctx.Err() == nil && n != p.blob.Rows && (p.blob.Rows != 0 || p.run.RowCount != 0) {
 		err = &IntegrityError{Blob: p.blob.Name, What: "rows", Want: p.blob.Rows, Got: n}
 	}
 	send(batch{recs: recs, err: err})
 }
 
-func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool) (int64, error) {
+func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool, emitBatch func([]usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	resp, err := r.cc.NewBlobClient(name).DownloadStream(ctx, nil)
 	if err != nil {
@@ -419,7 +429,7 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 	}
 	isParquet := strings.EqualFold(string(p.run.Format), string(Parquet)) || strings.HasSuffix(strings.ToLower(name), ".parquet")
 	if isParquet {
-		return r.parseParquet(ctx, p, body, size, emit)
+		return r.parseParquet(ctx, p, body, size, emitBatch)
 	}
 	// gzip is undone here rather than by the usage reader, to count the uncompressed bytes and
 	// to tell a cut-off stream from a malformed one.
@@ -481,7 +491,7 @@ func (r *Reader) csvError(name string, p part, cr, dr *countReader, err error) e
 	return err
 }
 
-func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func(usage.Record) bool) (int64, error) {
+func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func([]usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	want := p.blob.Size
 	if want <= 0 {
@@ -490,7 +500,22 @@ func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size 
 	var ra io.ReadSeeker
 	var n int64
 	if want >= 0 && want <= r.opts.MaxMemoryBlob {
-		data, err := io.ReadAll(io.LimitReader(body, want+1))
+		// Read into a buffer of the expected size (io.ReadAll would grow and copy it a few
+		// times), then make sure the blob ends there.
+		data := make([]byte, want)
+		k, err := io.ReadFull(body, data)
+		if err == nil {
+			var one [1]byte
+			var m int
+			m, err = io.ReadFull(body, one[:])
+			if m == 1 {
+				data, err = append(data, one[0]), nil // longer than expected: the size check says so
+			} else if err == io.EOF {
+				err = nil
+			}
+		} else if err == io.ErrUnexpectedEOF || err == io.EOF {
+			data, err = data[:k], nil // shorter than expected: the size check below says so
+		}
 		if err != nil {
 			return 0, &StorageError{Op: "download", Blob: name, Err: err}
 		}

@@ -165,8 +165,8 @@ func grow[T any](s []T, n int) []T {
 	return make([]T, n)
 }
 
-// BuildColumns types n rows held column by column (a batch of a Parquet file): cols holds one
-// Column per header column, in header order. It appends the n Records to dst and returns it;
+// BuildColumns types n rows held column by column (a batch of a Parquet file) and returns
+// them as a new slice of n Records: cols holds one Column per header column, in header order;
 // line is what Record.Line and errors report for the first row (row i has line+i). Text
 // columns are typed by the same rules as Build and the Reader (each distinct dictionary entry
 // of a date or decimal column is parsed once); Decimals and Dates columns are set as they are.
@@ -174,14 +174,17 @@ func grow[T any](s []T, n int) []T {
 // text of a Decimals or Dates column is printed on each call). On a bad value it returns the
 // records before it and a *ParseError naming the row and column; a malformed Column is a
 // *ParseError wrapping ErrBadColumn.
-func (b *RecordBuilder) BuildColumns(dst []Record, cols []Column, n int, line int) ([]Record, error) {
+func (b *RecordBuilder) BuildColumns(cols []Column, n int, line int) ([]Record, error) {
 	if len(cols) != len(b.schema.names) {
-		return dst, &ParseError{File: b.file, Line: line,
+		return nil, &ParseError{File: b.file, Line: line,
 			Err: fmt.Errorf("%w: %d columns, the header has %d", ErrFieldCount, len(cols), len(b.schema.names))}
+	}
+	if n < 0 {
+		return nil, &ParseError{File: b.file, Line: line, Err: fmt.Errorf("%w: %d rows", ErrBadColumn, n)}
 	}
 	for i := range cols {
 		if err := cols[i].valid(n); err != nil {
-			return dst, &ParseError{File: b.file, Line: line, Column: i + 1, Header: b.schema.names[i], Err: err}
+			return nil, &ParseError{File: b.file, Line: line, Column: i + 1, Header: b.schema.names[i], Err: err}
 		}
 	}
 	if len(b.caches) != len(b.bindings) {
@@ -194,9 +197,11 @@ func (b *RecordBuilder) BuildColumns(dst []Record, cols []Column, n int, line in
 	}
 	batch := &columnBatch{cols: cols}
 	focus := b.layout.Dialect == DialectFOCUS
-	for r := 0; r < n; r++ {
-		dst = append(dst, Record{})
-		rec := &dst[len(dst)-1]
+	// A new slice: its memory is zero already, so each record is filled in place rather than
+	// cleared and copied (with GC write barriers on each of its string fields).
+	dst := make([]Record, n)
+	for r := range dst {
+		rec := &dst[r]
 		rec.Layout, rec.Line, rec.schema = b.layout, line+r, b.schema
 		rec.batch, rec.rowLen = batch, r
 		for _, sb := range b.strBindings {
@@ -216,8 +221,7 @@ func (b *RecordBuilder) BuildColumns(dst []Record, cols []Column, n int, line in
 			bd := &b.bindings[bi]
 			c := &cols[bd.col]
 			if err := b.setColumn(rec, bd, &b.caches[bi], c, r, focus); err != nil {
-				dst = dst[:len(dst)-1]
-				return dst, b.fieldError(line+r, bd.col, c.text(r), err)
+				return dst[:r], b.fieldError(line+r, bd.col, c.text(r), err)
 			}
 		}
 		b.rows++
