@@ -40,9 +40,10 @@ func scale(small, big int) int {
 type sample struct {
 	d       time.Duration
 	mallocs uint64
-	bytesA  uint64 // bytes allocated
-	rows    int64  // records / documents delivered
-	bytes   int64  // payload bytes read (wire)
+	bytesA  uint64        // bytes allocated
+	rows    int64         // records / documents delivered
+	bytes   int64         // payload bytes read (wire)
+	cpu     time.Duration // CPU time of this process (all threads, GC included) during the run
 }
 
 // measure runs f once, after a GC so that each side starts from the same heap, and returns its
@@ -51,11 +52,13 @@ func measure(f func() (rows, bytes int64)) sample {
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
+	c0 := processCPU()
 	t0 := time.Now()
 	rows, n := f()
 	d := time.Since(t0)
+	cpu := processCPU() - c0
 	runtime.ReadMemStats(&m1)
-	return sample{d: d, mallocs: m1.Mallocs - m0.Mallocs, bytesA: m1.TotalAlloc - m0.TotalAlloc, rows: rows, bytes: n}
+	return sample{d: d, mallocs: m1.Mallocs - m0.Mallocs, bytesA: m1.TotalAlloc - m0.TotalAlloc, rows: rows, bytes: n, cpu: cpu}
 }
 
 const heapMetric = "/gc/heap/live:bytes"
@@ -114,10 +117,12 @@ type totals struct {
 	rows, bytes    int64
 	n              int
 	ds             []time.Duration // every sample's time, for the median
+	cpus           []time.Duration // every sample's process CPU time
 }
 
 func (t *totals) add(s sample) {
 	t.d += s.d
+	t.cpus = append(t.cpus, s.cpu)
 	t.ds = append(t.ds, s.d)
 	t.mallocs += s.mallocs
 	t.alloc += s.bytesA
@@ -187,8 +192,14 @@ func compare(b *testing.B, prepare func(), sides ...side) []totals {
 
 // median is the median time of the samples: the ratios use it because other processes on a
 // small machine slow some iterations down, and a median shrugs such outliers off.
-func (t *totals) median() time.Duration {
-	ds := slices.Clone(t.ds)
+func (t *totals) median() time.Duration { return medianOf(t.ds) }
+
+// cpuMedian is the median process CPU time of the samples (see sample.cpu): unlike wall time, it
+// hardly changes when other processes share the cores.
+func (t *totals) cpuMedian() time.Duration { return medianOf(t.cpus) }
+
+func medianOf(d []time.Duration) time.Duration {
+	ds := slices.Clone(d)
 	slices.Sort(ds)
 	if len(ds) == 0 {
 		return 0

@@ -26,6 +26,12 @@ import (
 //     partitions in parallel (the default concurrency).
 //   - csv1, pq1: the same with Concurrency 1, one partition at a time.
 //
+// Every iteration runs each side once, starting with a different side each time; ratios are of
+// median times (run with -benchtime 3x or more), and each side's median CPU time of this process
+// (prefix-cpu-ms: all threads, GC included; Azurite, a separate process, is not counted) is
+// reported beside it, because on a shared machine wall-time ratios follow the other processes'
+// load while CPU time hardly does.
+//
 // Full size (-bench.full): 1,004,400 rows (3 subscriptions × 31 days × 10,800 rows a day) in
 // partitions of 64 MiB uncompressed; small: 1,860 rows in 64 KiB partitions.
 
@@ -129,10 +135,15 @@ func BenchmarkExports(b *testing.B) {
 		require.EqualValues(b, int64(s.rows)*int64(x.n), x.rows)
 	}
 	ratio := func(a, c int) float64 { return t[c].median().Seconds() / t[a].median().Seconds() }
-	b.ReportMetric(ratio(3, 1), "pq/csv-x")      // Parquet rows/s over CSV rows/s (bar ≥ 2)
-	b.ReportMetric(ratio(1, 0), "csv/raw-x")     // typed CSV over the raw loop
-	b.ReportMetric(ratio(1, 4), "csv-par/seq-x") // parallel partitions over one at a time (bar ≥ 1.6)
-	b.ReportMetric(ratio(3, 5), "pq-par/seq-x")  // likewise for Parquet
+	cpuRatio := func(a, c int) float64 { return t[c].cpuMedian().Seconds() / t[a].cpuMedian().Seconds() }
+	for i, sd := range sides {
+		b.ReportMetric(float64(t[i].cpuMedian().Microseconds())/1e3, sd.prefix+"-cpu-ms")
+	}
+	b.ReportMetric(cpuRatio(3, 1), "pq/csv-cpu-x") // the same in this process's CPU time (Azurite's not counted)
+	b.ReportMetric(ratio(3, 1), "pq/csv-x")        // Parquet rows/s over CSV rows/s (bar ≥ 2)
+	b.ReportMetric(ratio(1, 0), "csv/raw-x")       // typed CSV over the raw loop
+	b.ReportMetric(ratio(1, 4), "csv-par/seq-x")   // parallel partitions over one at a time (bar ≥ 1.6)
+	b.ReportMetric(ratio(3, 5), "pq-par/seq-x")    // likewise for Parquet
 	b.ReportMetric(float64(s.rows), "rows")
 	b.ReportMetric(float64(len(s.runs["csv"][0].Blobs)), "partitions")
 	reportHeld(b, "csv", func(check func()) { s.read(b, "csv", 0, check) })
