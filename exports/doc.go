@@ -18,6 +18,15 @@
 // several partitions downloading and parsing in parallel and memory bounded
 // whatever the export's size.
 //
+// Parquet is read column by column without going through text: text columns
+// as dictionaries (each distinct value of a row group is one string that every
+// row holding it shares), DECIMAL columns (users report that the service
+// writes its cost columns as DECIMAL with precision 38) straight into
+// billing.Decimal, floating-point, integer, date and time-stamp columns
+// likewise. A decimal keeps its column's scale, as a CSV value keeps the
+// digits written: compare amounts with Cmp and print sums with Normalize when
+// files of both formats are read.
+//
 //	ec := exports.NewClient(bc)
 //	_, err := ec.CreateOrUpdate(ctx, scope, "monthly-actual", exports.Definition{
 //		Dataset:     exports.ActualCost,

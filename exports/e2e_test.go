@@ -139,3 +139,46 @@ func TestCreateRunReadEveryScopeDatasetFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetTextAndTypedAgree reads the same month exported as CSV, as Parquet with typed
+// (DECIMAL) cost columns, the emulator's default, and as Parquet holding text only: the same
+// records in the same order, every text column as the CSV has it, amounts equal.
+func TestParquetTextAndTypedAgree(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
+	s := scopeOf(t, eaAccount)
+	read := func(name string, f exports.Format, c exports.Compression, text bool) []usage.Record {
+		e.srv.SetExportStorage(e.az.Client(t), &billingtest.ExportStorageOptions{PartitionBytes: 16 << 10, RowGroupRows: 100, ParquetText: text})
+		_, err := ec.CreateOrUpdate(ctx, s, name, exports.Definition{Dataset: exports.FocusCost, Format: f, Compression: c,
+			Destination: exports.Destination{ResourceID: storageID, Container: ctr, RootFolder: "cost"}})
+		require.NoError(t, err)
+		require.NoError(t, ec.Run(ctx, s, name, oct2026))
+		l, err := e.reader(t, nil).Runs(ctx, "cost/"+name)
+		require.NoError(t, err)
+		var recs []usage.Record
+		for rec, err := range e.reader(t, nil).Records(ctx, l.Runs) {
+			require.NoError(t, err)
+			recs = append(recs, rec)
+		}
+		return recs
+	}
+	csv := read("agree-csv", exports.CSV, "", false)
+	typed := read("agree-typed", exports.Parquet, exports.Snappy, false)
+	text := read("agree-text", exports.Parquet, exports.Snappy, true)
+	require.NotEmpty(t, csv)
+	require.Len(t, typed, len(csv))
+	require.Len(t, text, len(csv))
+	for i := range csv {
+		require.Equal(t, csv[i].Fields(nil), text[i].Fields(nil), "row %d", i)
+		require.Equal(t, csv[i].Line, typed[i].Line)
+		require.Zero(t, csv[i].Cost.Cmp(typed[i].Cost), "row %d: %s vs %s", i, csv[i].Cost, typed[i].Cost)
+		require.Zero(t, csv[i].Quantity.Cmp(typed[i].Quantity))
+		require.Equal(t, csv[i].Date, typed[i].Date)
+		require.Equal(t, csv[i].BillingPeriodEnd, typed[i].BillingPeriodEnd)
+		require.Equal(t, csv[i].MeterCategory, typed[i].MeterCategory)
+		require.Equal(t, csv[i].SubscriptionID, typed[i].SubscriptionID)
+		require.Equal(t, csv[i].Tags, typed[i].Tags)
+		require.Equal(t, int32(18), typed[i].Cost.Scale(), "DECIMAL(38,18)")
+	}
+}

@@ -13,9 +13,10 @@ import (
 // and left at its zero value when the file has no such column.
 //
 // Strings point into one block of memory per row, which also keeps the text
-// of every column, so Raw and Column reach columns the record does not name.
-// A Record is a value: keep it as long as needed, it does not change when the
-// Reader moves on.
+// of every column, so Raw and Column reach columns the record does not name;
+// records built from columns (RecordBuilder.BuildColumns) share their batch's
+// columns instead. A Record is a value: keep it as long as needed, it does not
+// change when the Reader moves on.
 type Record struct {
 	Layout Layout // dialect and version of the file
 	Line   int    // line in the file where the row starts
