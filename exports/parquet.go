@@ -313,7 +313,8 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 	defer pf.Close()
 	// String columns are read as dictionaries: export columns repeat a few values over millions
 	// of rows, and a dictionary column hands out its values without materialising each row's.
-	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+	// Batches no larger than the file: the decoder sizes its buffers by the batch size.
+	props := pqarrow.ArrowReadProperties{BatchSize: max(1, min(parquetBatchRows, pf.NumRows()))}
 	for i := 0; i < pf.MetaData().Schema.NumColumns(); i++ {
 		if pf.MetaData().Schema.Column(i).PhysicalType() == parquet.Types.ByteArray {
 			props.SetReadDict(i, true)
