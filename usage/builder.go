@@ -24,6 +24,8 @@ type RecordBuilder struct {
 	offs        []int32 // per column: start and end of its value in the row being built
 	rows        int
 	caches      []dictCache // per binding, for BuildColumns
+	fastStr     []dictBinding
+	slowStr     []strBinding
 }
 
 // NewRecordBuilder returns a builder for rows with the given column names

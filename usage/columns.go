@@ -40,6 +40,14 @@ type Column struct {
 // not hold what it should: too few rows, an Index out of Dict's range, no values at all.
 var ErrBadColumn = errors.New("usage: malformed column")
 
+// dictBinding stores the texts of an indexed dictionary column into the string field at
+// offset off of Record.
+type dictBinding struct {
+	dict  []string
+	index []int32
+	off   uintptr
+}
+
 // columnBatch is what the records built from one BuildColumns call share: Record.Raw reads
 // its columns.
 type columnBatch struct {
@@ -197,6 +205,18 @@ func (b *RecordBuilder) BuildColumns(cols []Column, n int, line int) ([]Record, 
 	}
 	batch := &columnBatch{cols: cols}
 	focus := b.layout.Dialect == DialectFOCUS
+	// The plain string fields fed by indexed dictionaries, the usual case, are set from a
+	// compact list; the others (typed columns, per-row texts) through Column.text.
+	fast := b.fastStr[:0]
+	slow := b.slowStr[:0]
+	for _, sb := range b.strBindings {
+		if c := &cols[sb.col]; c.Dict != nil && c.Index != nil {
+			fast = append(fast, dictBinding{dict: c.Dict, index: c.Index[:n], off: sb.off})
+		} else {
+			slow = append(slow, sb)
+		}
+	}
+	b.fastStr, b.slowStr = fast, slow
 	// A new slice: its memory is zero already, so each record is filled in place rather than
 	// cleared and copied (with GC write barriers on each of its string fields).
 	dst := make([]Record, n)
@@ -204,14 +224,17 @@ func (b *RecordBuilder) BuildColumns(cols []Column, n int, line int) ([]Record, 
 		rec := &dst[r]
 		rec.Layout, rec.Line, rec.schema = b.layout, line+r, b.schema
 		rec.batch, rec.rowLen = batch, r
-		for _, sb := range b.strBindings {
-			c := &cols[sb.col]
-			var v string
-			if c.Dict != nil {
-				v = c.dictText(r)
-			} else {
-				v = c.text(r)
+		for _, fb := range fast {
+			if i := fb.index[r]; i >= 0 {
+				v := fb.dict[i]
+				if focus && v == "NULL" {
+					v = ""
+				}
+				*(*string)(unsafe.Add(unsafe.Pointer(rec), fb.off)) = v
 			}
+		}
+		for _, sb := range slow {
+			v := cols[sb.col].text(r)
 			if focus && v == "NULL" {
 				v = ""
 			}
