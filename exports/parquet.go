@@ -347,24 +347,67 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
 	defer rr.Release()
-	conv := make([]pqColumn, len(names))
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		if int(rec.NumCols()) != len(names) {
-			return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("a batch has %d columns, the schema %d", rec.NumCols(), len(names))}
-		}
-		rows := int(rec.NumRows())
-		cols := make([]usage.Column, len(names)) // kept by the batch's records
-		for c := range names {
-			if cols[c], err = conv[c].column(rec.Column(c), rows); err != nil {
-				return n, &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("column %q: %w", names[c], err)}
+	// Two stages on two goroutines: this one types records from decoded columns while the
+	// other decodes the next batch (the two cost about the same per row). One decoded batch
+	// waits at most, so the memory stays a few batches.
+	type decoded struct {
+		cols []usage.Column
+		rows int
+		err  error
+	}
+	ch := make(chan decoded, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	defer func() { close(stop); <-done }()
+	go func() {
+		defer close(done)
+		defer close(ch)
+		send := func(d decoded) bool {
+			select {
+			case ch <- d:
+				return true
+			case <-stop:
+				return false
 			}
 		}
-		for lo := 0; lo < rows; lo += recordBatchRows {
-			hi := min(lo+recordBatchRows, rows)
-			part := cols
-			if lo > 0 || hi < rows {
-				part = sliceColumns(cols, lo, hi)
+		defer func() {
+			if p := recover(); p != nil { // the decoder's panics on hostile input
+				send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %v", p)}})
+			}
+		}()
+		conv := make([]pqColumn, len(names))
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			if int(rec.NumCols()) != len(names) {
+				send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("a batch has %d columns, the schema %d", rec.NumCols(), len(names))}})
+				return
+			}
+			rows := int(rec.NumRows())
+			cols := make([]usage.Column, len(names)) // kept by the batch's records
+			for c := range names {
+				var err error
+				if cols[c], err = conv[c].column(rec.Column(c), rows); err != nil {
+					send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("column %q: %w", names[c], err)}})
+					return
+				}
+			}
+			if !send(decoded{cols: cols, rows: rows}) {
+				return
+			}
+		}
+		if err := rr.Err(); err != nil && err != io.EOF {
+			send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: err}})
+		}
+	}()
+	for d := range ch {
+		if d.err != nil {
+			return n, d.err
+		}
+		for lo := 0; lo < d.rows; lo += recordBatchRows {
+			hi := min(lo+recordBatchRows, d.rows)
+			part := d.cols
+			if lo > 0 || hi < d.rows {
+				part = sliceColumns(d.cols, lo, hi)
 			}
 			// Line numbers as for the CSV twin: the header is line 1.
 			recs, err := b.BuildColumns(part, hi-lo, int(n)+2)
@@ -376,9 +419,9 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 				return n, err
 			}
 		}
-	}
-	if err := rr.Err(); err != nil && err != io.EOF {
-		return n, &FormatError{Blob: name, Format: Parquet, Err: err}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
 	}
 	return n, nil
 }
