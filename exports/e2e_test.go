@@ -182,3 +182,37 @@ func TestParquetTextAndTypedAgree(t *testing.T) {
 		require.Equal(t, int32(18), typed[i].Cost.Scale(), "DECIMAL(38,18)")
 	}
 }
+
+// TestAnyOrder reads a run of many partitions in any order: the same rows and sums as in
+// order, and an early break stops cleanly.
+func TestAnyOrder(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
+	s := scopeOf(t, eaAccount)
+	for _, f := range []struct {
+		name string
+		f    exports.Format
+		c    exports.Compression
+	}{{"any-csv", exports.CSV, ""}, {"any-pq", exports.Parquet, exports.Snappy}} {
+		_, err := ec.CreateOrUpdate(ctx, s, f.name, exports.Definition{Dataset: exports.ActualCost, Format: f.f, Compression: f.c,
+			Destination: exports.Destination{ResourceID: storageID, Container: ctr, RootFolder: "cost"}})
+		require.NoError(t, err)
+		require.NoError(t, ec.Run(ctx, s, f.name, oct2026))
+		l, err := e.reader(t, nil).Runs(ctx, "cost/"+f.name)
+		require.NoError(t, err)
+		require.Greater(t, len(l.Runs[0].Blobs), 2)
+		want, wantRows := sum(t, e.reader(t, nil).Records(ctx, l.Runs))
+		rd := e.reader(t, &exports.ReaderOptions{AnyOrder: true, Concurrency: 3})
+		got, n := sum(t, rd.Records(ctx, l.Runs))
+		require.Equal(t, wantRows, n)
+		requireSums(t, want, got)
+		k := 0
+		for _, err := range rd.Records(ctx, l.Runs) {
+			require.NoError(t, err)
+			if k++; k == 5 {
+				break
+			}
+		}
+	}
+}

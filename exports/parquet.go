@@ -32,8 +32,10 @@ import (
 
 // parquetBatchRows is the number of rows decoded at once: enough to amortise
 // the decoder's work per batch (measured: 1024 rows cost 50% more decoding
-// time than 4096), small enough to keep a partition's Arrow memory to a few MB.
-const parquetBatchRows = 8192
+// time than 4096), small enough to keep a partition's memory to a few MB (the
+// decoder keeps 16 bytes of scratch per row and text column; 8192 rows held
+// 30% more memory with no measurable gain).
+const parquetBatchRows = 4096
 
 // recordBatchRows is the number of records built and handed over at once: a
 // decoded batch is typed in slices of this many rows, so that the records in

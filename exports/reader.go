@@ -31,6 +31,16 @@ type ReaderOptions struct {
 	// 0 means twice the number of CPUs, at least 2 and at most 8.
 	Concurrency int
 
+	// AnyOrder lets Records interleave partitions: each partition's rows
+	// still come in file order, but batches of different partitions come as
+	// they are parsed. By default partitions come one after the other, so a
+	// partition ahead of the one being yielded parses only a few batches and
+	// then waits (its records are held in memory until their turn): parsing
+	// uses about one core whatever the concurrency. With AnyOrder every
+	// partition in flight parses at full speed, on every core, in the same
+	// bounded memory. For totals and other uses that do not need the order.
+	AnyOrder bool
+
 	// CostColumn, if set, names the column Record.Cost is read from (see
 	// usage.ReaderOptions.CostColumn), e.g. "EffectiveCost" for the
 	// amortized cost of a FocusCost export.
@@ -287,17 +297,20 @@ const batchSize = 256
 type batch struct {
 	recs []usage.Record
 	err  error
+	last bool // the partition's final batch
 }
 
 // Records reads the runs' blobs and yields their rows as usage.Records: run
 // by run in the order given, each run's blobs in manifest order, each blob's
-// rows in file order, whatever the concurrency. Before anything is yielded,
+// rows in file order, whatever the concurrency (with ReaderOptions.AnyOrder,
+// blobs interleave, each still in file order). Before anything is yielded,
 // every blob is checked against the listing Runs made (present, size as the
 // manifest says); each download is checked again, and each blob's row count
 // at its end. On error it yields a zero Record and the error once and stops:
 // the records yielded before are then incomplete. Breaking out of the loop
 // stops every download. Memory is bounded by Concurrency partitions of a
-// few hundred records each, whatever the size of the export.
+// few thousand records each (and, for Parquet, each partition's file),
+// whatever the size of the export.
 func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record, error] {
 	runs = slices.Clone(runs)
 	return func(yield func(usage.Record, error) bool) {
@@ -328,6 +341,13 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 		for i := range outs {
 			outs[i] = make(chan batch, 4)
 		}
+		var all chan batch // AnyOrder: every partition's batches, as they come
+		if r.opts.AnyOrder {
+			all = make(chan batch, 4*r.opts.Concurrency)
+			for i := range outs {
+				outs[i] = all
+			}
+		}
 		sem := make(chan struct{}, r.opts.Concurrency)
 		wg.Add(1)
 		go func() { // starts partitions in order, at most Concurrency at once
@@ -342,11 +362,17 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 				go func() {
 					defer wg.Done()
 					defer func() { <-sem }()
-					defer close(outs[i])
+					if all == nil {
+						defer close(outs[i])
+					}
 					r.readPart(ctx, p, outs[i])
 				}()
 			}
 		}()
+		if all != nil {
+			r.yieldAny(ctx, all, len(parts), yield)
+			return
+		}
 		for i := range parts {
 			for {
 				var b batch
@@ -370,6 +396,33 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 					return
 				}
 			}
+		}
+	}
+}
+
+// yieldAny yields the batches of parts partitions from one channel as they
+// come. Each partition ends with a batch holding its error or nil (see
+// readPart), which counts it as done.
+func (r *Reader) yieldAny(ctx context.Context, all <-chan batch, parts int, yield func(usage.Record, error) bool) {
+	for done := 0; done < parts; {
+		var b batch
+		select {
+		case b = <-all:
+		case <-ctx.Done():
+			yield(usage.Record{}, ctx.Err())
+			return
+		}
+		for _, rec := range b.recs {
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if b.err != nil {
+			yield(usage.Record{}, b.err)
+			return
+		}
+		if b.last {
+			done++
 		}
 	}
 }
@@ -409,7 +462,7 @@ func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
 	if err == nil && ctx.Err() == nil && n != p.blob.Rows && (p.blob.Rows != 0 || p.run.RowCount != 0) {
 		err = &IntegrityError{Blob: p.blob.Name, What: "rows", Want: p.blob.Rows, Got: n}
 	}
-	send(batch{recs: recs, err: err})
+	send(batch{recs: recs, err: err, last: true})
 }
 
 func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool, emitBatch func([]usage.Record) bool) (int64, error) {

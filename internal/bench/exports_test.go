@@ -26,6 +26,8 @@ import (
 //   - csv, gz, pq: exports.Reader.Records over the run (typed usage.Records, exact decimals),
 //     partitions in parallel (the default concurrency).
 //   - csv1, pq1: the same with Concurrency 1, one partition at a time.
+//   - csv-any, pq-any: the default concurrency with AnyOrder: partitions interleaved, each
+//     parsing at full speed.
 //
 // Every iteration runs each side once, starting with a different side each time; ratios are of
 // median times (run with -benchtime 3x or more), and each side's median CPU time of this process
@@ -108,7 +110,11 @@ func (s *exportsSetup) readRaw(b *testing.B, check func()) (rows, n int64) {
 }
 
 func (s *exportsSetup) read(b *testing.B, format string, conc int, check func()) (rows, n int64) {
-	rd := exports.NewReader(s.az.Container(b, "bench"), &exports.ReaderOptions{Concurrency: conc})
+	return s.readOpts(b, format, exports.ReaderOptions{Concurrency: conc}, check)
+}
+
+func (s *exportsSetup) readOpts(b *testing.B, format string, opts exports.ReaderOptions, check func()) (rows, n int64) {
+	rd := exports.NewReader(s.az.Container(b, "bench"), &opts)
 	tick := every(10000, check)
 	var sum billing.Decimal
 	for rec, err := range rd.Records(context.Background(), s.runs[format]) {
@@ -142,6 +148,8 @@ func BenchmarkExports(b *testing.B) {
 		{"pq", func() (int64, int64) { return s.read(b, "pq", 0, nil) }},
 		{"csv1", func() (int64, int64) { return s.read(b, "csv", 1, nil) }},
 		{"pq1", func() (int64, int64) { return s.read(b, "pq", 1, nil) }},
+		{"csv-any", func() (int64, int64) { return s.readOpts(b, "csv", exports.ReaderOptions{AnyOrder: true}, nil) }},
+		{"pq-any", func() (int64, int64) { return s.readOpts(b, "pq", exports.ReaderOptions{AnyOrder: true}, nil) }},
 	}
 	t := compare(b, nil, sides...)
 	for _, x := range t {
@@ -152,11 +160,14 @@ func BenchmarkExports(b *testing.B) {
 	for i, sd := range sides {
 		b.ReportMetric(float64(t[i].cpuMedian().Microseconds())/1e3, sd.prefix+"-cpu-ms")
 	}
-	b.ReportMetric(cpuRatio(3, 1), "pq/csv-cpu-x") // the same in this process's CPU time (Azurite's not counted)
-	b.ReportMetric(ratio(3, 1), "pq/csv-x")        // Parquet rows/s over CSV rows/s (bar ≥ 2)
-	b.ReportMetric(ratio(1, 0), "csv/raw-x")       // typed CSV over the raw loop
-	b.ReportMetric(ratio(1, 4), "csv-par/seq-x")   // parallel partitions over one at a time (bar ≥ 1.6)
-	b.ReportMetric(ratio(3, 5), "pq-par/seq-x")    // likewise for Parquet
+	b.ReportMetric(cpuRatio(3, 1), "pq/csv-cpu-x")  // the same in this process's CPU time (Azurite's not counted)
+	b.ReportMetric(ratio(3, 1), "pq/csv-x")         // Parquet rows/s over CSV rows/s (bar ≥ 2)
+	b.ReportMetric(ratio(1, 0), "csv/raw-x")        // typed CSV over the raw loop
+	b.ReportMetric(ratio(1, 4), "csv-par/seq-x")    // parallel partitions over one at a time (bar ≥ 1.6)
+	b.ReportMetric(ratio(3, 5), "pq-par/seq-x")     // likewise for Parquet
+	b.ReportMetric(ratio(6, 4), "csv-any/seq-x")    // partitions in parallel, any order, over one at a time
+	b.ReportMetric(ratio(7, 5), "pq-any/seq-x")     // likewise for Parquet
+	b.ReportMetric(ratio(7, 6), "pq-any/csv-any-x") // Parquet over CSV, both in any order
 	b.ReportMetric(float64(s.rows), "rows")
 	b.ReportMetric(float64(len(s.runs["csv"][0].Blobs)), "partitions")
 	reportHeld(b, "csv", func(check func()) { s.read(b, "csv", 0, check) })
