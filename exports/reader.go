@@ -27,8 +27,10 @@ import (
 
 // ReaderOptions configure a Reader. The zero value is ready to use.
 type ReaderOptions struct {
-	// Concurrency is how many partitions download and parse at once;
-	// 0 means twice the number of CPUs, at least 2 and at most 8.
+	// Concurrency is how many partitions download and parse at once (Parquet
+	// partitions download at once but decode one at a time, in order, each on
+	// two goroutines); 0 means twice the number of CPUs, at least 2 and at
+	// most 8.
 	Concurrency int
 
 	// AnyOrder lets Records interleave partitions: each partition's rows
@@ -36,9 +38,10 @@ type ReaderOptions struct {
 	// they are parsed. By default partitions come one after the other, so a
 	// partition ahead of the one being yielded parses only a few batches and
 	// then waits (its records are held in memory until their turn): parsing
-	// uses about one core whatever the concurrency. With AnyOrder every
-	// partition in flight parses at full speed, on every core, in the same
-	// bounded memory. For totals and other uses that do not need the order.
+	// CSV uses about one core whatever the concurrency. With AnyOrder every
+	// CSV partition in flight parses at full speed, on every core, in the
+	// same bounded memory. For totals and other uses that do not need the
+	// order.
 	AnyOrder bool
 
 	// CostColumn, if set, names the column Record.Cost is read from (see
@@ -268,6 +271,11 @@ type part struct {
 	// loose: the manifest's size of this gzip blob may be its uncompressed size (see
 	// Run.looseSizes), so it is checked against both sizes after reading.
 	loose bool
+	// turn is closed when the partition may decode Parquet: Parquet partitions download
+	// ahead but decode one at a time, in order, each on two cores (see parquetRows). More at
+	// once measured slower: the partitions ahead of the one being yielded could only decode a
+	// few batches before waiting for their turn, holding their decoders' memory meanwhile.
+	turn <-chan struct{}
 }
 
 // isGzip reports whether a blob of run is gzip-compressed CSV.
@@ -349,6 +357,12 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 			}
 		}
 		sem := make(chan struct{}, r.opts.Concurrency)
+		// turns[i] is closed when partition i may decode Parquet: when partition i-1 is done.
+		turns := make([]chan struct{}, len(parts)+1)
+		for i := range turns {
+			turns[i] = make(chan struct{})
+		}
+		close(turns[0])
 		wg.Add(1)
 		go func() { // starts partitions in order, at most Concurrency at once
 			defer wg.Done()
@@ -365,6 +379,8 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 					if all == nil {
 						defer close(outs[i])
 					}
+					defer close(turns[i+1])
+					p.turn = turns[i]
 					r.readPart(ctx, p, outs[i])
 				}()
 			}
@@ -586,6 +602,13 @@ func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size 
 	}
 	if p.blob.Size > 0 && n != p.blob.Size {
 		return 0, &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: n}
+	}
+	if p.turn != nil {
+		select {
+		case <-p.turn:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
 	return parquetRows(ctx, ra.(parquetSource), name, &usage.ReaderOptions{CostColumn: r.opts.CostColumn}, emit)
 }
