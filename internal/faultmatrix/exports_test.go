@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"path"
@@ -317,6 +318,19 @@ func runExportSeed(t *testing.T, az *azurite.Server, seed int64) (string, []stri
 	if listErr == nil {
 		vs = append(vs, checkListing(listing, plan)...)
 	}
+	// A refresh run lands between the listing and the read: the listed run stays readable,
+	// unless the export overwrites, which deletes it (an error naming one of its blobs, then).
+	gone := ""
+	if rng.IntN(5) == 0 && len(counted) > 0 {
+		m := pick(rng, slices.SortedFunc(maps.Keys(counted), func(a, b billing.Period) int { return a.Start.Compare(b.Start) })...)
+		requireNoErr(t, ec.Run(ctx, scope, exportName, m))
+		injected = append(injected, "refresh-while-reading")
+		if overwrite == exports.OverwritePreviousReport {
+			gone = counted[m].Folder
+			suspects = append(suspects, plan.parts[gone]...)
+		}
+		desc = describe(desc, "a refresh run of "+m.String()+" written after the listing")
+	}
 	runErr := listErr
 	var sums map[string]billing.Decimal
 	var n int
@@ -332,17 +346,18 @@ func runExportSeed(t *testing.T, az *azurite.Server, seed int64) (string, []stri
 			damaged = name
 		}
 	}
+
 	if !typed {
 		vs = append(vs, violation{vUntyped, fmt.Sprintf("%T: %v", runErr, runErr)})
 	}
 	switch {
-	case runErr == nil && damaged != "":
-		vs = append(vs, violation{vUndetected, "the read completed although " + damaged + " is damaged"})
+	case runErr == nil && (damaged != "" || gone != ""):
+		vs = append(vs, violation{vUndetected, fmt.Sprintf("the read completed although %q is damaged or run %q deleted", damaged, gone)})
 	case runErr == nil:
 		truth, rows := exportTruth(e.srv, sc.id, metric, counted)
 		vs = append(vs, compareSums(truth, rows, sums, n)...)
 	default:
-		if damaged == "" && recoverable(faults) {
+		if damaged == "" && gone == "" && recoverable(faults) {
 			vs = append(vs, violation{vUnexpected, fmt.Sprintf("recoverable faults, yet: %v", runErr)})
 		}
 		var broad []drawn
