@@ -1,7 +1,10 @@
 package faultmatrix
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -248,6 +251,15 @@ func runExportSeed(t *testing.T, az *azurite.Server, seed int64) (string, []stri
 		slices.Sort(ps)
 	}
 	desc += fmt.Sprintf(", months %v, %d runs", months, len(plan.runs))
+
+	// Manifests that give a gzip blob's uncompressed size (the documentation does not say which
+	// size): the reader can then tell a short blob by its stream alone.
+	if ff.c == exports.Gzip && rng.IntN(2) == 0 {
+		for _, r := range plan.readable() {
+			requireNoErr(t, gunzippedSizes(ctx, cc, r.Folder+"/manifest.json"))
+		}
+		injected = append(injected, "manifest-sizes-uncompressed")
+	}
 
 	// Damage in storage, after the emulator wrote it: a manifest deleted (before the listing),
 	// a data blob cut short or deleted (sometimes after the listing, whose sizes are then stale).
@@ -574,21 +586,63 @@ func listBlobs(ctx context.Context, cc *container.Client) (map[string]int64, err
 	return out, nil
 }
 
+// readBlob returns a blob's first n bytes, or all of it when n is 0.
+func readBlob(ctx context.Context, cc *container.Client, name string, n int64) ([]byte, error) {
+	resp, err := cc.NewBlobClient(name).DownloadStream(ctx, &blob.DownloadStreamOptions{Range: blob.HTTPRange{Count: n}})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
 // shorten replaces a blob with its first n bytes, as a write that stopped early leaves it.
 func shorten(ctx context.Context, cc *container.Client, name string, n int64) error {
 	var data []byte
+	var err error
 	if n > 0 {
-		resp, err := cc.NewBlobClient(name).DownloadStream(ctx, &blob.DownloadStreamOptions{Range: blob.HTTPRange{Count: n}})
-		if err != nil {
-			return err
-		}
-		data, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
+		if data, err = readBlob(ctx, cc, name, n); err != nil {
 			return err
 		}
 	}
-	_, err := cc.NewBlockBlobClient(name).UploadBuffer(ctx, data, nil)
+	_, err = cc.NewBlockBlobClient(name).UploadBuffer(ctx, data, nil)
+	return err
+}
+
+// gunzippedSizes rewrites a manifest so that each blob's byteCount, and the total, is the
+// blob's uncompressed size.
+func gunzippedSizes(ctx context.Context, cc *container.Client, manifest string) error {
+	data, err := readBlob(ctx, cc, manifest, 0)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	var total int64
+	for _, entry := range m["blobs"].([]any) {
+		b := entry.(map[string]any)
+		gz, err := readBlob(ctx, cc, b["blobName"].(string), 0)
+		if err != nil {
+			return err
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return err
+		}
+		n, err := io.Copy(io.Discard, zr)
+		if err != nil {
+			return err
+		}
+		b["byteCount"] = n
+		total += n
+	}
+	m["byteCount"] = total
+	if data, err = json.Marshal(m); err != nil {
+		return err
+	}
+	_, err = cc.NewBlockBlobClient(manifest).UploadBuffer(ctx, data, nil)
 	return err
 }
 
