@@ -749,28 +749,18 @@ func ioError(file string, err error) error {
 
 // split cuts buf[s:e] into fields (r.spans) without changing buf.
 // nextRow told us whether the row has quotes and line breaks at all, which
-// lets the common rows skip those checks. (Finding commas eight bytes at a
-// time in a register was tried, and lost to bytes.IndexByte.)
+// lets the common rows skip those checks.
 func (r *Reader) split(s, e, line int) *ParseError {
-	spans := r.spans[:0]
 	r.unq = r.unq[:0]
 	buf, sep := r.buf, r.sep
 	if !r.rowQuoted {
-		for i := s; ; {
-			j := indexSep(buf[i:e], sep)
-			if j < 0 {
-				spans = append(spans, span{start: int32(i), end: int32(e), ulen: -1})
-				break
-			}
-			spans = append(spans, span{start: int32(i), end: int32(i + j), ulen: -1})
-			i += j + 1
-		}
-		r.spans = spans
+		spans, last := appendFields(r.spans[:0], buf, s, e, sep)
+		r.spans = append(spans, span{start: int32(last), end: int32(e), ulen: -1})
 		return nil
 	}
-	// nextQ is the position of the next quote at or after i (e+1 if none),
-	// found once and reused while unquoted fields come before it, so an
-	// unquoted field costs one IndexByte (for its comma) as in the fast path.
+	spans := r.spans[:0]
+	// nextQ is the position of the next quote at or after i (e+1 if none);
+	// the unquoted fields before it are cut in one scan.
 	nextQ := -1
 	for i := s; ; {
 		if nextQ < i {
@@ -809,23 +799,58 @@ func (r *Reader) split(s, e, line int) *ParseError {
 			i = k + 1
 			continue
 		}
-		end := e
-		j := indexSep(buf[i:e], sep)
-		if j >= 0 {
-			end = i + j
+		var start int
+		spans, start = appendFields(spans, buf, i, min(nextQ, e), sep)
+		if nextQ > e {
+			spans = append(spans, span{start: int32(start), end: int32(e), ulen: -1})
+			break
 		}
-		if nextQ < end {
+		if start != nextQ {
 			r.spans = spans
 			return r.quoteError(line, s, e, len(spans), nextQ, "quote inside an unquoted field")
 		}
-		spans = append(spans, span{start: int32(i), end: int32(end), ulen: -1})
-		if j < 0 {
-			break
-		}
-		i = end + 1
+		i = nextQ
 	}
 	r.spans = spans
 	return nil
+}
+
+// appendFields appends the fields of buf[i:end] that a separator ends and
+// returns where the field running to end starts. Usage rows hold dozens of
+// short and empty fields, for which a call to bytes.IndexByte per field
+// costs more than the scan itself; instead each 64 bytes become a bit mask
+// of their separators (eight bytes at a time, without branches), whose set
+// bits are then visited in order.
+func appendFields(spans []span, buf []byte, i, end int, sep byte) ([]span, int) {
+	pattern := uint64(sep) * 0x0101010101010101
+	start := i
+	for ; i+64 <= end; i += 64 {
+		b := buf[i : i+64]
+		var w uint64
+		for k := 0; k < 64; k += 8 {
+			w |= sepBits(binary.LittleEndian.Uint64(b[k:])^pattern) << k
+		}
+		for w != 0 {
+			k := i + bits.TrailingZeros64(w)
+			spans = append(spans, span{start: int32(start), end: int32(k), ulen: -1})
+			start = k + 1
+			w &= w - 1
+		}
+	}
+	for ; i < end; i++ {
+		if buf[i] == sep {
+			spans = append(spans, span{start: int32(start), end: int32(i), ulen: -1})
+			start = i + 1
+		}
+	}
+	return spans, start
+}
+
+// sepBits returns one bit per byte of x, in byte order, set where the byte
+// is zero: zeroBytes marks the high bit of each such byte, and the multiply
+// gathers those eight bits into the top byte.
+func sepBits(x uint64) uint64 {
+	return (zeroBytes(x) >> 7) * 0x0102040810204080 >> 56
 }
 
 func (r *Reader) quoteError(line, rowStart, rowEnd, col, at int, what string) *ParseError {
@@ -1083,13 +1108,4 @@ func (l *lastDate) set(b []byte, d billing.Date) {
 func zeroBytes(x uint64) uint64 {
 	const low7 = 0x7f7f7f7f7f7f7f7f
 	return ^((x&low7 + low7) | x | low7)
-}
-
-// indexSep is bytes.IndexByte(b, sep), answering without a call for the
-// empty fields that make up a third of a typical usage row.
-func indexSep(b []byte, sep byte) int {
-	if len(b) > 0 && b[0] == sep {
-		return 0
-	}
-	return bytes.IndexByte(b, sep)
 }
