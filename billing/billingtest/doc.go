@@ -253,6 +253,8 @@
 //
 // WithFaults and InjectFault install deterministic faults (see Fault): 429 with any throttle
 // header, 5xx, connection resets and truncated bodies after N bytes, a wrong Content-Length, a
-// slow first byte, an HTML page instead of JSON, an expired SAS. Requests returns what the server
-// received (Authorization values redacted).
+// slow first byte, an HTML page instead of JSON, an expired SAS. StorageFront puts a proxy in
+// front of the storage account exports write to (Azurite), so that faults aimed at Storage hit
+// the export reader's downloads too. Requests returns what the server received (Authorization
+// values redacted).
 package billingtest

@@ -22,15 +22,19 @@ const (
 	ARM
 	// Blob is the blob (SAS download) listener.
 	Blob
+	// Storage is a storage account reached through a StorageFront (exports' output).
+	Storage
 )
 
-// String returns "any", "arm" or "blob".
+// String returns "any", "arm", "blob" or "storage".
 func (t Target) String() string {
 	switch t {
 	case ARM:
 		return "arm"
 	case Blob:
 		return "blob"
+	case Storage:
+		return "storage"
 	}
 	return "any"
 }
@@ -162,6 +166,9 @@ func (f Fault) OnARM() Fault { f.target = ARM; return f }
 
 // OnBlob restricts f to the blob listener.
 func (f Fault) OnBlob() Fault { f.target = Blob; return f }
+
+// OnStorage restricts f to the storage accounts behind StorageFront proxies.
+func (f Fault) OnStorage() Fault { f.target = Storage; return f }
 
 // OnAny lets f match requests to either listener.
 func (f Fault) OnAny() Fault { f.target = AnyTarget; return f }
@@ -346,7 +353,7 @@ func writeFaultStatus(t Target, w http.ResponseWriter, r *http.Request, f *Fault
 	for k, v := range f.header {
 		w.Header()[k] = v
 	}
-	if t == Blob {
+	if t == Blob || t == Storage {
 		code := "InternalError"
 		switch f.status {
 		case http.StatusServiceUnavailable, http.StatusTooManyRequests:

@@ -62,6 +62,8 @@ type Server struct {
 	invoices *invoiceState
 	// exports is the Cost Management exports feature's state (exports_routes.go).
 	exports *exportState
+	// fronts are the storage proxies StorageFront started (exports_front.go).
+	fronts storageFronts
 
 	faultMu sync.Mutex
 	faults  []*faultState
@@ -168,6 +170,7 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		_ = s.armSrv.Close()
 		_ = s.blobSrv.Close()
+		s.closeFronts()
 	})
 }
 

@@ -179,12 +179,17 @@ func (s *Server) Client(t testing.TB) *azblob.Client {
 }
 
 // NewClient returns an azblob client for the account with its shared key.
-func (s *Server) NewClient() (*azblob.Client, error) {
+func (s *Server) NewClient() (*azblob.Client, error) { return NewClientAt(s.URL, nil) }
+
+// NewClientAt returns an azblob client with the account's shared key for the account at
+// endpoint: a Server's URL, or a proxy in front of it (billingtest.StorageFront). opts may be
+// nil; tests that check for leaked goroutines give it a transport they can close.
+func NewClientAt(endpoint string, opts *azblob.ClientOptions) (*azblob.Client, error) {
 	cred, err := azblob.NewSharedKeyCredential(Account, Key)
 	if err != nil {
 		return nil, err
 	}
-	return azblob.NewClientWithSharedKeyCredential(s.URL+"/", cred, nil)
+	return azblob.NewClientWithSharedKeyCredential(strings.TrimSuffix(endpoint, "/")+"/", cred, opts)
 }
 
 // NewContainerClient returns a container client with the shared key.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/billing/billingtest"
+	"github.com/azbilling/azbilling/exports"
 	"github.com/azbilling/azbilling/invoice"
 	"github.com/azbilling/azbilling/roles"
 	"github.com/azbilling/azbilling/usage"
@@ -33,15 +34,19 @@ var (
 )
 
 // seeds returns the seeds a suite runs.
-func seeds() []int64 {
+func seeds() []int64 { return seedsOr(40, 10) }
+
+// seedsOr returns the seeds a suite runs, def of them by default (short with -short) unless
+// -matrix.seeds or -matrix.seed says otherwise.
+func seedsOr(def, short int) []int64 {
 	if *flagSeed != 0 {
 		return []int64{*flagSeed}
 	}
 	n := *flagSeeds
 	if n <= 0 {
-		n = 40
+		n = def
 		if testing.Short() {
-			n = 10
+			n = short
 		}
 	}
 	out := make([]int64, n)
@@ -67,9 +72,12 @@ const (
 	vRecovery   = "recovery"    // the re-run without faults did not finish cleanly
 	vAuthOnBlob = "auth-leaked" // the blob host saw an Authorization header
 	vSummary    = "summary"     // the summary does not match what is on disk
+	vWrongRun   = "wrong-run"   // an export listing counted a run other than the latest complete one
+	vUnnamed    = "unnamed"     // a typed error that does not name the damaged blob
+	vUndetected = "undetected"  // damage in storage that a read completed without reporting
 )
 
-var allViolations = []string{vCorrupt, vPartial, vMissing, vWrongSum, vUntyped, vLeak, vUnexpected, vRecovery, vAuthOnBlob, vSummary}
+var allViolations = []string{vCorrupt, vPartial, vMissing, vWrongSum, vUntyped, vLeak, vUnexpected, vRecovery, vAuthOnBlob, vSummary, vWrongRun, vUnnamed, vUndetected}
 
 // tally counts the outcomes of a suite.
 type tally struct {
@@ -150,6 +158,10 @@ func classify(err error) (string, bool) {
 		em    *invoice.EmailedError
 		net   *billing.NetworkError
 		host  *billing.HostError
+		xint  *exports.IntegrityError
+		xman  *exports.ManifestError
+		xfmt  *exports.FormatError
+		xsto  *exports.StorageError
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -198,6 +210,14 @@ func classify(err error) (string, bool) {
 		return "network", true
 	case errors.As(err, &host):
 		return "host-refused", true
+	case errors.As(err, &xint):
+		return "export-integrity/" + xint.What, true
+	case errors.As(err, &xman):
+		return "export-manifest", true
+	case errors.As(err, &xfmt):
+		return "export-format", true
+	case errors.As(err, &xsto):
+		return "export-storage/" + xsto.Op, true
 	}
 	return fmt.Sprintf("untyped(%T)", err), false
 }
@@ -256,9 +276,14 @@ func (e *env) close() {
 
 // suite runs fn for every seed and reports the tally.
 func suite(t *testing.T, name string, fn func(t *testing.T, seed int64) (outcome string, faults []string, vs []violation, desc string)) {
+	suiteOf(t, name, seeds(), fn)
+}
+
+// suiteOf runs fn for the given seeds and reports the tally.
+func suiteOf(t *testing.T, name string, list []int64, fn func(t *testing.T, seed int64) (outcome string, faults []string, vs []violation, desc string)) {
 	tl := newTally()
 	start := time.Now()
-	for _, seed := range seeds() {
+	for _, seed := range list {
 		outcome, faults, vs, desc := fn(t, seed)
 		tl.add(outcome, vs, faults)
 		if *flagVerbose {
