@@ -299,10 +299,11 @@ func split(s string, ends []int) []string {
 }
 
 // parquetRows reads a Parquet file and hands its typed records to emit in
-// file order, a batch at a time (emit owns each slice); emit returning false
-// stops early. It returns the number of
+// file order, a batch at a time (emit owns each slice, and may send it to
+// recycle once its records have been copied out, for the next batch's records);
+// emit returning false stops early. It returns the number of
 // rows read. The decoder's panics on hostile input become errors.
-func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, opts *usage.ReaderOptions, emit func([]usage.Record) bool) (n int64, err error) {
+func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, opts *usage.ReaderOptions, emit func(recs []usage.Record, recycle chan<- []usage.Record) bool) (n int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %v", p)}
@@ -401,6 +402,7 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 			send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: err}})
 		}
 	}()
+	recycle := make(chan []usage.Record, 8)
 	for d := range ch {
 		if d.err != nil {
 			return n, d.err
@@ -412,9 +414,14 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 				part = sliceColumns(d.cols, lo, hi)
 			}
 			// Line numbers as for the CSV twin: the header is line 1.
-			recs, err := b.BuildColumns(part, hi-lo, int(n)+2)
+			var dst []usage.Record
+			select {
+			case dst = <-recycle:
+			default:
+			}
+			recs, err := b.BuildColumns(dst, part, hi-lo, int(n)+2)
 			n += int64(len(recs))
-			if len(recs) > 0 && !emit(recs) {
+			if len(recs) > 0 && !emit(recs, recycle) {
 				return n, nil
 			}
 			if err != nil {

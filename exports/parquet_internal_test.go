@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -61,7 +62,7 @@ func typedParquet(t testing.TB) []byte {
 func TestParquetTypedColumns(t *testing.T) {
 	data := typedParquet(t)
 	var recs []usage.Record
-	n, err := parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", nil, func(b []usage.Record) bool {
+	n, err := parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", nil, func(b []usage.Record, _ chan<- []usage.Record) bool {
 		recs = append(recs, b...)
 		return true
 	})
@@ -83,7 +84,7 @@ func TestParquetTypedColumns(t *testing.T) {
 	require.Equal(t, `{"env":"prod, eu"}`, string(recs[0].Tags))
 
 	// CostColumn picks another column, as for CSV.
-	n, err = parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", &usage.ReaderOptions{CostColumn: "EffectiveCost"}, func(b []usage.Record) bool {
+	n, err = parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", &usage.ReaderOptions{CostColumn: "EffectiveCost"}, func(b []usage.Record, _ chan<- []usage.Record) bool {
 		require.Equal(t, "1.2345678901", b[0].Cost.String())
 		return false
 	})
@@ -94,7 +95,7 @@ func TestParquetTypedColumns(t *testing.T) {
 func TestParquetBadInput(t *testing.T) {
 	data := typedParquet(t)
 	for _, bad := range [][]byte{nil, []byte("PAR1"), data[:len(data)/2], append(bytes.Clone(data[:len(data)-12]), []byte("xxxxxxxxPAR1")...)} {
-		_, err := parquetRows(context.Background(), bytes.NewReader(bad), "bad.parquet", nil, func([]usage.Record) bool { return true })
+		_, err := parquetRows(context.Background(), bytes.NewReader(bad), "bad.parquet", nil, func([]usage.Record, chan<- []usage.Record) bool { return true })
 		var fe *FormatError
 		require.True(t, errors.As(err, &fe), "%v", err)
 	}
@@ -109,7 +110,7 @@ func FuzzParquetRows(f *testing.F) {
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n := 0
-		_, _ = parquetRows(context.Background(), bytes.NewReader(b), "fuzz.parquet", nil, func(recs []usage.Record) bool {
+		_, _ = parquetRows(context.Background(), bytes.NewReader(b), "fuzz.parquet", nil, func(recs []usage.Record, _ chan<- []usage.Record) bool {
 			for i := range recs { // every column of every record must be readable
 				_ = recs[i].Fields(nil)
 			}
@@ -117,4 +118,73 @@ func FuzzParquetRows(f *testing.F) {
 			return n < 1000
 		})
 	})
+}
+
+// manyRows writes n FOCUS-shaped rows: text columns repeating a few values, a decimal with
+// nulls, dates.
+func manyRows(t testing.TB, n int) []byte {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "BilledCost", Type: &arrow.Decimal128Type{Precision: 38, Scale: 18}, Nullable: true},
+		{Name: "BillingCurrency", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ChargePeriodStart", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "x_SkuMeterCategory", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "x_ResourceGroupName", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer rb.Release()
+	for i := range n {
+		if i%7 == 3 {
+			rb.Field(0).AppendNull()
+		} else {
+			rb.Field(0).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i) * 1_000_000_000_000))
+		}
+		rb.Field(1).(*array.StringBuilder).Append([]string{"EUR", "USD"}[i%2])
+		rb.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("2026-10-%02dT00:00:00Z", 1+i%31))
+		if i%5 == 0 {
+			rb.Field(3).AppendNull()
+		} else {
+			rb.Field(3).(*array.StringBuilder).Append([]string{"Storage", "Virtual Machines", "Bandwidth"}[i%3])
+		}
+		rb.Field(4).(*array.StringBuilder).Append(fmt.Sprintf("rg-%d", i%13))
+	}
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(3000), parquet.WithDictionaryDefault(true)), pqarrow.DefaultWriterProps())
+	require.NoError(t, err)
+	require.NoError(t, fw.Write(rec))
+	require.NoError(t, fw.Close())
+	return buf.Bytes()
+}
+
+// TestParquetRecycledBatches reads a file of many batches twice, once handing every batch's
+// slice back for the next records: the records are the same.
+func TestParquetRecycledBatches(t *testing.T) {
+	data := manyRows(t, 10000)
+	read := func(recycle bool) []usage.Record {
+		var out []usage.Record
+		n, err := parquetRows(context.Background(), bytes.NewReader(data), "m.parquet", nil, func(b []usage.Record, rc chan<- []usage.Record) bool {
+			out = append(out, b...)
+			if recycle {
+				rc <- b
+			}
+			return true
+		})
+		require.NoError(t, err)
+		require.EqualValues(t, 10000, n)
+		return out
+	}
+	want, got := read(false), read(true)
+	for i := range want {
+		require.Equal(t, want[i].Fields(nil), got[i].Fields(nil), "row %d", i)
+		require.Equal(t, want[i].Line, got[i].Line)
+		require.Zero(t, want[i].Cost.Cmp(got[i].Cost), "row %d", i)
+		require.Equal(t, want[i].MeterCategory, got[i].MeterCategory)
+		require.Equal(t, want[i].Date, got[i].Date)
+		require.Equal(t, want[i].Currency, got[i].Currency)
+	}
+	require.True(t, got[3].Cost.IsZero(), "null")
+	require.Equal(t, "", got[5].MeterCategory, "null")
+	require.Equal(t, "rg-12", got[12].ResourceGroup)
+	require.Equal(t, 9999+2, got[9999].Line)
 }

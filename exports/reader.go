@@ -306,6 +306,19 @@ type batch struct {
 	recs []usage.Record
 	err  error
 	last bool // the partition's final batch
+	// recycle, if set, takes recs back once yielded (their records are copies by then), to
+	// hold the partition's next records.
+	recycle chan<- []usage.Record
+}
+
+// done hands b's records back to their producer, if it wants them.
+func (b *batch) done() {
+	if b.recycle != nil {
+		select {
+		case b.recycle <- b.recs:
+		default:
+		}
+	}
 }
 
 // Records reads the runs' blobs and yields their rows as usage.Records: run
@@ -407,6 +420,7 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 						return
 					}
 				}
+				b.done()
 				if b.err != nil {
 					yield(usage.Record{}, b.err)
 					return
@@ -433,6 +447,7 @@ func (r *Reader) yieldAny(ctx context.Context, all <-chan batch, parts int, yiel
 				return
 			}
 		}
+		b.done()
 		if b.err != nil {
 			yield(usage.Record{}, b.err)
 			return
@@ -465,14 +480,14 @@ func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
 		return true
 	}
 	// Parquet's records come in batches of their own: sent as they are, after any pending.
-	emitBatch := func(b []usage.Record) bool {
+	emitBatch := func(b []usage.Record, recycle chan<- []usage.Record) bool {
 		if len(recs) > 0 {
 			if !send(batch{recs: recs}) {
 				return false
 			}
 			recs = make([]usage.Record, 0, batchSize)
 		}
-		return send(batch{recs: b})
+		return send(batch{recs: b, recycle: recycle})
 	}
 	n, err := r.parse(ctx, p, emit, emitBatch)
 	if err == nil && ctx.Err() == nil && n != p.blob.Rows && (p.blob.Rows != 0 || p.run.RowCount != 0) {
@@ -481,7 +496,7 @@ func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
 	send(batch{recs: recs, err: err, last: true})
 }
 
-func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool, emitBatch func([]usage.Record) bool) (int64, error) {
+func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool, emitBatch func([]usage.Record, chan<- []usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	resp, err := r.cc.NewBlobClient(name).DownloadStream(ctx, nil)
 	if err != nil {
@@ -560,7 +575,7 @@ func (r *Reader) csvError(name string, p part, cr, dr *countReader, err error) e
 	return err
 }
 
-func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func([]usage.Record) bool) (int64, error) {
+func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func([]usage.Record, chan<- []usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	want := p.blob.Size
 	if want <= 0 {

@@ -174,7 +174,10 @@ func grow[T any](s []T, n int) []T {
 }
 
 // BuildColumns types n rows held column by column (a batch of a Parquet file) and returns
-// them as a new slice of n Records: cols holds one Column per header column, in header order;
+// them as a slice of n Records: in dst's memory when it has room for n (its records are
+// overwritten: pass the slice an earlier call returned once its records have been copied
+// out, so that reading a file does not allocate a slice of records per batch), else in a new
+// slice. cols holds one Column per header column, in header order;
 // line is what Record.Line and errors report for the first row (row i has line+i). Text
 // columns are typed by the same rules as Build and the Reader (each distinct dictionary entry
 // of a date or decimal column is parsed once); Decimals and Dates columns are set as they are.
@@ -182,7 +185,7 @@ func grow[T any](s []T, n int) []T {
 // text of a Decimals or Dates column is printed on each call). On a bad value it returns the
 // records before it and a *ParseError naming the row and column; a malformed Column is a
 // *ParseError wrapping ErrBadColumn.
-func (b *RecordBuilder) BuildColumns(cols []Column, n int, line int) ([]Record, error) {
+func (b *RecordBuilder) BuildColumns(dst []Record, cols []Column, n int, line int) ([]Record, error) {
 	if len(cols) != len(b.schema.names) {
 		return nil, &ParseError{File: b.file, Line: line,
 			Err: fmt.Errorf("%w: %d columns, the header has %d", ErrFieldCount, len(cols), len(b.schema.names))}
@@ -217,21 +220,31 @@ func (b *RecordBuilder) BuildColumns(cols []Column, n int, line int) ([]Record, 
 		}
 	}
 	b.fastStr, b.slowStr = fast, slow
-	// A new slice: its memory is zero already, so each record is filled in place rather than
-	// cleared and copied (with GC write barriers on each of its string fields).
-	dst := make([]Record, n)
+	// Records are filled in place rather than built and copied (a copy has a GC write barrier
+	// on each string field). A new slice is zero already; a reused one holds records this
+	// builder made, whose every field is either bound, and overwritten below (nulls
+	// included), or never set; any other record is cleared first.
+	fresh := cap(dst) < n
+	if fresh {
+		dst = make([]Record, n)
+	} else {
+		dst = dst[:n]
+	}
 	for r := range dst {
 		rec := &dst[r]
+		if !fresh && (rec.schema != b.schema || rec.raw != "") {
+			*rec = Record{}
+		}
 		rec.Layout, rec.Line, rec.schema = b.layout, line+r, b.schema
 		rec.batch, rec.rowLen = batch, r
 		for _, fb := range fast {
+			var v string
 			if i := fb.index[r]; i >= 0 {
-				v := fb.dict[i]
-				if focus && v == "NULL" {
+				if v = fb.dict[i]; focus && v == "NULL" {
 					v = ""
 				}
-				*(*string)(unsafe.Add(unsafe.Pointer(rec), fb.off)) = v
 			}
+			*(*string)(unsafe.Add(unsafe.Pointer(rec), fb.off)) = v
 		}
 		for _, sb := range slow {
 			v := cols[sb.col].text(r)
@@ -258,18 +271,21 @@ func (b *RecordBuilder) setColumn(rec *Record, bd *binding, dc *dictCache, c *Co
 		null := c.Null != nil && c.Null[r]
 		switch {
 		case bd.kind == kindDecimal && c.Decimals != nil:
+			var d billing.Decimal
 			if !null {
-				*rec.decimal(bd.f) = c.Decimals[r]
+				d = c.Decimals[r]
 			}
+			*rec.decimal(bd.f) = d
 			return nil
 		case bd.kind == kindDate && c.Dates != nil:
+			var d billing.Date
 			if !null {
-				d := c.Dates[r]
+				d = c.Dates[r]
 				if bd.f == fFocusPeriodEnd && !d.IsZero() {
 					d = prevDay(d) // a midnight time stamp: FOCUS's exclusive end
 				}
-				*rec.date(bd.f) = d
 			}
+			*rec.date(bd.f) = d
 			return nil
 		}
 		// A typed column feeding a field of another kind: through its text, as Build does.

@@ -65,17 +65,18 @@ func TestBuildColumnsMatchesReader(t *testing.T) {
 			b, err := usage.NewRecordBuilder(header, nil)
 			require.NoError(t, err)
 			cols := dictColumns(rows, len(header))
-			var got []usage.Record
+			var got, prev []usage.Record
 			for lo := 0; lo < len(rows); lo += 3 {
 				hi := min(lo+3, len(rows))
 				part := make([]usage.Column, len(cols))
 				for c := range cols {
 					part[c] = usage.Column{Dict: cols[c].Dict, Index: cols[c].Index[lo:hi]}
 				}
-				recs, err := b.BuildColumns(part, hi-lo, want[lo].Line)
+				recs, err := b.BuildColumns(prev, part, hi-lo, want[lo].Line) // the previous batch's memory
 				require.NoError(t, err)
 				require.Len(t, recs, hi-lo)
 				got = append(got, recs...)
+				prev = recs
 			}
 			require.Equal(t, len(want), b.Rows())
 			for i := range want {
@@ -116,7 +117,7 @@ func TestBuildColumnsTyped(t *testing.T) {
 		{Dict: []string{"Storage", "Storage"}, Index: nil},
 		{Dict: []string{"2.5", "x"}, Index: []int32{0, -1}},
 	}
-	recs, err := b.BuildColumns(cols, 2, 2)
+	recs, err := b.BuildColumns(nil, cols, 2, 2)
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	require.Equal(t, "1.500000000000000000", recs[0].Cost.String(), "the column's scale is kept")
@@ -133,9 +134,20 @@ func TestBuildColumnsTyped(t *testing.T) {
 	require.Equal(t, "2.5", recs[0].Quantity.String())
 	require.Equal(t, 3, recs[1].Line)
 
+	// Records of another kind in dst are cleared before their memory is reused; this
+	// builder's are overwritten, nulls included.
+	stale := []usage.Record{{ResourceGroup: "stale", MeterCategory: "stale"}, recs[0]}
+	again, err := b.BuildColumns(stale, cols, 2, 2)
+	require.NoError(t, err)
+	require.Same(t, &stale[0], &again[0], "dst's memory reused")
+	require.Equal(t, "", again[0].ResourceGroup)
+	require.Equal(t, "Storage", again[0].MeterCategory)
+	require.True(t, again[1].Cost.IsZero(), "a null overwrites the earlier record's cost")
+	require.Equal(t, "2026-10-02", again[1].Date.String())
+
 	// A bad text is reported where it is, after the records before it.
 	cols[7].Index = []int32{0, 1}
-	recs, err = b.BuildColumns(cols, 2, 10)
+	recs, err = b.BuildColumns(nil, cols, 2, 10)
 	require.Len(t, recs, 1)
 	var pe *usage.ParseError
 	require.True(t, errors.As(err, &pe), "%v", err)
@@ -155,10 +167,10 @@ func TestBuildColumnsTyped(t *testing.T) {
 		c := append([]usage.Column(nil), cols...)
 		c[7].Index = []int32{0, 0}
 		bad(c)
-		_, err := b.BuildColumns(c, 2, 2)
+		_, err := b.BuildColumns(nil, c, 2, 2)
 		require.True(t, errors.Is(err, usage.ErrBadColumn), "%v", err)
 	}
-	_, err = b.BuildColumns(cols[:3], 2, 2)
+	_, err = b.BuildColumns(nil, cols[:3], 2, 2)
 	require.True(t, errors.Is(err, usage.ErrFieldCount), "%v", err)
 }
 
@@ -188,7 +200,7 @@ func FuzzBuildColumns(f *testing.F) {
 				cols[c].Index[r] = int32(idx[r*len(focusHeader)+c]) - 1 // may fall outside dict
 			}
 		}
-		recs, err := b.BuildColumns(cols, n, 2)
+		recs, err := b.BuildColumns(nil, cols, n, 2)
 		if err != nil {
 			var pe *usage.ParseError
 			require.True(t, errors.As(err, &pe), "%v", err)
