@@ -2,6 +2,7 @@ package exports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -264,6 +265,36 @@ func copyTexts(a arrow.Array) ([]string, error) {
 	return split(unsafe.String(unsafe.SliceData(b), len(b)), ends), nil
 }
 
+// checkChunks refuses column chunks that the metadata places outside the file: the decoder
+// would allocate what the metadata claims (gigabytes, for a damaged or hostile footer).
+func checkChunks(pf *file.Reader, ra io.Seeker) error {
+	size, err := ra.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	if _, err := ra.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	md := pf.MetaData()
+	for g := 0; g < md.NumRowGroups(); g++ {
+		rg := md.RowGroup(g)
+		for c := 0; c < rg.NumColumns(); c++ {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				return err
+			}
+			start := cc.DataPageOffset()
+			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 && cc.DictionaryPageOffset() < start {
+				start = cc.DictionaryPageOffset()
+			}
+			if n := cc.TotalCompressedSize(); start < 0 || n < 0 || n > size || start > size-n {
+				return fmt.Errorf("row group %d column %d: %d bytes at %d, outside the file's %d", g, c, n, start, size)
+			}
+		}
+	}
+	return nil
+}
+
 // sliceColumns returns rows lo..hi-1 of cols.
 func sliceColumns(cols []usage.Column, lo, hi int) []usage.Column {
 	out := make([]usage.Column, len(cols))
@@ -314,6 +345,9 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
 	defer pf.Close()
+	if err := checkChunks(pf, ra); err != nil {
+		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
+	}
 	// String columns are read as dictionaries: export columns repeat a few values over millions
 	// of rows, and a dictionary column hands out its values without materialising each row's.
 	// Batches no larger than the file: the decoder sizes its buffers by the batch size.
@@ -386,6 +420,11 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 				return
 			}
 			rows := int(rec.NumRows())
+			if rows == 0 {
+				// A damaged file can make the decoder hand out empty batches without end.
+				send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: errors.New("the decoder returned an empty batch")}})
+				return
+			}
 			cols := make([]usage.Column, len(names)) // kept by the batch's records
 			for c := range names {
 				var err error
