@@ -439,7 +439,8 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 		dr = &countReader{r: zr}
 		src = dr
 	}
-	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn})
+	// Partitions are already read several at a time: one goroutine each.
+	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn, Workers: 1})
 	var n int64
 	for {
 		rec, err := rd.Read()
