@@ -14,16 +14,23 @@ var ErrIntegrity = errors.New("export data does not match its manifest")
 // found at the blob's end, after its records.
 type IntegrityError struct {
 	Blob string // the blob's name in the container
-	What string // "missing", "size" or "rows"
-	Want int64  // what the manifest says (bytes or rows)
-	Got  int64  // what the blob has
-	Err  error  // the storage error for a missing blob
+	What string // "missing", "size", "rows" or "checksum"
+	Want int64  // what the manifest says (bytes or rows); 0 for "checksum"
+	Got  int64  // what the blob has; 0 for "checksum"
+	Err  error  // the storage error for a missing blob; for "checksum", the read error the damage caused, if any
 }
 
 // Error says which blob and what differs.
 func (e *IntegrityError) Error() string {
-	if e.What == "missing" {
+	switch e.What {
+	case "missing":
 		return fmt.Sprintf("azbilling: export blob %s is listed in its manifest but missing from the container", e.Blob)
+	case "checksum":
+		msg := fmt.Sprintf("azbilling: export blob %s does not match the Content-MD5 the storage account keeps for it (damaged at rest or on the way)", e.Blob)
+		if e.Err != nil {
+			msg += "; reading it failed: " + e.Err.Error()
+		}
+		return msg
 	}
 	unit := "bytes"
 	if e.What == "rows" {
@@ -32,7 +39,7 @@ func (e *IntegrityError) Error() string {
 	return fmt.Sprintf("azbilling: export blob %s has %d %s, its manifest says %d", e.Blob, e.Got, unit, e.Want)
 }
 
-// Unwrap returns the storage error, if any.
+// Unwrap returns the storage error of a missing blob, or the read error a damaged blob caused.
 func (e *IntegrityError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrIntegrity) true.

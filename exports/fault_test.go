@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/stretchr/testify/require"
 
@@ -141,6 +142,31 @@ func TestExportFaults(t *testing.T) {
 			last2 = err
 		}
 		require.True(t, errors.As(last2, &ie), "%v", last2)
+	})
+
+	t.Run("a blob damaged at rest is caught by its Content-MD5", func(t *testing.T) {
+		for _, f := range []struct {
+			name   string
+			format exports.Format
+			comp   exports.Compression
+		}{{"flip-csv", exports.CSV, ""}, {"flip-gz", exports.CSV, exports.Gzip}, {"flip-pq", exports.Parquet, exports.Snappy}} {
+			define(t, ec, eaAccount, f.name, f.format, f.comp, exports.CreateNewReport)
+			require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+			rd := e.reader(t, nil)
+			l, err := rd.Runs(ctx, "faults/"+f.name)
+			require.NoError(t, err)
+			victim := l.Runs[0].Blobs[0]
+			damage(t, e.az, victim.Name)
+			var ie *exports.IntegrityError
+			var last error
+			for _, err := range rd.Records(ctx, l.Runs) {
+				last = err
+			}
+			require.True(t, errors.As(last, &ie), "%s: %v", f.name, last)
+			require.Equal(t, "checksum", ie.What, f.name)
+			require.Equal(t, victim.Name, ie.Blob)
+			require.ErrorIs(t, last, exports.ErrIntegrity)
+		}
 	})
 
 	t.Run("gzip sizes the manifest gives uncompressed are accepted", func(t *testing.T) {
@@ -282,6 +308,27 @@ func gunzippedSize(t *testing.T, az *azurite.Server, name string) int64 {
 	n, err := io.Copy(io.Discard, zr)
 	require.NoError(t, err)
 	return n
+}
+
+// damage flips one byte in the middle of a blob, keeping its length and the Content-MD5 the
+// storage account holds for it, as a blob damaged at rest would be.
+func damage(t *testing.T, az *azurite.Server, name string) {
+	t.Helper()
+	c := az.Client(t)
+	resp, err := c.DownloadStream(context.Background(), ctr, name, nil)
+	require.NoError(t, err)
+	require.Len(t, resp.ContentMD5, 16, "the emulator's blobs carry a Content-MD5")
+	sum := resp.ContentMD5
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	data[len(data)/2] ^= 0xff
+	_, err = c.UploadBuffer(context.Background(), ctr, name, data, nil)
+	require.NoError(t, err)
+	// Storage checks an MD5 sent with an upload, but keeps whatever properties say.
+	_, err = c.ServiceClient().NewContainerClient(ctr).NewBlobClient(name).SetHTTPHeaders(context.Background(),
+		blob.HTTPHeaders{BlobContentMD5: sum}, nil)
+	require.NoError(t, err)
 }
 
 // truncate replaces a blob with its first n bytes.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"iter"
 	"net/http"
@@ -244,8 +246,9 @@ func (r *Reader) download(ctx context.Context, name string, limit int64) ([]byte
 	if err != nil {
 		return nil, storageErr(name, err)
 	}
-	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
-	defer body.Close()
+	rr := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
+	defer rr.Close()
+	body := newSumReader(rr, resp.ContentMD5)
 	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return nil, &StorageError{Op: "download", Blob: name, Err: err}
@@ -502,8 +505,9 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 	if err != nil {
 		return 0, storageErr(name, err)
 	}
-	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
-	defer body.Close()
+	rr := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.opts.MaxRetries)})
+	defer rr.Close()
+	body := newSumReader(rr, resp.ContentMD5)
 	var size int64 = -1
 	if resp.ContentLength != nil {
 		size = *resp.ContentLength
@@ -523,13 +527,14 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 	if isGzip(p.run, name) {
 		zr, err := gzip.NewReader(cr)
 		if err != nil {
-			return 0, r.csvError(name, p, cr, nil, err)
+			return 0, damaged(body, cr, name, r.csvError(name, p, cr, nil, err))
 		}
 		defer zr.Close()
 		dr = &countReader{r: zr}
 		src = dr
 	}
-	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn})
+	// Partitions are already read several at a time: one goroutine each.
+	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn, Workers: 1})
 	var n int64
 	for {
 		rec, err := rd.Read()
@@ -537,7 +542,7 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 			break
 		}
 		if err != nil {
-			return n, r.csvError(name, p, cr, dr, err)
+			return n, damaged(body, cr, name, r.csvError(name, p, cr, dr, err))
 		}
 		n++
 		if !emit(rec) {
@@ -550,6 +555,13 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 			got = dr.n
 		}
 		return n, &IntegrityError{Blob: name, What: "size", Want: want, Got: got}
+	}
+	// The parser stops at the last row; whatever follows it still counts for the checksum.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return n, &StorageError{Op: "download", Blob: name, Err: err}
+	}
+	if !body.ok() {
+		return n, &IntegrityError{Blob: name, What: "checksum"}
 	}
 	return n, nil
 }
@@ -575,7 +587,7 @@ func (r *Reader) csvError(name string, p part, cr, dr *countReader, err error) e
 	return err
 }
 
-func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size int64, emit func([]usage.Record, chan<- []usage.Record) bool) (int64, error) {
+func (r *Reader) parseParquet(ctx context.Context, p part, body *sumReader, size int64, emit func([]usage.Record, chan<- []usage.Record) bool) (int64, error) {
 	name := p.blob.Name
 	want := p.blob.Size
 	if want <= 0 {
@@ -618,6 +630,13 @@ func (r *Reader) parseParquet(ctx context.Context, p part, body io.Reader, size 
 	if p.blob.Size > 0 && n != p.blob.Size {
 		return 0, &IntegrityError{Blob: name, What: "size", Want: p.blob.Size, Got: n}
 	}
+	// The whole file is here: check it before decoding any of it.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return 0, &StorageError{Op: "download", Blob: name, Err: err}
+	}
+	if !body.ok() {
+		return 0, &IntegrityError{Blob: name, What: "checksum"}
+	}
 	if p.turn != nil {
 		select {
 		case <-p.turn:
@@ -649,4 +668,50 @@ func (c *countReader) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
+}
+
+// damaged turns a read error of a blob that fails its Content-MD5 into an *IntegrityError
+// wrapping it: a byte damaged at rest or on the way shows as malformed gzip or a bad row, and
+// the checksum tells that it is the copy, not the export, that is wrong. The rest of the blob
+// is read for that; storage errors and blobs without a Content-MD5 are returned as they are.
+func damaged(body *sumReader, cr *countReader, name string, err error) error {
+	var se *StorageError
+	if body.h == nil || errors.As(err, &se) {
+		return err
+	}
+	if _, cerr := io.Copy(io.Discard, cr); cerr != nil || body.ok() {
+		return err
+	}
+	return &IntegrityError{Blob: name, What: "checksum", Err: err}
+}
+
+// sumReader computes the MD5 of what is read through it, to compare with the Content-MD5 the
+// storage account returns for the whole blob. Blobs stored without one (uploaded in blocks
+// without it) are read unchecked, as before: size and row count still apply.
+type sumReader struct {
+	r    io.Reader
+	want []byte
+	h    hash.Hash
+}
+
+func newSumReader(r io.Reader, want []byte) *sumReader {
+	s := &sumReader{r: r}
+	if len(want) == md5.Size {
+		s.want, s.h = want, md5.New()
+	}
+	return s
+}
+
+func (s *sumReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.h != nil && n > 0 {
+		s.h.Write(p[:n])
+	}
+	return n, err
+}
+
+// ok reports whether everything read matches the blob's Content-MD5 (true without one). Call it
+// after the blob was read to its end.
+func (s *sumReader) ok() bool {
+	return s.h == nil || bytes.Equal(s.h.Sum(nil), s.want)
 }

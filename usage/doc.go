@@ -41,11 +41,11 @@
 // with [ReaderOptions.SkipBadRows], is skipped and counted
 // ([Reader.Skipped], [Reader.SkippedErrors]).
 //
-// Reading is on one goroutine by default; [ReaderOptions.Workers] above 1
-// parses large inputs in parallel (chunks cut at row boundaries, records
-// still in file order, the same line numbers and errors), which pays for
-// narrow layouts only on 2 cores. Either way memory is bounded: one allocation per record, whose strings all point into
-// it, and a few megabytes of read-ahead (see BENCHMARKS.md in this
+// Large inputs are parsed on every core by default (chunks cut at row
+// boundaries, records still in file order, the same line numbers and
+// errors; [ReaderOptions.Workers] 1 keeps to the calling goroutine). Either
+// way memory is bounded: one allocation per record, whose strings all point
+// into it, and a few megabytes of read-ahead (see BENCHMARKS.md in this
 // directory).
 //
 // [Client] fetches usage from Azure: Cost Details reports for EA and MCA

@@ -82,7 +82,7 @@ type pipeline struct {
 // startPipeline decides, once, whether to parse in parallel, and starts it.
 func (r *Reader) startPipeline() {
 	workers := r.opts.Workers
-	if workers < 0 {
+	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	// Small inputs are not worth goroutines: read up to half the first

@@ -52,12 +52,13 @@ type ReaderOptions struct {
 	// every read fail with a *ParseError.
 	Currency string
 
-	// Workers is how many goroutines parse rows in parallel. 0 and 1 parse
-	// on the calling goroutine only; -1 means runtime.GOMAXPROCS(0). One
-	// goroutine is the default because, measured on 2 cores, the parallel
-	// pipeline wins only for narrow layouts (pay-as-you-go 1.6x) and loses
-	// for the wide ones (see usage/BENCHMARKS.md). Inputs that fit in the
-	// first 64 KiB are always parsed on the calling goroutine.
+	// Workers is how many goroutines parse rows in parallel: 0 (or any
+	// negative number) means runtime.GOMAXPROCS(0), 1 parses on the
+	// calling goroutine only. Measured on 2 cores, reading a file with
+	// every core is 1.2x to 1.5x faster than with one (see
+	// usage/BENCHMARKS.md); choose 1 when several Readers already run at
+	// once, one per core. Inputs that fit in the first 64 KiB are always
+	// parsed on the calling goroutine.
 	// Records come out in file order either way, with the same line numbers,
 	// errors and skipped-row accounting.
 	Workers int

@@ -35,7 +35,7 @@ import (
 // The exports suite: an export is run by the emulator for one or two months, its output lands
 // in Azurite, and exports.Reader reads it back while the storage account misbehaves: refresh
 // runs of the same month, runs without rows, a run whose manifest.json is missing, blobs cut
-// short or deleted after they were written, and downloads that break off, fail with 5xx or 429,
+// short, deleted or with a byte flipped (length and Content-MD5 kept) after they were written, and downloads that break off, fail with 5xx or 429,
 // or answer short (faults of a billingtest.StorageFront between the reader and Azurite).
 //
 // What must happen:
@@ -286,11 +286,15 @@ func runExportSeed(t *testing.T, az *azurite.Server, seed int64) (string, []stri
 		r := pick(rng, rs...)
 		kind := plan.role(r)
 		name := pick(rng, plan.parts[r.Folder]...)
-		if rng.IntN(4) == 0 {
+		switch rng.IntN(5) {
+		case 0:
 			_, err := cc.NewBlobClient(name).Delete(ctx, nil)
 			requireNoErr(t, err)
 			injected = append(injected, "blob-deleted/"+kind)
-		} else {
+		case 1:
+			requireNoErr(t, flipByte(ctx, cc, name, rng.Int64N(sizes[name])))
+			injected = append(injected, "blob-flipped/"+kind)
+		default:
 			requireNoErr(t, shorten(ctx, cc, name, rng.Int64N(sizes[name])))
 			injected = append(injected, "blob-short/"+kind)
 		}
@@ -595,6 +599,27 @@ func readBlob(ctx context.Context, cc *container.Client, name string, n int64) (
 	}
 	defer resp.Body.Close()
 	return io.ReadAll(resp.Body)
+}
+
+// flipByte inverts the byte at offset at of a blob, keeping its length and the Content-MD5 the
+// account holds for it, as damage at rest leaves a blob.
+func flipByte(ctx context.Context, cc *container.Client, name string, at int64) error {
+	bc := cc.NewBlockBlobClient(name)
+	props, err := bc.GetProperties(ctx, nil)
+	if err != nil {
+		return err
+	}
+	data, err := readBlob(ctx, cc, name, 0)
+	if err != nil {
+		return err
+	}
+	data[at] ^= 0xff
+	if _, err = bc.UploadBuffer(ctx, data, nil); err != nil {
+		return err
+	}
+	// An MD5 sent with the upload would be checked; one set as a property is kept as given.
+	_, err = bc.SetHTTPHeaders(ctx, blob.HTTPHeaders{BlobContentMD5: props.ContentMD5, BlobContentType: props.ContentType}, nil)
+	return err
 }
 
 // shorten replaces a blob with its first n bytes, as a write that stopped early leaves it.
