@@ -104,7 +104,7 @@ func (t DailyTotal) Amount() billing.Amount {
 type Breakdown struct {
 	opts   BreakdownOptions
 	groups map[DailyKey]*DailyTotal
-	cost   map[string]billing.Decimal
+	prev   *DailyTotal // the previous record's group: records of one day and key come in runs
 	rows   int
 	first  billing.Date
 	last   billing.Date
@@ -112,7 +112,7 @@ type Breakdown struct {
 
 // NewBreakdown returns an empty Breakdown. opts may be nil; it is copied.
 func NewBreakdown(opts *BreakdownOptions) *Breakdown {
-	b := &Breakdown{groups: map[DailyKey]*DailyTotal{}, cost: map[string]billing.Decimal{}}
+	b := &Breakdown{groups: map[DailyKey]*DailyTotal{}}
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -175,7 +175,10 @@ func (b *Breakdown) Add(rec *Record) error {
 		}
 		k.Tag = v
 	}
-	g := b.groups[k]
+	g := b.prev
+	if g == nil || g.DailyKey != k {
+		g = b.groups[k]
+	}
 	if g == nil {
 		// Keys are cloned: they point into their record's storage, which a
 		// long-lived map would otherwise keep alive, one row per group.
@@ -194,10 +197,10 @@ func (b *Breakdown) Add(rec *Record) error {
 		g = &DailyTotal{DailyKey: k}
 		b.groups[k] = g
 	}
+	b.prev = g
 	g.Rows++
 	g.Quantity = g.Quantity.Add(rec.Quantity)
 	g.Cost = g.Cost.Add(rec.Cost)
-	b.cost[k.Currency] = b.cost[k.Currency].Add(rec.Cost)
 	b.rows++
 	if !rec.Date.IsZero() {
 		if b.first.IsZero() || rec.Date.Before(b.first) {
@@ -243,9 +246,15 @@ func (b *Breakdown) Totals() []DailyTotal {
 // Cost returns the exact total cost of the records added: one Amount per currency, sorted by
 // currency code (costs never add across currencies); nil when no record was added.
 func (b *Breakdown) Cost() []billing.Amount {
+	// Summed from the groups when asked rather than per record: exact sums
+	// do not depend on the order of the additions.
+	cost := map[string]billing.Decimal{}
+	for _, g := range b.groups {
+		cost[g.Currency] = cost[g.Currency].Add(g.Cost)
+	}
 	var out []billing.Amount
-	for _, c := range slices.Sorted(maps.Keys(b.cost)) {
-		out = append(out, billing.Amount{Value: b.cost[c], Currency: c})
+	for _, c := range slices.Sorted(maps.Keys(cost)) {
+		out = append(out, billing.Amount{Value: cost[c], Currency: c})
 	}
 	return out
 }

@@ -85,9 +85,11 @@ func (r *Reader) startPipeline() {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Small inputs are not worth goroutines: read up to half the first
-	// buffer to see whether the input ends there.
-	for workers > 1 && r.srcErr == nil && r.end-r.start < initialBufferSize/2 {
+	// Inputs of a chunk or two are not worth goroutines (one worker would
+	// parse while the other waits): read two chunks ahead, within what a
+	// row may hold, to see whether the input ends there.
+	ahead := max(initialBufferSize/2, min(2*r.chunkSize, r.opts.MaxRowBytes))
+	for workers > 1 && r.srcErr == nil && r.end-r.start < ahead {
 		if err := r.fill(); err != nil {
 			break
 		}

@@ -57,7 +57,7 @@ type ReaderOptions struct {
 	// calling goroutine only. Measured on 2 cores, reading a file with
 	// every core is 1.2x to 1.5x faster than with one (see
 	// usage/BENCHMARKS.md); choose 1 when several Readers already run at
-	// once, one per core. Inputs that fit in the first 64 KiB are always
+	// once, one per core. Inputs of up to two chunks (1 MiB) are always
 	// parsed on the calling goroutine.
 	// Records come out in file order either way, with the same line numbers,
 	// errors and skipped-row accounting.
