@@ -32,17 +32,17 @@ type ReaderOptions struct {
 	// Concurrency is how many partitions download and parse at once (Parquet
 	// partitions download at once but decode one at a time, in order, each on
 	// two goroutines); 0 means twice the number of CPUs, at least 2 and at
-	// most 8.
+	// most 8. 1 reads one partition at a time on one goroutine.
 	Concurrency int
 
 	// AnyOrder lets Records interleave partitions: each partition's rows
 	// still come in file order, but batches of different partitions come as
 	// they are parsed. By default partitions come one after the other, so a
 	// partition ahead of the one being yielded parses only a few batches and
-	// then waits (its records are held in memory until their turn): parsing
-	// CSV uses about one core whatever the concurrency. With AnyOrder every
-	// CSV partition in flight parses at full speed, on every core, in the
-	// same bounded memory. For totals and other uses that do not need the
+	// then waits (its records are held in memory until their turn), while
+	// the partition being handed out parses on every core. With AnyOrder
+	// every CSV partition in flight parses at full speed, one goroutine each,
+	// in the same bounded memory. For totals and other uses that do not need the
 	// order.
 	AnyOrder bool
 
@@ -533,8 +533,14 @@ func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool
 		dr = &countReader{r: zr}
 		src = dr
 	}
-	// Partitions are already read several at a time: one goroutine each.
-	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn, Workers: 1})
+	// With AnyOrder the partitions in flight keep the cores busy: one goroutine each. In order,
+	// only the partition being handed out can go further than a few batches ahead, so it
+	// parses on every core. Concurrency 1 is the plain sequential reader.
+	workers := 0
+	if r.opts.AnyOrder || r.opts.Concurrency == 1 {
+		workers = 1
+	}
+	rd := usage.NewReader(src, &usage.ReaderOptions{File: name, CostColumn: r.opts.CostColumn, Workers: workers})
 	var n int64
 	for {
 		rec, err := rd.Read()
