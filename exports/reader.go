@@ -418,19 +418,28 @@ func (r *Reader) Records(ctx context.Context, runs []Run) iter.Seq2[usage.Record
 				if !ok {
 					break
 				}
-				for _, rec := range b.recs {
-					if !yield(rec, nil) {
-						return
-					}
-				}
-				b.done()
-				if b.err != nil {
-					yield(usage.Record{}, b.err)
+				if !yieldBatch(b, yield) {
 					return
 				}
 			}
 		}
 	}
+}
+
+// yieldBatch hands out a batch's records, then its error, if any; false when reading is to
+// stop (the loop broke off, or the error was handed out).
+func yieldBatch(b batch, yield func(usage.Record, error) bool) bool {
+	for _, rec := range b.recs {
+		if !yield(rec, nil) {
+			return false
+		}
+	}
+	b.done()
+	if b.err != nil {
+		yield(usage.Record{}, b.err)
+		return false
+	}
+	return true
 }
 
 // yieldAny yields the batches of parts partitions from one channel as they
@@ -445,14 +454,7 @@ func (r *Reader) yieldAny(ctx context.Context, all <-chan batch, parts int, yiel
 			yield(usage.Record{}, ctx.Err())
 			return
 		}
-		for _, rec := range b.recs {
-			if !yield(rec, nil) {
-				return
-			}
-		}
-		b.done()
-		if b.err != nil {
-			yield(usage.Record{}, b.err)
+		if !yieldBatch(b, yield) {
 			return
 		}
 		if b.last {
