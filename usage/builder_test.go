@@ -16,6 +16,31 @@ import (
 // through the CSV Reader and once from its fields through a RecordBuilder, and
 // requires the same Record, text of every column included.
 func TestRecordBuilderMatchesReader(t *testing.T) {
+	eachFixture(t, func(t *testing.T, rd *usage.Reader, header []string) {
+		b, err := usage.NewRecordBuilder(header, nil)
+		require.NoError(t, err)
+		layout, _ := rd.Layout()
+		require.Equal(t, layout, b.Layout())
+		n := 0
+		for want, err := range rd.All() {
+			require.NoError(t, err)
+			got, err := b.Build(want.Fields(nil), want.Line)
+			require.NoError(t, err)
+			require.Equal(t, want.Fields(nil), got.Fields(nil))
+			require.True(t, reflect.DeepEqual(exported(want), exported(got)), "line %d", want.Line)
+			tags, _ := want.Column("Tags")
+			gtags, _ := got.Column("Tags")
+			require.Equal(t, tags, gtags)
+			n++
+		}
+		require.Positive(t, n)
+		require.Equal(t, n, b.Rows())
+	})
+}
+
+// eachFixture runs check, as a subtest named after the file, on a Reader of every CSV fixture
+// whose header has been read.
+func eachFixture(t *testing.T, check func(t *testing.T, rd *usage.Reader, header []string)) {
 	files, err := filepath.Glob(filepath.Join("testdata", "fixtures", "*.csv"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -27,24 +52,7 @@ func TestRecordBuilderMatchesReader(t *testing.T) {
 			rd := usage.NewReader(f, nil)
 			header, err := rd.Header()
 			require.NoError(t, err)
-			b, err := usage.NewRecordBuilder(header, nil)
-			require.NoError(t, err)
-			layout, _ := rd.Layout()
-			require.Equal(t, layout, b.Layout())
-			n := 0
-			for want, err := range rd.All() {
-				require.NoError(t, err)
-				got, err := b.Build(want.Fields(nil), want.Line)
-				require.NoError(t, err)
-				require.Equal(t, want.Fields(nil), got.Fields(nil))
-				require.True(t, reflect.DeepEqual(exported(want), exported(got)), "line %d", want.Line)
-				tags, _ := want.Column("Tags")
-				gtags, _ := got.Column("Tags")
-				require.Equal(t, tags, gtags)
-				n++
-			}
-			require.Positive(t, n)
-			require.Equal(t, n, b.Rows())
+			check(t, rd, header)
 		})
 	}
 }

@@ -2,8 +2,6 @@ package usage_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -43,55 +41,44 @@ func dictColumns(rows [][]string, ncols int) []usage.Column {
 // column through BuildColumns (in batches, so that a dictionary serves several calls), and
 // requires the same Records, text of every column included.
 func TestBuildColumnsMatchesReader(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "fixtures", "*.csv"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			f, err := os.Open(path)
+	eachFixture(t, func(t *testing.T, rd *usage.Reader, header []string) {
+		var want []usage.Record
+		var rows [][]string
+		for rec, err := range rd.All() {
 			require.NoError(t, err)
-			defer f.Close()
-			rd := usage.NewReader(f, nil)
-			header, err := rd.Header()
+			want = append(want, rec)
+			rows = append(rows, rec.Fields(nil))
+		}
+		require.NotEmpty(t, want)
+		b, err := usage.NewRecordBuilder(header, nil)
+		require.NoError(t, err)
+		cols := dictColumns(rows, len(header))
+		var got, prev []usage.Record
+		for lo := 0; lo < len(rows); lo += 3 {
+			hi := min(lo+3, len(rows))
+			part := make([]usage.Column, len(cols))
+			for c := range cols {
+				part[c] = usage.Column{Dict: cols[c].Dict, Index: cols[c].Index[lo:hi]}
+			}
+			recs, err := b.BuildColumns(prev, part, hi-lo, want[lo].Line) // the previous batch's memory
 			require.NoError(t, err)
-			var want []usage.Record
-			var rows [][]string
-			for rec, err := range rd.All() {
-				require.NoError(t, err)
-				want = append(want, rec)
-				rows = append(rows, rec.Fields(nil))
+			require.Len(t, recs, hi-lo)
+			got = append(got, recs...)
+			prev = recs
+		}
+		require.Equal(t, len(want), b.Rows())
+		for i := range want {
+			require.Equal(t, want[i].Line, got[i].Line)
+			require.Equal(t, want[i].Fields(nil), got[i].Fields(nil), "line %d", want[i].Line)
+			require.True(t, reflect.DeepEqual(exported(want[i]), exported(got[i])), "line %d", want[i].Line)
+			for c, name := range header {
+				require.Equal(t, want[i].Raw(c), got[i].Raw(c))
+				v, ok := got[i].Column(name)
+				require.True(t, ok)
+				require.Equal(t, want[i].Raw(c), v)
 			}
-			require.NotEmpty(t, want)
-			b, err := usage.NewRecordBuilder(header, nil)
-			require.NoError(t, err)
-			cols := dictColumns(rows, len(header))
-			var got, prev []usage.Record
-			for lo := 0; lo < len(rows); lo += 3 {
-				hi := min(lo+3, len(rows))
-				part := make([]usage.Column, len(cols))
-				for c := range cols {
-					part[c] = usage.Column{Dict: cols[c].Dict, Index: cols[c].Index[lo:hi]}
-				}
-				recs, err := b.BuildColumns(prev, part, hi-lo, want[lo].Line) // the previous batch's memory
-				require.NoError(t, err)
-				require.Len(t, recs, hi-lo)
-				got = append(got, recs...)
-				prev = recs
-			}
-			require.Equal(t, len(want), b.Rows())
-			for i := range want {
-				require.Equal(t, want[i].Line, got[i].Line)
-				require.Equal(t, want[i].Fields(nil), got[i].Fields(nil), "line %d", want[i].Line)
-				require.True(t, reflect.DeepEqual(exported(want[i]), exported(got[i])), "line %d", want[i].Line)
-				for c, name := range header {
-					require.Equal(t, want[i].Raw(c), got[i].Raw(c))
-					v, ok := got[i].Column(name)
-					require.True(t, ok)
-					require.Equal(t, want[i].Raw(c), v)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // focusHeader is a FOCUS header with a decimal, a date and an exclusive period end.
