@@ -2,12 +2,14 @@ package usage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,6 +39,29 @@ func splitAll(data []byte) ([][]string, error) {
 	}
 }
 
+// decodeUTF16Text returns data decoded from UTF-16 when it starts with a
+// UTF-16 byte order mark, and data itself otherwise. A trailing odd byte
+// becomes U+FFFD, as unicode/utf16 does for an unpaired surrogate.
+func decodeUTF16Text(data []byte) []byte {
+	if len(data) < 2 || !(data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		return data
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if data[0] == 0xfe {
+		order = binary.BigEndian
+	}
+	body := data[2:]
+	units := make([]uint16, len(body)/2)
+	for i := range units {
+		units[i] = order.Uint16(body[2*i:])
+	}
+	text := string(utf16.Decode(units))
+	if len(body)%2 == 1 {
+		text += "\uFFFD"
+	}
+	return []byte(text)
+}
+
 func csvAll(data []byte) ([][]string, error) {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
@@ -55,12 +80,14 @@ func csvAll(data []byte) ([][]string, error) {
 
 // checkSameAsEncodingCSV asserts the splitter agrees with encoding/csv:
 // the same rows up to the first error, and an error on the same row.
+// Input with a UTF-16 byte order mark is compared with encoding/csv on the
+// text unicode/utf16 decodes from it (the Reader decodes UTF-16 itself).
 func checkSameAsEncodingCSV(t *testing.T, data []byte) {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		return // the Reader strips a BOM and decompresses gzip; encoding/csv does neither
 	}
 	got, gotErr := splitAll(data)
-	want, wantErr := csvAll(data)
+	want, wantErr := csvAll(decodeUTF16Text(data))
 	require.Equal(t, want, got, "rows")
 	if wantErr != nil {
 		require.Error(t, gotErr, "encoding/csv failed with %v", wantErr)
@@ -100,6 +127,9 @@ func TestSplitMatchesEncodingCSV(t *testing.T) {
 		"multiline many":          "\"1\n2\n3\",\"4\r\n5\"\n6,7\n",
 		"just newline":            "\n",
 		"quoted empty line inner": "\"\n\n\",x\n",
+		"utf-16le bom only":       "\xff\xfe",
+		"utf-16le":                "\xff\xfea\x00,\x00\"\x00b\x00\n\x00\"\x00\n\x00",
+		"utf-16be odd byte":       "\xfe\xff\x00a\x00,\xd8\x00\x00\n\x01",
 	} {
 		t.Run(name, func(t *testing.T) { checkSameAsEncodingCSV(t, []byte(in)) })
 	}
