@@ -18,25 +18,34 @@ type IntegrityError struct {
 	Want int64  // what the manifest says (bytes or rows); 0 for "checksum"
 	Got  int64  // what the blob has; 0 for "checksum"
 	Err  error  // the storage error for a missing blob; for "checksum", the read error the damage caused, if any
+	// Fetches is how often the blob was downloaded before giving up (a partition that fails
+	// its size or checksum before any of its records was handed out is downloaded again);
+	// 0 when the check failed on the listing, before any download.
+	Fetches int
 }
 
 // Error says which blob and what differs.
 func (e *IntegrityError) Error() string {
+	var msg string
 	switch e.What {
 	case "missing":
 		return fmt.Sprintf("azbilling: export blob %s is listed in its manifest but missing from the container", e.Blob)
 	case "checksum":
-		msg := fmt.Sprintf("azbilling: export blob %s does not match the Content-MD5 the storage account keeps for it (damaged at rest or on the way)", e.Blob)
+		msg = fmt.Sprintf("azbilling: export blob %s does not match the Content-MD5 the storage account keeps for it (damaged at rest or on the way)", e.Blob)
 		if e.Err != nil {
 			msg += "; reading it failed: " + e.Err.Error()
 		}
-		return msg
+	default:
+		unit := "bytes"
+		if e.What == "rows" {
+			unit = "rows"
+		}
+		msg = fmt.Sprintf("azbilling: export blob %s has %d %s, its manifest says %d", e.Blob, e.Got, unit, e.Want)
 	}
-	unit := "bytes"
-	if e.What == "rows" {
-		unit = "rows"
+	if e.Fetches > 1 {
+		msg += fmt.Sprintf(" (downloaded %d times)", e.Fetches)
 	}
-	return fmt.Sprintf("azbilling: export blob %s has %d %s, its manifest says %d", e.Blob, e.Got, unit, e.Want)
+	return msg
 }
 
 // Unwrap returns the storage error of a missing blob, or the read error a damaged blob caused.
@@ -83,11 +92,18 @@ type StorageError struct {
 	Op   string // "list", "download"
 	Blob string // the blob or prefix
 	Err  error  // the azblob error (*azcore.ResponseError for an answer)
+	// Fetches is how often a partition's download was started from scratch before giving up
+	// (see IntegrityError.Fetches); 0 for listings and manifests.
+	Fetches int
 }
 
 // Error names the operation and the blob.
 func (e *StorageError) Error() string {
-	return fmt.Sprintf("azbilling: export storage %s of %s failed: %v", e.Op, e.Blob, e.Err)
+	msg := fmt.Sprintf("azbilling: export storage %s of %s failed: %v", e.Op, e.Blob, e.Err)
+	if e.Fetches > 1 {
+		msg += fmt.Sprintf(" (downloaded %d times)", e.Fetches)
+	}
+	return msg
 }
 
 // Unwrap returns the azblob error.

@@ -1,6 +1,7 @@
 package exports_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -249,6 +250,59 @@ func TestExportFaults(t *testing.T) {
 		}
 		var se *exports.StorageError
 		require.True(t, errors.As(last, &se), "%v", last)
+		require.Equal(t, 3, se.Fetches, "downloaded once and fetched again twice: %v", last)
+		require.Contains(t, last.Error(), "downloaded 3 times")
+	})
+
+	t.Run("a manifest gone between listing and reading", func(t *testing.T) {
+		define(t, ec, eaAccount, "gone", exports.CSV, "", exports.CreateNewReport)
+		require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), "gone", sep))
+		p := newCutProxy(t, e.az, 0, 0)
+		p.goneManifest = 2 // gone twice, then back (a rerun wrote it again)
+		l, err := exports.NewReader(p.container(t), nil).Runs(ctx, "faults/gone")
+		require.NoError(t, err)
+		require.Len(t, l.Runs, 1)
+
+		p = newCutProxy(t, e.az, 0, 0)
+		p.goneManifest = 1000
+		_, err = exports.NewReader(p.container(t), nil).Runs(ctx, "faults/gone")
+		var me *exports.ManifestError
+		require.True(t, errors.As(err, &me), "%v", err)
+		require.Contains(t, me.Error(), "manifest.json was listed but gone when read, in 3 listings")
+		var re *azcore.ResponseError
+		require.True(t, errors.As(err, &re), "wraps the storage answer: %v", err)
+		require.Equal(t, http.StatusNotFound, re.StatusCode)
+	})
+
+	t.Run("a byte damaged on the way is fetched again", func(t *testing.T) {
+		for _, f := range []struct {
+			name string
+			f    exports.Format
+			c    exports.Compression
+		}{{"flip-gz", exports.CSV, exports.Gzip}, {"flip-parquet", exports.Parquet, exports.Snappy}} {
+			define(t, ec, eaAccount, f.name, f.f, f.c, exports.CreateNewReport)
+			require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+			l, err := e.reader(t, nil).Runs(ctx, "faults/"+f.name)
+			require.NoError(t, err)
+
+			once := newCutProxy(t, e.az, 0, 2)
+			once.flipAt = 200 // the first two answers to each blob GET have a byte flipped
+			got, n := sum(t, exports.NewReader(once.container(t), nil).Records(ctx, l.Runs))
+			require.Equal(t, wantRows, n, f.name)
+			requireSums(t, want, got)
+			require.Positive(t, once.cuts.Load(), "the proxy damaged answers")
+
+			always := newCutProxy(t, e.az, 0, 1000)
+			always.flipAt = 200
+			var last error
+			for _, err := range exports.NewReader(always.container(t), nil).Records(ctx, l.Runs) {
+				last = err
+			}
+			var ie *exports.IntegrityError
+			require.True(t, errors.As(last, &ie), "%s: %v", f.name, last)
+			require.Equal(t, "checksum", ie.What)
+			require.Equal(t, 3, ie.Fetches, "%v", last)
+		}
 	})
 
 	t.Run("stopping early releases everything", func(t *testing.T) {
@@ -345,12 +399,17 @@ func truncate(t *testing.T, az *azurite.Server, name string, n int64) {
 }
 
 // cutProxy forwards to Azurite and breaks off the first cutTimes answers to each blob GET after
-// cutAt bytes of body.
+// cutAt bytes of body; with flipAt set, it flips the byte at that offset of those answers
+// instead (headers, length and Content-MD5 kept).
 type cutProxy struct {
-	srv   *httptest.Server
-	cuts  atomic.Int64
-	mu    sync.Mutex
-	count map[string]int
+	srv    *httptest.Server
+	cuts   atomic.Int64
+	flipAt int64
+	// goneManifest is how many GETs of each manifest.json answer 404 BlobNotFound (the run
+	// deleted between listing and reading).
+	goneManifest int
+	mu           sync.Mutex
+	count        map[string]int
 }
 
 func newCutProxy(t *testing.T, az *azurite.Server, cutAt int64, cutTimes int) *cutProxy {
@@ -361,6 +420,17 @@ func newCutProxy(t *testing.T, az *azurite.Server, cutAt int64, cutTimes int) *c
 	p := &cutProxy{count: map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/manifest.json") {
+			p.mu.Lock()
+			p.count[r.URL.Path]++
+			k := p.count[r.URL.Path]
+			p.mu.Unlock()
+			if k <= p.goneManifest {
+				w.Header().Set("x-ms-error-code", "BlobNotFound")
+				http.Error(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>BlobNotFound</Code><Message>The specified blob does not exist.</Message></Error>", http.StatusNotFound)
+				return
+			}
+		}
 		isBlobGet := r.Method == http.MethodGet && r.URL.Query().Get("comp") == "" && r.URL.Query().Get("restype") == "" &&
 			!strings.HasSuffix(r.URL.Path, "manifest.json")
 		if isBlobGet {
@@ -368,7 +438,10 @@ func newCutProxy(t *testing.T, az *azurite.Server, cutAt int64, cutTimes int) *c
 			p.count[r.URL.Path]++
 			k := p.count[r.URL.Path]
 			p.mu.Unlock()
-			if k <= cutTimes {
+			switch {
+			case k <= cutTimes && p.flipAt > 0:
+				w = &flipWriter{ResponseWriter: w, at: p.flipAt, p: p}
+			case k <= cutTimes:
 				w = &cutWriter{ResponseWriter: w, left: cutAt, p: p}
 			}
 		}
@@ -413,4 +486,21 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 		}
 	}
 	return n, io.ErrClosedPipe
+}
+
+// flipWriter passes the body with the byte at offset at inverted.
+type flipWriter struct {
+	http.ResponseWriter
+	at, off int64
+	p       *cutProxy
+}
+
+func (f *flipWriter) Write(b []byte) (int, error) {
+	if i := f.at - f.off; i >= 0 && i < int64(len(b)) {
+		b = bytes.Clone(b)
+		b[i] ^= 0xff
+		f.p.cuts.Add(1)
+	}
+	f.off += int64(len(b))
+	return f.ResponseWriter.Write(b)
 }

@@ -130,8 +130,24 @@ const maxManifestBytes = 32 << 20
 // Runs lists the runs under folder, an export's folder in the container
 // ("RootFolder/ExportName"), reads their manifests and picks the run that
 // counts for each period. A manifest that cannot be used is a
-// *ManifestError; listing failures are *StorageError.
+// *ManifestError; listing failures are *StorageError. A manifest that is
+// listed but gone when it is read (its run being rewritten or deleted) makes
+// Runs list again, at most twice; then it is a *ManifestError.
 func (r *Reader) Runs(ctx context.Context, folder string) (*Listing, error) {
+	for lists := 1; ; lists++ {
+		l, err := r.runs(ctx, folder)
+		var ie *IntegrityError
+		if !errors.As(err, &ie) || ie.What != "missing" {
+			return l, err
+		}
+		if lists > maxRefetches {
+			return nil, &ManifestError{Blob: ie.Blob, Reason: fmt.Sprintf("was listed but gone when read, in %d listings: its run is being rewritten or deleted", lists), Err: ie.Err}
+		}
+	}
+}
+
+// runs lists once; a manifest that is listed but gone is an *IntegrityError "missing".
+func (r *Reader) runs(ctx context.Context, folder string) (*Listing, error) {
 	prefix := strings.Trim(folder, "/")
 	if prefix != "" {
 		prefix += "/"
@@ -329,8 +345,12 @@ func (b *batch) done() {
 // rows in file order, whatever the concurrency (with ReaderOptions.AnyOrder,
 // blobs interleave, each still in file order). Before anything is yielded,
 // every blob is checked against the listing Runs made (present, size as the
-// manifest says); each download is checked again, and each blob's row count
-// at its end. On error it yields a zero Record and the error once and stops:
+// manifest says); each download is checked again (size, and the Content-MD5
+// the storage account keeps), and each blob's row count at its end. A
+// partition whose download fails or fails those checks before any of its
+// records was handed on is downloaded again, at most twice (Parquet is
+// checked before it is decoded, so always; CSV when the failure comes within
+// its first few hundred rows). On error it yields a zero Record and the error once and stops:
 // the records yielded before are then incomplete. Breaking out of the loop
 // stops every download. Memory is bounded by Concurrency partitions of a
 // few thousand records each (and, for Parquet, each partition's file),
@@ -463,11 +483,32 @@ func (r *Reader) yieldAny(ctx context.Context, all <-chan batch, parts int, yiel
 	}
 }
 
-// readPart downloads and parses one blob, sending batches to out.
+// maxRefetches is how often a partition that fails a download or integrity check is
+// downloaded again from scratch, when none of its records has been handed on yet.
+const maxRefetches = 2
+
+// refetchable reports whether err may come from the copy on the way rather than from the stored
+// blob: a download that failed after azblob's retries, a size that differs from the listing or
+// the manifest, a checksum that does not match. A missing blob, a row count that differs from the
+// manifest and malformed data that passes its checksum are what the storage account holds.
+func refetchable(err error) bool {
+	var se *StorageError
+	if errors.As(err, &se) {
+		return true
+	}
+	var ie *IntegrityError
+	return errors.As(err, &ie) && (ie.What == "size" || ie.What == "checksum")
+}
+
+// readPart downloads and parses one blob, sending batches to out. A partition that fails before
+// any of its records was sent on is downloaded again (see refetchable), at most maxRefetches
+// times; its error then says how often it was fetched.
 func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
+	sent := false
 	send := func(b batch) bool {
 		select {
 		case out <- b:
+			sent = true
 			return true
 		case <-ctx.Done():
 			return false
@@ -494,11 +535,40 @@ func (r *Reader) readPart(ctx context.Context, p part, out chan<- batch) {
 		}
 		return send(batch{recs: b, recycle: recycle})
 	}
-	n, err := r.parse(ctx, p, emit, emitBatch)
+	var n int64
+	var err error
+	for fetches := 1; ; fetches++ {
+		n, err = r.parse(ctx, p, emit, emitBatch)
+		if err == nil || sent || ctx.Err() != nil || !refetchable(err) {
+			break
+		}
+		if fetches > maxRefetches {
+			err = fetchedTimes(err, fetches)
+			break
+		}
+		recs = recs[:0] // the failed download's records, never sent
+	}
 	if err == nil && ctx.Err() == nil && n != p.blob.Rows && (p.blob.Rows != 0 || p.run.RowCount != 0) {
 		err = &IntegrityError{Blob: p.blob.Name, What: "rows", Want: p.blob.Rows, Got: n}
 	}
 	send(batch{recs: recs, err: err, last: true})
+}
+
+// fetchedTimes records in err how often its blob was downloaded.
+func fetchedTimes(err error, fetches int) error {
+	var ie *IntegrityError
+	if errors.As(err, &ie) {
+		e := *ie
+		e.Fetches = fetches
+		return &e
+	}
+	var se *StorageError
+	if errors.As(err, &se) {
+		e := *se
+		e.Fetches = fetches
+		return &e
+	}
+	return err
 }
 
 func (r *Reader) parse(ctx context.Context, p part, emit func(usage.Record) bool, emitBatch func([]usage.Record, chan<- []usage.Record) bool) (int64, error) {
