@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/azbilling/azbilling/internal/arm"
@@ -380,12 +381,13 @@ func (c *Client) EnrollmentAccounts(ctx context.Context, account string) iter.Se
 // than ids are trimmed of surrounding blanks.
 type Subscription struct {
 	ID string // ARM id of the billing subscription
-	// SubscriptionID is the service's subscriptionId, or the billing subscription's name when
-	// the service leaves subscriptionId out. Billing subscriptions of seat-based products
-	// (Microsoft 365 licences, ...), reservations, savings plans and software are no Azure
-	// subscriptions: they have no subscriptionId (recorded at 2024-04-01 with productCategory
-	// SeatBased), and their name is no Azure subscription id; check ProductCategory before
-	// using it as one.
+	// SubscriptionID is the Azure subscription's id: the service's subscriptionId, or, when the
+	// service leaves it out of an Azure subscription (ProductCategory empty, "Azure" or
+	// "UsageBased"), the billing subscription's name, which is then that id. Empty for billing
+	// subscriptions that are no Azure subscriptions: seat-based products (Microsoft 365
+	// licences, ...), software, reservations, savings plans; they come without subscriptionId
+	// (recorded at 2024-04-01 with productCategory SeatBased) and their name, although
+	// GUID-shaped, names no Azure subscription (ID still identifies them).
 	SubscriptionID string
 	// DisplayName is the subscription's display name.
 	DisplayName string
@@ -454,7 +456,7 @@ type wireSubscription struct {
 func (w wireSubscription) subscription() Subscription {
 	p := w.Properties
 	sub := p.SubscriptionID
-	if sub == "" {
+	if sub == "" && isAzureProduct(string(p.ProductCategory)) {
 		sub = w.Name
 	}
 	s := Subscription{ID: w.ID, SubscriptionID: sub, DisplayName: string(p.DisplayName), Status: string(p.Status),
@@ -467,6 +469,12 @@ func (w wireSubscription) subscription() Subscription {
 		s.EnrollmentAccountStatus = string(d.SubscriptionEnrollmentAccountStatus)
 	}
 	return s
+}
+
+// isAzureProduct reports whether a billing subscription of this productCategory is an Azure
+// subscription (EA subscriptions are sent without a category, the emulator's as UsageBased).
+func isAzureProduct(category string) bool {
+	return category == "" || strings.EqualFold(category, "Azure") || strings.EqualFold(category, "UsageBased")
 }
 
 // BillingSubscriptions yields the subscriptions billed to a billing account, billing profile or

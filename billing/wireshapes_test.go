@@ -263,3 +263,31 @@ func TestMPACustomerRolesAreNoInvoiceSectionRolesAndCheckAccessTakesAnEnvelope(t
 		{Action: "40000000-aaaa-bbbb-cccc-200000000011", Decision: "NotAllowed"},
 	}, ds)
 }
+
+// A billing subscription without subscriptionId is an Azure subscription named by its id when
+// its product is Azure (or unnamed, as EA sends them), and no Azure subscription otherwise: a
+// seat-based product's GUID-shaped name must not pass for a subscription id.
+func TestSubscriptionIDOnlyForAzureProducts(t *testing.T) {
+	const acct = "/providers/Microsoft.Billing/billingAccounts/e261ef40-3517-515d-3680-8be4252ae148:efd45d14-e459-4bd7-a883-f3b176d0c335_2019-05-31"
+	sub := func(name, props string) string {
+		return `{"id":"` + acct + `/billingSubscriptions/` + name + `","name":"` + name + `","properties":{` + props + `}}`
+	}
+	bc, _ := fixedClient(t, map[string]string{
+		acct + "/billingSubscriptions?api-version=2024-04-01": `{"value":[` + strings.Join([]string{
+			sub("11111111-1111-1111-1111-111111111111", `"subscriptionId":"22222222-2222-2222-2222-222222222222","productCategory":"Azure"`),
+			sub("33333333-3333-3333-3333-333333333333", `"productCategory":"Azure"`),
+			sub("44444444-4444-4444-4444-444444444444", `"displayName":"EA, no category"`),
+			sub("55555555-5555-5555-5555-555555555555", `"productCategory":"SeatBased"`),
+			sub("66666666-6666-6666-6666-666666666666", `"productCategory":"ReservationOrder"`),
+		}, ",") + `]}`,
+	})
+	scope, err := billing.AccountScope("e261ef40-3517-515d-3680-8be4252ae148:efd45d14-e459-4bd7-a883-f3b176d0c335_2019-05-31")
+	require.NoError(t, err)
+	var got []string
+	for s, err := range bc.BillingSubscriptions(context.Background(), scope) {
+		require.NoError(t, err)
+		got = append(got, s.SubscriptionID)
+	}
+	assert.Equal(t, []string{"22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333",
+		"44444444-4444-4444-4444-444444444444", "", ""}, got)
+}

@@ -144,9 +144,9 @@ func TestMCABillingSubscriptionsSeatBased(t *testing.T) {
 	prof := "/providers/Microsoft.Billing/billingAccounts/" + mcaAccount + "/billingProfiles/HWEG-Q6HX-BG7-TGB"
 	s := subs[0]
 	assert.Equal(t, "/providers/Microsoft.Billing/billingAccounts/"+mcaAccount+"/billingSubscriptions/30d76dc4-93c6-4638-dbcd-8b64f0882e9b", s.ID)
-	// No subscriptionId: a seat-based product is no Azure subscription; the SDK reports the
-	// billing subscription's name (internal/conformance asserts the same for the spec's examples).
-	assert.Equal(t, "30d76dc4-93c6-4638-dbcd-8b64f0882e9b", s.SubscriptionID)
+	// No subscriptionId: a seat-based product is no Azure subscription, and its GUID-shaped name
+	// is no Azure subscription id (internal/conformance asserts the same for the spec's examples).
+	assert.Empty(t, s.SubscriptionID)
 	assert.Equal(t, prof, s.BillingProfileID)
 	assert.Equal(t, prof+"/invoiceSections/3GOG-XYPA-PJA-TGB", s.InvoiceSectionID)
 	assert.Equal(t, "0001", s.SKU)
