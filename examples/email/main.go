@@ -59,27 +59,14 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c.target, c.add, c.remove = *tf, splitList(add), splitList(remove)
-	if err := c.validate(fs.Args()); err != nil {
-		fmt.Fprintln(stderr, "email:", err)
-		fmt.Fprintln(stderr, "run with -h for the flags")
-		return 2
-	}
-	ctx, stop := target.SignalContext()
-	defer stop()
-	if err := run(ctx, stdout, c); err != nil {
-		fmt.Fprintln(stderr, "email:", err)
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "interrupted")
-		}
-		return 1
-	}
-	return 0
+	job := target.Job{Name: "email", Stderr: stderr}
+	return job.Run(c.validate(fs.Args()), func(ctx context.Context) error { return run(ctx, stdout, c) })
 }
 
 // validate checks the flags before any request.
 func (c config) validate(rest []string) error {
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	if err := target.NoArguments(rest); err != nil {
+		return err
 	}
 	if err := c.target.Validate(); err != nil {
 		return err

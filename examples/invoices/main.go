@@ -77,28 +77,15 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		c.kinds, err = parseKinds(kinds)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "invoices:", err)
-		fmt.Fprintln(stderr, "run with -h for the flags")
-		return 2
-	}
-
-	ctx, stop := target.SignalContext()
-	defer stop()
-	if err := run(ctx, stdout, c); err != nil {
-		fmt.Fprintln(stderr, "invoices:", err)
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "interrupted: no partial file was left; run the same command again to finish")
-		}
-		return 1
-	}
-	return 0
+	job := target.Job{Name: "invoices", Stderr: stderr,
+		Interrupted: "interrupted: no partial file was left; run the same command again to finish"}
+	return job.Run(err, func(ctx context.Context) error { return run(ctx, stdout, c) })
 }
 
 // validate checks the flags before any request.
 func (c config) validate(rest []string) error {
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	if err := target.NoArguments(rest); err != nil {
+		return err
 	}
 	if err := c.target.Validate(); err != nil {
 		return err

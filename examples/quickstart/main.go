@@ -42,24 +42,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	err := tf.Validate()
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if err == nil {
+		err = target.NoArguments(fs.Args())
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "quickstart:", err)
-		fmt.Fprintln(stderr, "run with -h for the flags")
-		return 2
-	}
-	ctx, stop := target.SignalContext()
-	defer stop()
-	if err := run(ctx, stdout, *tf); err != nil {
-		fmt.Fprintln(stderr, "quickstart:", err)
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "interrupted")
-		}
-		return 1
-	}
-	return 0
+	job := target.Job{Name: "quickstart", Stderr: stderr}
+	return job.Run(err, func(ctx context.Context) error { return run(ctx, stdout, *tf) })
 }
 
 // defaultPrincipals show one agreement each on the emulator.

@@ -76,28 +76,14 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		}
 		c.target.As = ""
 	}
-	err := c.validate(fs.Args())
-	if err != nil {
-		fmt.Fprintln(stderr, "reconcile:", err)
-		fmt.Fprintln(stderr, "run with -h for the flags")
-		return 2
-	}
-	ctx, stop := target.SignalContext()
-	defer stop()
-	if err := run(ctx, stdout, c); err != nil {
-		fmt.Fprintln(stderr, "reconcile:", err)
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "interrupted")
-		}
-		return 1
-	}
-	return 0
+	job := target.Job{Name: "reconcile", Stderr: stderr}
+	return job.Run(c.validate(fs.Args()), func(ctx context.Context) error { return run(ctx, stdout, c) })
 }
 
 // validate checks the flags before any request.
 func (c config) validate(rest []string) error {
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	if err := target.NoArguments(rest); err != nil {
+		return err
 	}
 	if err := c.target.Validate(); err != nil {
 		return err

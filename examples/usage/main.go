@@ -65,31 +65,21 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c.target = *tf
-	if err := c.validate(fs.Args()); err != nil {
-		fmt.Fprintln(stderr, "usage:", err)
-		fmt.Fprintln(stderr, "run with -h for the flags")
-		return 2
-	}
-	ctx, stop := target.SignalContext()
-	defer stop()
-	if err := run(ctx, stdout, c); err != nil {
-		fmt.Fprintln(stderr, "usage:", err)
-		var perr *roles.PermissionError
-		if errors.As(err, &perr) && perr.Policy != roles.PolicyNone {
-			fmt.Fprintln(stderr, "policy:", perr.Policy.Description())
-		}
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "interrupted: no partial file was left")
-		}
-		return 1
-	}
-	return 0
+	job := target.Job{Name: "usage", Stderr: stderr, Interrupted: "interrupted: no partial file was left",
+		Explain: func(err error) []string {
+			var perr *roles.PermissionError
+			if errors.As(err, &perr) && perr.Policy != roles.PolicyNone {
+				return []string{"policy: " + perr.Policy.Description()}
+			}
+			return nil
+		}}
+	return job.Run(c.validate(fs.Args()), func(ctx context.Context) error { return run(ctx, stdout, c) })
 }
 
 // validate checks the flags before any request.
 func (c config) validate(rest []string) error {
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	if err := target.NoArguments(rest); err != nil {
+		return err
 	}
 	if err := c.target.Validate(); err != nil {
 		return err

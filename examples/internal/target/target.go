@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -153,4 +154,55 @@ func SignalContext() (context.Context, context.CancelFunc) {
 		stop() // a second signal is not caught: it ends the process
 	}()
 	return ctx, stop
+}
+
+// NoArguments is nil when no arguments are left after the flags, and an error naming them
+// otherwise.
+func NoArguments(rest []string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	return nil
+}
+
+// Job is how an example runs once its flags are parsed, the same for every example.
+type Job struct {
+	Name   string    // the program's name: the prefix of its messages
+	Stderr io.Writer // where messages go
+	// Interrupted is what to say when a signal stopped the job; "" means "interrupted".
+	Interrupted string
+	// Explain, if set, returns lines to print after a failure's message (e.g. the policy that
+	// denied a request).
+	Explain func(error) []string
+}
+
+// Run returns the exit status. A flagErr (bad flags) is printed with a hint at -h and gives 2;
+// otherwise job runs with a SignalContext: 1 when it fails (its error, Explain's lines, and
+// Interrupted when a signal stopped it), 0 when it succeeds.
+func (j Job) Run(flagErr error, job func(context.Context) error) int {
+	if flagErr != nil {
+		fmt.Fprintf(j.Stderr, "%s: %v\n", j.Name, flagErr)
+		fmt.Fprintln(j.Stderr, "run with -h for the flags")
+		return 2
+	}
+	ctx, stop := SignalContext()
+	defer stop()
+	err := job(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(j.Stderr, "%s: %v\n", j.Name, err)
+	if j.Explain != nil {
+		for _, line := range j.Explain(err) {
+			fmt.Fprintln(j.Stderr, line)
+		}
+	}
+	if ctx.Err() != nil {
+		msg := j.Interrupted
+		if msg == "" {
+			msg = "interrupted"
+		}
+		fmt.Fprintln(j.Stderr, msg)
+	}
+	return 1
 }
