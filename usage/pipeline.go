@@ -89,12 +89,25 @@ func (r *Reader) startPipeline() {
 	// parse while the other waits): read two chunks ahead, within what a
 	// row may hold, to see whether the input ends there.
 	ahead := max(initialBufferSize/2, min(2*r.chunkSize, r.opts.MaxRowBytes))
-	for workers > 1 && r.srcErr == nil && r.end-r.start < ahead {
+	// A source that knows how much it holds (bytes.Reader, strings.Reader, a downloaded blob's
+	// spool) says so without being read ahead.
+	small := false
+	if l, ok := r.src.(interface{ Len() int }); ok && workers > 1 && r.srcErr == nil {
+		small = r.end-r.start+l.Len() <= ahead
+	}
+	for workers > 1 && !small && r.srcErr == nil && r.end-r.start < ahead {
+		if r.end == len(r.buf) && len(r.buf) < ahead+initialBufferSize {
+			// Grow once to what the look-ahead needs, not by doubling (each doubling
+			// copies what was read so far and clears the new buffer).
+			nb := make([]byte, ahead+initialBufferSize)
+			r.end = copy(nb, r.buf[r.start:r.end])
+			r.start, r.buf = 0, nb
+		}
 		if err := r.fill(); err != nil {
 			break
 		}
 	}
-	if workers <= 1 || r.srcErr != nil {
+	if workers <= 1 || small || r.srcErr != nil {
 		r.sequential = true
 		return
 	}

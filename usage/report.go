@@ -468,13 +468,20 @@ type spool struct {
 	f    *os.File
 	name string // the file's name while it still has one (Windows), to remove on Close
 	rd   io.Reader
+	size int64 // bytes written
+	read int64 // bytes read since rewind
 }
+
+// Len is how many bytes are left to read: the CSV Reader parses a blob that small on the
+// caller's goroutine without reading it ahead to find out.
+func (s *spool) Len() int { return int(s.size - s.read) }
 
 func (s *spool) Write(p []byte) (int, error) {
 	n := 0
 	if room := spoolMem - len(s.mem); room > 0 && s.f == nil {
 		n = min(room, len(p))
 		s.mem = append(s.mem, p[:n]...)
+		s.size += int64(n)
 		p = p[n:]
 	}
 	if len(p) == 0 {
@@ -491,6 +498,7 @@ func (s *spool) Write(p []byte) (int, error) {
 		}
 	}
 	m, err := s.f.Write(p)
+	s.size += int64(m)
 	if err != nil {
 		err = &billing.FileError{Op: "write", Path: os.TempDir(), Err: err}
 	}
@@ -499,7 +507,7 @@ func (s *spool) Write(p []byte) (int, error) {
 
 // rewind makes the spool readable from its first byte.
 func (s *spool) rewind() error {
-	s.rd = bytes.NewReader(s.mem)
+	s.rd, s.read = bytes.NewReader(s.mem), 0
 	if s.f != nil {
 		if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 			return &billing.FileError{Op: "read", Path: os.TempDir(), Err: err}
@@ -513,7 +521,9 @@ func (s *spool) Read(p []byte) (int, error) {
 	if s.rd == nil {
 		return 0, io.EOF
 	}
-	return s.rd.Read(p)
+	n, err := s.rd.Read(p)
+	s.read += int64(n)
+	return n, err
 }
 
 // Close removes the temporary file, if any.
