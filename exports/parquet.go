@@ -329,18 +329,79 @@ func split(s string, ends []int) []string {
 	return out
 }
 
+// minAllocLimit is the smallest bound on one allocation of the Parquet decoder (see
+// boundedAllocator); files larger than a quarter of it get four times their size.
+const minAllocLimit = 256 << 20
+
+// allocLimit is the bound on one allocation of the decoder for a file of size bytes: far above
+// what a real export needs (pages of about a megabyte, dictionaries a fraction of the file),
+// far below the gigabytes a damaged page header or dictionary size can declare.
+func allocLimit(size int64) int {
+	return int(max(minAllocLimit, min(4*size, 1<<40)))
+}
+
+// boundedAllocator is the Go allocator with a bound on any one allocation. The decoder sizes
+// buffers by what a file's headers declare before finding the data missing; an allocation of
+// gigabytes that the machine cannot give ends a Go process with a fatal error no recover
+// catches. Beyond the bound it panics with an *allocError, which parquetRows recovers.
+type boundedAllocator struct {
+	memory.Allocator
+	limit int
+}
+
+// allocError is the panic of a boundedAllocator.
+type allocError struct{ size, limit int }
+
+func (e *allocError) Error() string {
+	return fmt.Sprintf("the file asks for a buffer of %d bytes (more than %d): damaged sizes", e.size, e.limit)
+}
+
+func (a boundedAllocator) Allocate(size int) []byte {
+	if size > a.limit || size < 0 {
+		panic(&allocError{size, a.limit})
+	}
+	return a.Allocator.Allocate(size)
+}
+
+func (a boundedAllocator) Reallocate(size int, b []byte) []byte {
+	if size > a.limit || size < 0 {
+		panic(&allocError{size, a.limit})
+	}
+	return a.Allocator.Reallocate(size, b)
+}
+
 // parquetRows reads a Parquet file and hands its typed records to emit in
 // file order, a batch at a time (emit owns each slice, and may send it to
 // recycle once its records have been copied out, for the next batch's records);
 // emit returning false stops early. It returns the number of
-// rows read. The decoder's panics on hostile input become errors.
+// rows read. The decoder's panics on hostile input become errors, and no
+// allocation of the decoder exceeds allocLimit of the file's size.
 func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, opts *usage.ReaderOptions, emit func(recs []usage.Record, recycle chan<- []usage.Record) bool) (n int64, err error) {
+	size, err := ra.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
+	}
+	if _, err := ra.Seek(0, io.SeekStart); err != nil {
+		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
+	}
+	return decodeParquet(ctx, ra, name, opts, emit, allocLimit(size))
+}
+
+// decodeParquet is parquetRows with the bound on one allocation given.
+func decodeParquet(ctx context.Context, ra parquet.ReaderAtSeeker, name string, opts *usage.ReaderOptions, emit func(recs []usage.Record, recycle chan<- []usage.Record) bool, limit int) (n int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %v", p)}
+			cause, ok := p.(error)
+			if !ok {
+				cause = fmt.Errorf("%v", p)
+			}
+			err = &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %w", cause)}
 		}
 	}()
-	pf, err := file.NewParquetReader(ra)
+	// The Go allocator: dictionary indices are handed to the records as they are (see
+	// pqColumn.column), which needs buffers that the garbage collector owns.
+	mem := boundedAllocator{Allocator: memory.NewGoAllocator(), limit: limit}
+	pf, err := file.NewParquetReader(ra, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
@@ -357,9 +418,7 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 			props.SetReadDict(i, true)
 		}
 	}
-	// The Go allocator: dictionary indices are handed to the records as they are (see
-	// pqColumn.column), which needs buffers that the garbage collector owns.
-	fr, err := pqarrow.NewFileReader(pf, props, memory.NewGoAllocator())
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
 	if err != nil {
 		return 0, &FormatError{Blob: name, Format: Parquet, Err: err}
 	}
@@ -409,7 +468,11 @@ func parquetRows(ctx context.Context, ra parquet.ReaderAtSeeker, name string, op
 		}
 		defer func() {
 			if p := recover(); p != nil { // the decoder's panics on hostile input
-				send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %v", p)}})
+				cause, ok := p.(error)
+				if !ok {
+					cause = fmt.Errorf("%v", p)
+				}
+				send(decoded{err: &FormatError{Blob: name, Format: Parquet, Err: fmt.Errorf("decoder failed: %w", cause)}})
 			}
 		}()
 		conv := make([]pqColumn, len(names))

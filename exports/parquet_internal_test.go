@@ -101,6 +101,26 @@ func TestParquetBadInput(t *testing.T) {
 	}
 }
 
+// TestParquetAllocationsAreBounded checks that the decoder allocates through the bounded
+// allocator: with a bound below what a valid file needs, the read ends in a FormatError saying
+// so (as one whose damaged headers declare gigabytes would), not in a fatal out-of-memory.
+func TestParquetAllocationsAreBounded(t *testing.T) {
+	data := typedParquet(t)
+	none := func([]usage.Record, chan<- []usage.Record) bool { return true }
+	_, err := decodeParquet(context.Background(), bytes.NewReader(data), "p.parquet", nil, none, 64)
+	var fe *FormatError
+	require.True(t, errors.As(err, &fe), "%v", err)
+	var ae *allocError
+	require.True(t, errors.As(err, &ae), "%v", err)
+	require.Contains(t, err.Error(), "more than 64")
+
+	n, err := parquetRows(context.Background(), bytes.NewReader(data), "p.parquet", nil, none)
+	require.NoError(t, err)
+	require.Positive(t, n)
+	require.Equal(t, minAllocLimit, allocLimit(int64(len(data))))
+	require.Equal(t, 4<<30, allocLimit(1<<30))
+}
+
 // FuzzParquetRows feeds arbitrary bytes to the Parquet path: it must return
 // records or an error, never panic or hang.
 func FuzzParquetRows(f *testing.F) {
