@@ -37,7 +37,7 @@ func readOutcome(t testing.TB, data []byte, opts ReaderOptions, workers, chunk, 
 	}
 	r := NewReader(src, &opts)
 	if chunk > 0 {
-		r.chunkSize = chunk
+		r.chunkSize, r.forceParallel = chunk, true
 	}
 	var recs []Record
 	var o outcome

@@ -48,6 +48,9 @@ type chunk struct {
 
 	// Set by the worker.
 	recs        []Record
+	folded      int   // records handed to the pipeline's fold instead of recs
+	foldErr     error // what fold returned for the record at foldLine (relative to the chunk)
+	foldLine    int
 	lines       int   // line breaks in data
 	perr        error // error that stops the Reader, line relative to the chunk
 	skipped     int
@@ -77,6 +80,10 @@ type pipeline struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	running bool
+
+	// fold, when set, takes every record on the worker that parsed it (worker is the index in
+	// workers) instead of the records being handed out: see Reader.each.
+	fold func(worker int, rec *Record) error
 }
 
 // startPipeline decides, once, whether to parse in parallel, and starts it.
@@ -92,10 +99,10 @@ func (r *Reader) startPipeline() {
 	// A source that knows how much it holds (bytes.Reader, strings.Reader, a downloaded blob's
 	// spool) says so without being read ahead.
 	small := false
-	if l, ok := r.src.(interface{ Len() int }); ok && workers > 1 && r.srcErr == nil {
+	if l, ok := r.src.(interface{ Len() int }); ok && workers > 1 && r.srcErr == nil && !r.forceParallel {
 		small = r.end-r.start+l.Len() <= ahead
 	}
-	for workers > 1 && !small && r.srcErr == nil && r.end-r.start < ahead {
+	for workers > 1 && !small && !r.forceParallel && r.srcErr == nil && r.end-r.start < ahead {
 		if r.end == len(r.buf) && len(r.buf) < ahead+initialBufferSize {
 			// Grow once to what the look-ahead needs, not by doubling (each doubling
 			// copies what was read so far and clears the new buffer).
@@ -107,7 +114,7 @@ func (r *Reader) startPipeline() {
 			break
 		}
 	}
-	if workers <= 1 || small || r.srcErr != nil {
+	if workers <= 1 || small || (r.srcErr != nil && !r.forceParallel) {
 		r.sequential = true
 		return
 	}
@@ -217,9 +224,9 @@ func shiftLine(err error, by int) {
 func (p *pipeline) start() {
 	p.quit = make(chan struct{})
 	p.running = true
-	for _, w := range p.workers {
+	for i, w := range p.workers {
 		p.wg.Add(1)
-		go p.work(w, p.quit)
+		go p.work(i, w, p.quit)
 	}
 }
 
@@ -254,14 +261,18 @@ func (p *pipeline) release(c *chunk) {
 // parses are still in its core's cache, where a chunk read by another
 // goroutine would first have to travel between cores (measured: copying
 // rows out of such chunks took several times as long).
-func (p *pipeline) work(w *Reader, quit chan struct{}) {
+func (p *pipeline) work(i int, w *Reader, quit chan struct{}) {
 	defer p.wg.Done()
 	for {
 		c := p.claim(quit)
 		if c == nil {
 			return
 		}
-		p.parse(w, c)
+		if p.fold != nil {
+			p.parseFold(i, w, c)
+		} else {
+			p.parse(w, c)
+		}
 		close(c.ready)
 	}
 }
@@ -342,6 +353,45 @@ func (p *pipeline) parse(w *Reader, c *chunk) {
 		}
 	}
 	c.recs, c.lines = recs, w.line-1
+	c.skipped, c.skippedErrs = w.skipped, w.skippedErrs
+	w.buf = nil
+	if cap(c.data) == p.chunkSize {
+		select {
+		case p.freeBufs <- c.data[:0]:
+		default:
+		}
+	}
+}
+
+// parseFold is parse for a pipeline with a fold: each record goes to the fold as soon as it is
+// typed, on this worker, in one Record reused for the next row, and the chunk keeps none.
+func (p *pipeline) parseFold(i int, w *Reader, c *chunk) {
+	defer func() {
+		if c.perr == nil && c.foldErr == nil && c.tailErr != nil {
+			c.tailErr.Line = c.lines + 1
+			c.perr = c.tailErr
+		}
+	}()
+	if len(c.data) == 0 {
+		return
+	}
+	w.buf, w.start, w.end, w.srcErr = c.data, 0, len(c.data), io.EOF
+	w.line, w.err, w.skipped, w.skippedErrs = 1, nil, 0, nil
+	var rec Record
+	for {
+		if err := w.read(&rec); err != nil {
+			if err != io.EOF {
+				c.perr = err
+			}
+			break
+		}
+		c.folded++
+		if err := p.fold(i, &rec); err != nil {
+			c.foldErr, c.foldLine = err, rec.Line
+			break
+		}
+	}
+	c.lines = w.line - 1
 	c.skipped, c.skippedErrs = w.skipped, w.skippedErrs
 	w.buf = nil
 	if cap(c.data) == p.chunkSize {

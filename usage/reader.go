@@ -147,12 +147,15 @@ type Reader struct {
 	// Parallel reading (pipeline.go): chunkSize is the read-ahead unit
 	// (tests make it tiny), pipe the running pipeline, cur the chunk whose
 	// records are being handed out.
-	chunkSize  int
-	bombMin    int64 // bombMinBytes (tests make it small)
-	sequential bool  // decided: parse on the calling goroutine
-	pipe       *pipeline
-	cur        *chunk
-	curIdx     int
+	chunkSize int
+	// forceParallel makes inputs of any size parse in parallel (tests: the pipeline's
+	// cases are in small inputs too).
+	forceParallel bool
+	bombMin       int64 // bombMinBytes (tests make it small)
+	sequential    bool  // decided: parse on the calling goroutine
+	pipe          *pipeline
+	cur           *chunk
+	curIdx        int
 }
 
 // span is one field of the current row: its text in buf, between the quotes
