@@ -2,7 +2,6 @@ package usage
 
 import (
 	"cmp"
-	"fmt"
 	"iter"
 	"maps"
 	"slices"
@@ -135,9 +134,61 @@ func DailyBreakdown(records iter.Seq2[Record, error], opts *BreakdownOptions) (*
 }
 
 // Add adds one record. It fails only when grouping by tag and the record's
-// Tags do not parse (the error wraps ErrBadTags); the record is then not
+// Tags do not parse (a *RecordError wrapping ErrBadTags); the record is then not
 // added, so totals never silently miss part of a row.
 func (b *Breakdown) Add(rec *Record) error {
+	if err := b.add(rec); err != nil {
+		return &RecordError{Line: rec.Line, Err: err}
+	}
+	return nil
+}
+
+// AddAll adds every record r has left, as Add would one by one. When r parses on several
+// cores, each core adds the records it parses to a Breakdown of its own, merged into b at the
+// end: no record travels between cores, which makes AddAll faster than a loop over r.All()
+// adding each record (see BENCHMARKS.md). It returns the first error in file order: r's (a
+// *ParseError for bad input) or a *RecordError for tags that do not parse; then b is unchanged
+// and r is not to be read further.
+func (b *Breakdown) AddAll(r *Reader) error {
+	var parts []*Breakdown
+	err := r.each(func(n int) {
+		parts = make([]*Breakdown, n)
+		for i := range parts {
+			parts[i] = NewBreakdown(&b.opts)
+		}
+	}, func(w int, rec *Record) error { return parts[w].add(rec) })
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		b.merge(p)
+	}
+	return nil
+}
+
+// merge adds o's groups to b; o is not to be used afterwards (its groups may be b's now).
+func (b *Breakdown) merge(o *Breakdown) {
+	for k, g := range o.groups {
+		mine := b.groups[k]
+		if mine == nil {
+			b.groups[k] = g
+			continue
+		}
+		mine.Rows += g.Rows
+		mine.Quantity = mine.Quantity.Add(g.Quantity)
+		mine.Cost = mine.Cost.Add(g.Cost)
+	}
+	b.rows += o.rows
+	if !o.first.IsZero() && (b.first.IsZero() || o.first.Before(b.first)) {
+		b.first = o.first
+	}
+	if o.last.After(b.last) {
+		b.last = o.last
+	}
+}
+
+// add is Add without the line in its error.
+func (b *Breakdown) add(rec *Record) error {
 	k := DailyKey{Date: rec.Date, Currency: rec.Currency}
 	if b.opts.BySubscription {
 		k.SubscriptionID = rec.SubscriptionID
@@ -170,7 +221,7 @@ func (b *Breakdown) Add(rec *Record) error {
 		v, ok := rec.Tags.Get(b.opts.ByTag)
 		if !ok {
 			if _, err := rec.Tags.Map(); err != nil {
-				return fmt.Errorf("line %d: %w", rec.Line, err)
+				return err
 			}
 		}
 		k.Tag = v

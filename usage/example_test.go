@@ -70,6 +70,28 @@ func ExampleDailyBreakdown() {
 	// total [2.3040564902 USD]
 }
 
+// AddAll sums a file of any size: on several cores each one adds the records it parses, and
+// files of a few megabytes and more parse on every core.
+func ExampleBreakdown_AddAll() {
+	b := usage.NewBreakdown(&usage.BreakdownOptions{ByTag: "env"})
+	for _, file := range []string{"september.csv", "october.csv"} {
+		r := usage.NewReader(strings.NewReader(eaExport), &usage.ReaderOptions{File: file})
+		if err := b.AddAll(r); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println(b.Rows(), "rows", b.Cost())
+	bad := strings.Replace(eaExport, `"""env"": ""test"""`, `"""env"" ""test"""`, 1)
+	err := b.AddAll(usage.NewReader(strings.NewReader(bad), &usage.ReaderOptions{File: "november.csv"}))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, usage.ErrBadTags), b.Rows(), "rows: unchanged")
+	// Output:
+	// 4 rows [4.6081129804 USD]
+	// november.csv: line 3: bad tags: expected ':' at byte 6
+	// true 4 rows: unchanged
+}
+
 func ExampleParseError() {
 	bad := strings.Replace(eaExport, "9/3/2023", "9/31/2023", 1)
 	r := usage.NewReader(strings.NewReader(bad), &usage.ReaderOptions{File: "ea.csv"})

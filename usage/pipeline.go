@@ -377,6 +377,8 @@ func (p *pipeline) parseFold(i int, w *Reader, c *chunk) {
 	}
 	w.buf, w.start, w.end, w.srcErr = c.data, 0, len(c.data), io.EOF
 	w.line, w.err, w.skipped, w.skippedErrs = 1, nil, 0, nil
+	w.borrow = true // each record is folded before the next row is read
+	defer func() { w.borrow = false }()
 	var rec Record
 	for {
 		if err := w.read(&rec); err != nil {

@@ -151,11 +151,15 @@ type Reader struct {
 	// forceParallel makes inputs of any size parse in parallel (tests: the pipeline's
 	// cases are in small inputs too).
 	forceParallel bool
-	bombMin       int64 // bombMinBytes (tests make it small)
-	sequential    bool  // decided: parse on the calling goroutine
-	pipe          *pipeline
-	cur           *chunk
-	curIdx        int
+	// borrow lets records point into buf instead of owning a copy of their row: set on the
+	// workers of a fold, whose records are used before the next row is read.
+	borrow     bool
+	scratch    []byte // a borrowed record's text when it has unquoted fields
+	bombMin    int64  // bombMinBytes (tests make it small)
+	sequential bool   // decided: parse on the calling goroutine
+	pipe       *pipeline
+	cur        *chunk
+	curIdx     int
 }
 
 // span is one field of the current row: its text in buf, between the quotes
@@ -1062,17 +1066,28 @@ func (r *Reader) unquote(sp *span, k, e, col int) (int, bool) {
 // table.
 func (r *Reader) store(s, e int) (string, int) {
 	rowLen := e - s
-	var sb strings.Builder
-	sb.Grow(rowLen + len(r.unq))
-	sb.Write(r.buf[s:e])
+	if r.borrow && len(r.unq) == 0 && rowLen > 0 {
+		// The record lives only until the next row is read (a fold, see each): its text
+		// can stay in the buffer, and the allocation (and the garbage collection it causes)
+		// is saved.
+		return unsafe.String(&r.buf[s], rowLen), rowLen
+	}
 	if len(r.unq) > 0 {
-		sb.Write(r.unq)
 		for k := range r.spans {
 			if r.spans[k].ulen >= 0 {
 				r.spans[k].uoff += int32(rowLen)
 			}
 		}
 	}
+	if r.borrow {
+		// Unquoted fields follow the row: both go to a buffer reused for the next row.
+		r.scratch = append(append(r.scratch[:0], r.buf[s:e]...), r.unq...)
+		return unsafe.String(unsafe.SliceData(r.scratch), len(r.scratch)), rowLen
+	}
+	var sb strings.Builder
+	sb.Grow(rowLen + len(r.unq))
+	sb.Write(r.buf[s:e])
+	sb.Write(r.unq)
 	return sb.String(), rowLen
 }
 
