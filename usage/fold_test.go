@@ -110,7 +110,9 @@ func TestAddAllMatchesAddingEachRecord(t *testing.T) {
 	for _, path := range fixtureFiles(t) {
 		inputs[path] = readSample(t, path)
 	}
-	good := func(day int) string { return paygRow(fmt.Sprintf("2024-01-%02d", 1+day%28), "1.5", fmt.Sprintf("0.%03d", day)) }
+	good := func(day int) string {
+		return paygRow(fmt.Sprintf("2024-01-%02d", 1+day%28), "1.5", fmt.Sprintf("0.%03d", day))
+	}
 	var rows []string
 	for i := range 2000 {
 		rows = append(rows, good(i))
