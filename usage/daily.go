@@ -150,13 +150,7 @@ func (b *Breakdown) Add(rec *Record) error {
 // *ParseError for bad input) or a *RecordError for tags that do not parse; then b is unchanged
 // and r is not to be read further.
 func (b *Breakdown) AddAll(r *Reader) error {
-	var parts []*Breakdown
-	err := r.each(func(n int) {
-		parts = make([]*Breakdown, n)
-		for i := range parts {
-			parts[i] = NewBreakdown(&b.opts)
-		}
-	}, func(w int, rec *Record) error { return parts[w].add(rec) })
+	parts, err := Fold(r, func() *Breakdown { return NewBreakdown(&b.opts) }, (*Breakdown).add)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package usage_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 
@@ -90,6 +91,30 @@ func ExampleBreakdown_AddAll() {
 	// 4 rows [4.6081129804 USD]
 	// november.csv: line 3: bad tags: expected ':' at byte 6
 	// true 4 rows: unchanged
+}
+
+// Fold counts distinct resources on every core: each goroutine keeps its own set, merged at
+// the end. Record strings are only valid during the call, so the kept ones are cloned.
+func ExampleFold() {
+	r := usage.NewReader(strings.NewReader(eaExport), nil)
+	sets, err := usage.Fold(r, func() map[string]bool { return map[string]bool{} },
+		func(seen map[string]bool, rec *usage.Record) error {
+			if !seen[rec.ResourceID] {
+				seen[strings.Clone(rec.ResourceID)] = true
+			}
+			return nil
+		})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	all := map[string]bool{}
+	for _, s := range sets {
+		maps.Copy(all, s)
+	}
+	fmt.Println(len(all), "resources in", r.Rows(), "rows")
+	// Output:
+	// 2 resources in 2 rows
 }
 
 func ExampleParseError() {

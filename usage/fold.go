@@ -5,6 +5,34 @@ import (
 	"io"
 )
 
+// Fold hands every record r has left to add, the way a loop over r.All() would but on every
+// core: when r parses in parallel (see ReaderOptions.Workers), add runs on the goroutine that
+// parsed the record, right after typing it, with that goroutine's own state, so that records
+// never travel between cores nor wait in batches. newState makes one state per goroutine
+// before any record is added; Fold returns them all, for the caller to merge. Records come in
+// file order on each goroutine, not across them: Fold suits sums, counts, sets — whatever
+// does not depend on the order.
+//
+// A record, and every string in it, is valid only during its call: it points into a buffer
+// that the next rows reuse. Copy what you keep (strings.Clone); this saves the copy of every
+// row that All makes.
+//
+// Fold returns the first error in file order: r's (a *ParseError for bad input) or add's, as a
+// *RecordError naming the record's line. Records after that one may have been handed to add on
+// other goroutines before the error was found: on error, discard the states. After an error r
+// is not to be read further. When r has handed out records in parallel already, the rest are
+// added on the calling goroutine (one state).
+func Fold[S any](r *Reader, newState func() S, add func(state S, rec *Record) error) ([]S, error) {
+	var states []S
+	err := r.each(func(n int) {
+		states = make([]S, n)
+		for i := range states {
+			states[i] = newState()
+		}
+	}, func(w int, rec *Record) error { return add(states[w], rec) })
+	return states, err
+}
+
 // each hands every record the Reader has left to add. When the Reader parses on several cores
 // and has handed out no record yet, add runs on the worker goroutines, each with its index
 // (below the count prepare was told), right after the record was typed: the records never

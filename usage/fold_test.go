@@ -199,3 +199,33 @@ func FuzzAddAllMatchesAddingEachRecord(f *testing.F) {
 		sameFold(t, want, got)
 	})
 }
+
+// TestFoldStatesAndBorrowedText checks Fold's contract: one state per goroutine that parsed
+// (several in parallel, one on the calling goroutine), every record once, and strings that
+// stay right when cloned although the buffers they point into are reused.
+func TestFoldStatesAndBorrowedText(t *testing.T) {
+	data := genFile(t, genHeader(t, "ea-c360"), 3000, false, false)
+	want := map[string]int{}
+	for rec, err := range NewReader(bytes.NewReader(data), &ReaderOptions{Workers: 1}).All() {
+		require.NoError(t, err)
+		want[rec.ResourceID+"|"+string(rec.Tags)]++
+	}
+	for _, workers := range []int{1, 2, 3} {
+		r := NewReader(bytes.NewReader(data), &ReaderOptions{Workers: workers})
+		r.chunkSize, r.forceParallel = 16<<10, true
+		states, err := Fold(r, func() map[string]int { return map[string]int{} }, func(seen map[string]int, rec *Record) error {
+			seen[strings.Clone(rec.ResourceID+"|"+string(rec.Tags))]++
+			return nil
+		})
+		require.NoError(t, err)
+		require.Len(t, states, workers)
+		got := map[string]int{}
+		for _, s := range states {
+			for k, n := range s {
+				got[k] += n
+			}
+		}
+		require.Equal(t, want, got, "workers %d", workers)
+		require.Equal(t, 3000, r.Rows())
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/azbilling/azbilling/billing"
 	"github.com/azbilling/azbilling/usage"
 )
 
@@ -267,6 +268,26 @@ func readTypedWorkers(data []byte, workers int, check func()) (int64, error) {
 	return n, nil
 }
 
+// foldTyped reads data with usage.Fold on every core: each goroutine counts its records and
+// sums their cost (records borrowed, not copied; see usage.Fold).
+func foldTyped(data []byte, _ func()) (int64, error) {
+	type tally struct {
+		n    int64
+		cost billing.Decimal
+	}
+	r := usage.NewReader(bytes.NewReader(data), nil)
+	states, err := usage.Fold(r, func() *tally { return &tally{} }, func(t *tally, rec *usage.Record) error {
+		t.n++
+		t.cost = t.cost.Add(rec.Cost)
+		return nil
+	})
+	var n int64
+	for _, t := range states {
+		n += t.n
+	}
+	return n, err
+}
+
 // BenchmarkUsageCSV compares parsing a generated usage file of each dialect: encoding/csv with
 // ReuseRecord (untyped) vs usage.Reader (typed records) on every core ("azb") and on one
 // goroutine ("azb1"). Bar (issue 15): x_faster ≥ 2.0 at 1M rows (-bench.full) on a 2-core
@@ -284,9 +305,10 @@ func BenchmarkUsageCSV(b *testing.B) {
 					return n, int64(len(data))
 				}
 			}
-			t := compare(b, nil, side{"off", run(splitCSV)}, side{"azb", run(readTyped)}, side{"azb1", run(readTyped1)})
+			t := compare(b, nil, side{"off", run(splitCSV)}, side{"azb", run(readTyped)}, side{"azb1", run(readTyped1)}, side{"fold", run(foldTyped)})
 			reportFaster(b, t[0], t[1])
 			b.ReportMetric(ratio(t[0], t[2]), "x_faster_1core")
+			b.ReportMetric(ratio(t[0], t[3]), "x_faster_fold")
 			// The file itself is in memory before either side starts, so it is not counted.
 			reportHeld(b, "off", func(check func()) { _, _ = splitCSV(data, check) })
 			reportHeld(b, "azb", func(check func()) { _, _ = readTyped(data, check) })
@@ -305,6 +327,9 @@ func TestUsageCSVDialects(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, d.want, lay.Dialect, lay.String())
 			n, err := readTyped(data, nil)
+			require.NoError(t, err)
+			require.EqualValues(t, 200, n)
+			n, err = foldTyped(data, nil)
 			require.NoError(t, err)
 			require.EqualValues(t, 200, n)
 			m, err := splitCSV(data, nil)
