@@ -268,11 +268,7 @@ func (p *pipeline) work(i int, w *Reader, quit chan struct{}) {
 		if c == nil {
 			return
 		}
-		if p.fold != nil {
-			p.parseFold(i, w, c)
-		} else {
-			p.parse(w, c)
-		}
+		p.parse(i, w, c)
 		close(c.ready)
 	}
 }
@@ -317,11 +313,12 @@ func (p *pipeline) claim(quit chan struct{}) *chunk {
 	return c
 }
 
-// parse reads the records of one chunk with w, a sequential Reader set up
-// for the file's header.
-func (p *pipeline) parse(w *Reader, c *chunk) {
+// parse reads the records of one chunk with w (worker i), a sequential Reader set up for the
+// file's header: into the chunk's batch, or, with a fold, each to the fold as soon as it is
+// typed.
+func (p *pipeline) parse(i int, w *Reader, c *chunk) {
 	defer func() {
-		if c.perr == nil && c.tailErr != nil {
+		if c.perr == nil && c.foldErr == nil && c.tailErr != nil {
 			c.tailErr.Line = c.lines + 1
 			c.perr = c.tailErr
 		}
@@ -331,6 +328,24 @@ func (p *pipeline) parse(w *Reader, c *chunk) {
 	}
 	w.buf, w.start, w.end, w.srcErr = c.data, 0, len(c.data), io.EOF
 	w.line, w.err, w.skipped, w.skippedErrs = 1, nil, 0, nil
+	if p.fold != nil {
+		p.foldRows(i, w, c)
+	} else {
+		p.batchRows(w, c)
+	}
+	c.lines = w.line - 1
+	c.skipped, c.skippedErrs = w.skipped, w.skippedErrs
+	w.buf = nil
+	if cap(c.data) == p.chunkSize {
+		select {
+		case p.freeBufs <- c.data[:0]:
+		default:
+		}
+	}
+}
+
+// batchRows parses the chunk into its batch of records.
+func (p *pipeline) batchRows(w *Reader, c *chunk) {
 	var recs []Record
 	select {
 	case recs = <-p.freeRecs:
@@ -352,31 +367,12 @@ func (p *pipeline) parse(w *Reader, c *chunk) {
 			break
 		}
 	}
-	c.recs, c.lines = recs, w.line-1
-	c.skipped, c.skippedErrs = w.skipped, w.skippedErrs
-	w.buf = nil
-	if cap(c.data) == p.chunkSize {
-		select {
-		case p.freeBufs <- c.data[:0]:
-		default:
-		}
-	}
+	c.recs = recs
 }
 
-// parseFold is parse for a pipeline with a fold: each record goes to the fold as soon as it is
-// typed, on this worker, in one Record reused for the next row, and the chunk keeps none.
-func (p *pipeline) parseFold(i int, w *Reader, c *chunk) {
-	defer func() {
-		if c.perr == nil && c.foldErr == nil && c.tailErr != nil {
-			c.tailErr.Line = c.lines + 1
-			c.perr = c.tailErr
-		}
-	}()
-	if len(c.data) == 0 {
-		return
-	}
-	w.buf, w.start, w.end, w.srcErr = c.data, 0, len(c.data), io.EOF
-	w.line, w.err, w.skipped, w.skippedErrs = 1, nil, 0, nil
+// foldRows hands each record of the chunk to the fold as soon as it is typed, in one Record
+// reused for the next row; the chunk keeps none.
+func (p *pipeline) foldRows(i int, w *Reader, c *chunk) {
 	w.borrow = true // each record is folded before the next row is read
 	defer func() { w.borrow = false }()
 	var rec Record
@@ -385,21 +381,12 @@ func (p *pipeline) parseFold(i int, w *Reader, c *chunk) {
 			if err != io.EOF {
 				c.perr = err
 			}
-			break
+			return
 		}
 		c.folded++
 		if err := p.fold(i, &rec); err != nil {
 			c.foldErr, c.foldLine = err, rec.Line
-			break
-		}
-	}
-	c.lines = w.line - 1
-	c.skipped, c.skippedErrs = w.skipped, w.skippedErrs
-	w.buf = nil
-	if cap(c.data) == p.chunkSize {
-		select {
-		case p.freeBufs <- c.data[:0]:
-		default:
+			return
 		}
 	}
 }
