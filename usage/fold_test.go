@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/azbilling/azbilling/internal/leakcheck"
 )
 
 // breakdownDump renders everything a Breakdown holds, for comparisons.
@@ -152,6 +154,8 @@ func TestAddAllErrors(t *testing.T) {
 	}
 	rows[2500] = strings.Replace(rows[2500], `"{""env"":""dev""}"`, `"{""env"":"`, 1)
 	data := []byte(paygFile(rows...))
+	before := leakcheck.Take()
+	defer leakcheck.Verify(t, before) // no worker left after an error either
 	r := NewReader(bytes.NewReader(data), &ReaderOptions{Workers: 2, File: "usage.csv"})
 	r.chunkSize, r.forceParallel = 4096, true
 	b := NewBreakdown(&BreakdownOptions{ByTag: "env"})
@@ -210,6 +214,8 @@ func TestFoldStatesAndBorrowedText(t *testing.T) {
 		require.NoError(t, err)
 		want[rec.ResourceID+"|"+string(rec.Tags)]++
 	}
+	before := leakcheck.Take()
+	defer leakcheck.Verify(t, before) // Fold's workers have ended when it returns
 	for _, workers := range []int{1, 2, 3} {
 		r := NewReader(bytes.NewReader(data), &ReaderOptions{Workers: workers})
 		r.chunkSize, r.forceParallel = 16<<10, true
