@@ -46,6 +46,12 @@ func TestExportFaults(t *testing.T) {
 	ec := e.client(t, billingtest.PrincipalEAEnterpriseAdmin)
 	sep := billing.Month(2026, time.September)
 	want, wantRows := truth(t, e.srv, eaAccount, sep, exports.ActualCost)
+	// runOnce defines an export writing f and runs it for September.
+	runOnce := func(t *testing.T, f output) {
+		t.Helper()
+		define(t, ec, eaAccount, f.name, f.format, f.comp, exports.CreateNewReport)
+		require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+	}
 
 	t.Run("refresh runs count once", func(t *testing.T) {
 		define(t, ec, eaAccount, "refresh", exports.CSV, exports.Gzip, exports.CreateNewReport)
@@ -146,13 +152,8 @@ func TestExportFaults(t *testing.T) {
 	})
 
 	t.Run("a blob damaged at rest is caught by its Content-MD5", func(t *testing.T) {
-		for _, f := range []struct {
-			name   string
-			format exports.Format
-			comp   exports.Compression
-		}{{"flip-csv", exports.CSV, ""}, {"flip-gz", exports.CSV, exports.Gzip}, {"flip-pq", exports.Parquet, exports.Snappy}} {
-			define(t, ec, eaAccount, f.name, f.format, f.comp, exports.CreateNewReport)
-			require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+		for _, f := range outputs("flip-", csvPlain, csvGzip, parquet) {
+			runOnce(t, f)
 			rd := e.reader(t, nil)
 			l, err := rd.Runs(ctx, "faults/"+f.name)
 			require.NoError(t, err)
@@ -221,13 +222,8 @@ func TestExportFaults(t *testing.T) {
 	})
 
 	t.Run("downloads that break off are resumed", func(t *testing.T) {
-		for _, f := range []struct {
-			name string
-			f    exports.Format
-			c    exports.Compression
-		}{{"cut-csv", exports.CSV, ""}, {"cut-gz", exports.CSV, exports.Gzip}, {"cut-parquet", exports.Parquet, exports.Snappy}} {
-			define(t, ec, eaAccount, f.name, f.f, f.c, exports.CreateNewReport)
-			require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+		for _, f := range outputs("cut-", csvPlain, csvGzip, parquet) {
+			runOnce(t, f)
 			p := newCutProxy(t, e.az, 1000, 1)
 			rd := exports.NewReader(p.container(t), &exports.ReaderOptions{Concurrency: 3})
 			l, err := rd.Runs(ctx, "faults/"+f.name)
@@ -275,13 +271,8 @@ func TestExportFaults(t *testing.T) {
 	})
 
 	t.Run("a byte damaged on the way is fetched again", func(t *testing.T) {
-		for _, f := range []struct {
-			name string
-			f    exports.Format
-			c    exports.Compression
-		}{{"flip-gz", exports.CSV, exports.Gzip}, {"flip-parquet", exports.Parquet, exports.Snappy}} {
-			define(t, ec, eaAccount, f.name, f.f, f.c, exports.CreateNewReport)
-			require.NoError(t, ec.Run(ctx, scopeOf(t, eaAccount), f.name, sep))
+		for _, f := range outputs("way-", csvGzip, parquet) {
+			runOnce(t, f)
 			l, err := e.reader(t, nil).Runs(ctx, "faults/"+f.name)
 			require.NoError(t, err)
 
@@ -331,6 +322,27 @@ func TestExportFaults(t *testing.T) {
 		}
 		require.Equal(t, 10, n)
 	})
+}
+
+// output is an export's format and compression, under an export name.
+type output struct {
+	name   string
+	format exports.Format
+	comp   exports.Compression
+}
+
+var (
+	csvPlain = output{"csv", exports.CSV, ""}
+	csvGzip  = output{"gz", exports.CSV, exports.Gzip}
+	parquet  = output{"parquet", exports.Parquet, exports.Snappy}
+)
+
+// outputs names each of outs with prefix.
+func outputs(prefix string, outs ...output) []output {
+	for i := range outs {
+		outs[i].name = prefix + outs[i].name
+	}
+	return outs
 }
 
 // rewriteManifest edits a manifest.json in place.
