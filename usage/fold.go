@@ -119,9 +119,9 @@ func (r *Reader) eachParallel(p *pipeline, prepare func(int), add func(int, *Rec
 	}
 }
 
-// RecordError says that a record was read but could not be used: what AddAll and Add return
-// when a record's tags do not parse while grouping by tag. It names the record's file (when
-// ReaderOptions.File was set) and line.
+// RecordError says that a record was read but could not be used: what Fold returns for an
+// error of its add function, and Breakdown.Add and AddAll when a record's tags do not parse
+// while grouping by tag. It names the record's file (when ReaderOptions.File was set) and line.
 type RecordError struct {
 	File string // ReaderOptions.File of the Reader that read the record; may be empty
 	Line int    // the record's first line in the file
