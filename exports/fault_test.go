@@ -248,6 +248,22 @@ func TestExportFaults(t *testing.T) {
 		require.True(t, errors.As(last, &se), "%v", last)
 		require.Equal(t, 3, se.Fetches, "downloaded once and fetched again twice: %v", last)
 		require.Contains(t, last.Error(), "downloaded 3 times")
+
+		// A refusal is the same answer again: not downloaded again.
+		refused := newCutProxy(t, e.az, 0, 0)
+		refused.refuse = http.StatusForbidden
+		last = nil
+		for _, err := range exports.NewReader(refused.container(t), &exports.ReaderOptions{Concurrency: 1}).Records(ctx, l.Runs) {
+			last = err
+		}
+		require.True(t, errors.As(last, &se), "%v", last)
+		require.Zero(t, se.Fetches, "%v", last)
+		var re *azcore.ResponseError
+		require.True(t, errors.As(last, &re), "%v", last)
+		require.Equal(t, http.StatusForbidden, re.StatusCode)
+		refused.mu.Lock()
+		defer refused.mu.Unlock()
+		require.Equal(t, 1, refused.count["/"+azurite.Account+"/"+ctr+"/"+l.Runs[0].Blobs[0].Name], "one GET of the first blob")
 	})
 
 	t.Run("a manifest gone between listing and reading", func(t *testing.T) {
@@ -420,8 +436,10 @@ type cutProxy struct {
 	// goneManifest is how many GETs of each manifest.json answer 404 BlobNotFound (the run
 	// deleted between listing and reading).
 	goneManifest int
-	mu           sync.Mutex
-	count        map[string]int
+	// refuse, if set, is the status every blob GET answers (with the service's error body).
+	refuse int
+	mu     sync.Mutex
+	count  map[string]int
 }
 
 func newCutProxy(t *testing.T, az *azurite.Server, cutAt int64, cutTimes int) *cutProxy {
@@ -451,6 +469,10 @@ func newCutProxy(t *testing.T, az *azurite.Server, cutAt int64, cutTimes int) *c
 			k := p.count[r.URL.Path]
 			p.mu.Unlock()
 			switch {
+			case p.refuse != 0:
+				w.Header().Set("x-ms-error-code", "AuthorizationPermissionMismatch")
+				http.Error(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.</Message></Error>", p.refuse)
+				return
 			case k <= cutTimes && p.flipAt > 0:
 				w = &flipWriter{ResponseWriter: w, at: p.flipAt, p: p}
 			case k <= cutTimes:

@@ -337,7 +337,10 @@ const minAllocLimit = 256 << 20
 // what a real export needs (pages of about a megabyte, dictionaries a fraction of the file),
 // far below the gigabytes a damaged page header or dictionary size can declare.
 func allocLimit(size int64) int {
-	return int(max(minAllocLimit, min(4*size, 1<<40)))
+	if size >= math.MaxInt/4 { // 4 × size would not fit an int (on 32-bit platforms, from 512 MiB)
+		return math.MaxInt
+	}
+	return max(minAllocLimit, 4*int(size))
 }
 
 // boundedAllocator is the Go allocator with a bound on any one allocation. The decoder sizes

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -118,7 +119,8 @@ func TestParquetAllocationsAreBounded(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, n)
 	require.Equal(t, minAllocLimit, allocLimit(int64(len(data))))
-	require.Equal(t, 4<<30, allocLimit(1<<30))
+	require.Equal(t, 1<<30, allocLimit(1<<28))
+	require.Equal(t, math.MaxInt, allocLimit(math.MaxInt64/2), "never past what an int holds")
 }
 
 // FuzzParquetRows feeds arbitrary bytes to the Parquet path: it must return

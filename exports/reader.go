@@ -488,13 +488,17 @@ func (r *Reader) yieldAny(ctx context.Context, all <-chan batch, parts int, yiel
 const maxRefetches = 2
 
 // refetchable reports whether err may come from the copy on the way rather than from the stored
-// blob: a download that failed after azblob's retries, a size that differs from the listing or
-// the manifest, a checksum that does not match. A missing blob, a row count that differs from the
-// manifest and malformed data that passes its checksum are what the storage account holds.
+// blob: a download that broke off or kept failing with 408, 429 or 5xx after azblob's retries,
+// a size that differs from the listing or the manifest, a checksum that does not match. A
+// missing blob, a refusal (403 without the Storage Blob Data Reader role, other 4xx: the same
+// answer again), a row count that differs from the manifest and malformed data that passes its
+// checksum are what the storage account holds.
 func refetchable(err error) bool {
 	var se *StorageError
 	if errors.As(err, &se) {
-		return true
+		var re *azcore.ResponseError
+		return !errors.As(se.Err, &re) || re.StatusCode >= 500 ||
+			re.StatusCode == http.StatusRequestTimeout || re.StatusCode == http.StatusTooManyRequests
 	}
 	var ie *IntegrityError
 	return errors.As(err, &ie) && (ie.What == "size" || ie.What == "checksum")
